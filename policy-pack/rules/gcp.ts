@@ -1,0 +1,3 @@
+import { Rule } from "../catalogue/types";
+
+export const gcpRules: Rule[] = [];

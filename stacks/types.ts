@@ -1,0 +1,131 @@
+// The typed shape of a stack's configuration. `loadStackConfig` (stacks/config.ts) builds it once from
+// `pulumi config`, validates every key up front and returns it; components never read config themselves.
+import * as pulumi from "@pulumi/pulumi";
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+/** CrossGuard level for mandatory-by-default rules in this stack; maps to Gatekeeper deny | warn | dryrun. */
+export const POLICY_ENFORCEMENTS = ["mandatory", "advisory", "disabled"] as const;
+export type PolicyEnforcement = (typeof POLICY_ENFORCEMENTS)[number];
+
+export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE"] as const;
+export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
+
+export interface AuthorizedNetwork {
+    cidrBlock: string;
+    displayName: string;
+}
+
+export interface NodePoolConfig {
+    machineType: string;
+    /** Nodes per zone at start. */
+    initialNodeCount: number;
+    minNodeCount: number;
+    maxNodeCount: number;
+    diskSizeGb: number;
+    /** Spot VMs: cheaper, preemptible; only allowed outside prod. */
+    spot: boolean;
+}
+
+export interface GkeClusterConfig {
+    mode: "gke";
+    name: string;
+    releaseChannel: ReleaseChannel;
+    /** Regional cluster (control plane in three zones) - required in prod. */
+    regional: boolean;
+    /** Control plane reachable only on its private endpoint (needs a bastion or VPN for pulumi up). */
+    privateEndpoint: boolean;
+    masterAuthorizedNetworks: AuthorizedNetwork[];
+    /** VPC ranges. */
+    subnetCidr: string;
+    podsCidr: string;
+    servicesCidr: string;
+    masterCidr: string;
+    nodePool: NodePoolConfig;
+    deletionProtection: boolean;
+}
+
+export interface ExistingClusterConfig {
+    mode: "existing";
+    /** Kubeconfig contents (secret) or a path to a kubeconfig file. */
+    kubeconfig?: pulumi.Output<string>;
+    kubeconfigPath?: string;
+    context?: string;
+}
+
+export type ClusterConfig = GkeClusterConfig | ExistingClusterConfig;
+
+export interface FeatureSwitches {
+    argocd: boolean;
+    gatekeeper: boolean;
+    falco: boolean;
+    trivy: boolean;
+    auditLogging: boolean;
+    grafana: boolean;
+}
+
+export interface PolicyConfig {
+    /** Level for the rules whose catalogue default is mandatory (dev may relax to advisory). */
+    enforcement: PolicyEnforcement;
+    /** Gatekeeper admission webhook failure policy: Fail (closed) or Ignore (open). */
+    webhookFailurePolicy: "Fail" | "Ignore";
+    /** Extra namespaces that may expose external LoadBalancers. */
+    publicServiceNamespaces: string[];
+    /** Allowed image registry prefixes; empty means any registry. */
+    allowedRegistries: string[];
+}
+
+export interface ArgoCdConfig {
+    /** The application repository (app-of-apps root). */
+    appRepoUrl: string;
+    appPath: string;
+    appRevision: string;
+    /** Namespaces the application may deploy into. */
+    appNamespaces: string[];
+    autoSyncPrune: boolean;
+    autoSyncSelfHeal: boolean;
+    /** Optional OIDC SSO; when present the local admin is disabled. */
+    oidc?: {
+        issuer: string;
+        clientId: string;
+        clientSecret: pulumi.Output<string>;
+    };
+    /** Optional credentials for a private application repository (secret). */
+    repoUsername?: string;
+    repoPassword?: pulumi.Output<string>;
+}
+
+export interface AlertingConfig {
+    slackWebhookUrl?: pulumi.Output<string>;
+    pagerDutyRoutingKey?: pulumi.Output<string>;
+    /** Minimum Falco priority forwarded to Slack/PagerDuty. */
+    minimumPriority: "emergency" | "alert" | "critical" | "error" | "warning" | "notice";
+}
+
+export interface TrivyConfig {
+    /** Severities reported, e.g. CRITICAL,HIGH. */
+    severities: string[];
+    concurrentScanJobs: number;
+    /** Cron schedule of compliance reports. */
+    complianceCron: string;
+}
+
+export interface AuditConfig {
+    /** Days audit objects are retained (and, in prod, locked). */
+    retentionDays: number;
+}
+
+export interface StackConfig {
+    environment: EnvironmentName;
+    /** GCP project and region; required in gke mode, optional otherwise. */
+    gcpProject?: string;
+    gcpRegion: string;
+    cluster: ClusterConfig;
+    features: FeatureSwitches;
+    policy: PolicyConfig;
+    argocd: ArgoCdConfig;
+    alerting: AlertingConfig;
+    trivy: TrivyConfig;
+    audit: AuditConfig;
+}
