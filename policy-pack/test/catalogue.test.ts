@@ -1,0 +1,46 @@
+// Unit tests over the whole catalogue: metadata is complete, and every corpus case gets the expected verdict
+// from the rule's TypeScript check.
+import { strict as assert } from "assert";
+import { FRAMEWORKS, RULES, ruleById } from "../catalogue";
+import { evaluate } from "../catalogue/evaluate";
+import { loadCorpus } from "./corpus";
+
+const corpus = loadCorpus();
+
+describe("rule catalogue", () => {
+    it("has unique ids, and every rule has complete metadata", () => {
+        const ids = RULES.map((r) => r.id);
+        assert.deepEqual(ids, [...new Set(ids)], "duplicate rule ids");
+        for (const rule of RULES) {
+            assert.match(rule.id, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${rule.id}: id must be kebab-case`);
+            for (const field of ["title", "description", "remediation"] as const) assert.ok(rule[field].length > 10, `${rule.id}: ${field} too short`);
+            assert.ok(rule.frameworks.length > 0, `${rule.id}: no framework mapping`);
+            for (const f of rule.frameworks) assert.ok(FRAMEWORKS.includes(f.framework), `${rule.id}: unknown framework ${f.framework}`);
+            if (rule.target === "kubernetes") {
+                assert.match(rule.gatekeeperKind, /^[A-Z][A-Za-z0-9]+$/, `${rule.id}: gatekeeperKind must be CamelCase`);
+                assert.ok(rule.cel.validations.length > 0, `${rule.id}: no CEL validations`);
+                assert.ok(Array.isArray(rule.defaultParams.exemptNamespaces) && Array.isArray(rule.defaultParams.exemptImages), `${rule.id}: missing common params`);
+            }
+        }
+    });
+
+    it("has, for every rule, a compliant case, two non-compliant cases and an unknown-value case", () => {
+        for (const rule of RULES) {
+            const cases = corpus.filter((c) => c.rule === rule.id);
+            assert.ok(cases.filter((c) => c.expect === "pass").length >= 1, `${rule.id}: needs a compliant case`);
+            assert.ok(cases.filter((c) => c.expect === "violation").length >= 2, `${rule.id}: needs two non-compliant cases`);
+            assert.ok(cases.some((c) => c.unknown && c.expect === "pass"), `${rule.id}: needs an unknown-value case`);
+        }
+    });
+
+    for (const c of corpus) {
+        it(`${c.rule}: ${c.name} -> ${c.expect}`, () => {
+            const findings = evaluate(ruleById(c.rule), c);
+            if (c.expect === "pass") assert.deepEqual(findings, [], `unexpected findings`);
+            else {
+                assert.ok(findings.length > 0, "expected a violation");
+                for (const f of findings) assert.ok(f.message.length > 0 && f.path.length > 0, "finding needs a message and a path");
+            }
+        });
+    }
+});

@@ -1,0 +1,44 @@
+// Loads the rule corpus (policy-pack/test/corpus/<rule-id>.yaml): compliant and non-compliant cases per
+// rule, shared by the catalogue unit tests, the protocol tests, the Gatekeeper parity test and the
+// manifest checker's tests.
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { K8sObject } from "../catalogue/types";
+
+export const CORPUS_DIR = path.join(__dirname, "corpus");
+
+export interface CorpusCase {
+    rule: string;
+    name: string;
+    expect: "pass" | "violation";
+    params?: Record<string, unknown>;
+    /** Kubernetes rules: the object as the API server sees it. */
+    object?: K8sObject;
+    /** Cloud rules: the Pulumi resource type and inputs. */
+    resourceType?: string;
+    props?: Record<string, unknown>;
+    /** The case holds the unknown-value sentinel. */
+    unknown?: boolean;
+    file: string;
+}
+
+interface CorpusFile {
+    rule: string;
+    cases: Omit<CorpusCase, "rule" | "file">[];
+}
+
+export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
+    const cases: CorpusCase[] = [];
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+        const doc = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CorpusFile;
+        if (!doc || typeof doc.rule !== "string" || !Array.isArray(doc.cases)) throw new Error(`${file}: expected {rule, cases[]}`);
+        if (path.basename(file, ".yaml") !== doc.rule) throw new Error(`${file}: file name must equal its rule id "${doc.rule}"`);
+        for (const c of doc.cases) {
+            if (c.expect !== "pass" && c.expect !== "violation") throw new Error(`${file} / ${c.name}: expect must be pass|violation`);
+            if (!c.object === !c.props) throw new Error(`${file} / ${c.name}: give exactly one of object (kubernetes) or props (gcp)`);
+            cases.push({ ...c, rule: doc.rule, file });
+        }
+    }
+    return cases;
+}
