@@ -1,0 +1,58 @@
+// Per-rule enforcement and parameters for one stack, computed once from the stack's policy config and the
+// platform exemptions. The Gatekeeper constraints and the CrossGuard pack configuration are both rendered
+// from these settings, so admission and preview enforce the same thing.
+import { effectiveParams } from "../policy-pack/catalogue/evaluate";
+import { Enforcement, Rule, RULES } from "../policy-pack/catalogue";
+import { PolicyConfig } from "../stacks/types";
+import { exemptNamespacesFor } from "./exemptions";
+
+export interface RuleSetting {
+    enforcement: Enforcement;
+    /** Full parameters (defaults, stack overrides, exemptions); kubernetes rules include exemptNamespaces. */
+    params: Record<string, unknown>;
+}
+
+export type StackPolicy = Pick<PolicyConfig, "enforcement" | "publicServiceNamespaces" | "allowedRegistries">;
+
+/**
+ * The stack level caps each rule's catalogue default: `mandatory` keeps the defaults, `advisory` turns
+ * mandatory rules into advisory ones, `disabled` turns every rule off. It never raises a rule above its
+ * catalogue default.
+ */
+export function enforcementFor(rule: Rule, stackLevel: StackPolicy["enforcement"]): Enforcement {
+    if (stackLevel === "disabled" || rule.defaultEnforcement === "disabled") return "disabled";
+    if (stackLevel === "advisory" && rule.defaultEnforcement !== "advisory") return "advisory";
+    return rule.defaultEnforcement;
+}
+
+/** Stack-specific parameter overrides, by rule id. */
+function stackOverrides(policy: StackPolicy): Record<string, Record<string, unknown>> {
+    return {
+        "images-allowed-registries": { allowedRegistries: policy.allowedRegistries },
+        "services-no-public-loadbalancer": { allowedNamespaces: policy.publicServiceNamespaces },
+    };
+}
+
+export function ruleSettings(policy: StackPolicy, rules: readonly Rule[] = RULES): Map<string, RuleSetting> {
+    const overrides = stackOverrides(policy);
+    const settings = new Map<string, RuleSetting>();
+    for (const rule of rules) {
+        const params: Record<string, unknown> = { ...effectiveParams<Record<string, unknown>>(rule, overrides[rule.id]) };
+        if (rule.target === "kubernetes") {
+            const declared = Array.isArray(params.exemptNamespaces) ? (params.exemptNamespaces as string[]) : [];
+            params.exemptNamespaces = [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort();
+        }
+        settings.set(rule.id, { enforcement: enforcementFor(rule, policy.enforcement), params });
+    }
+    return settings;
+}
+
+/**
+ * The CrossGuard policy configuration for this stack, in the shape `pulumi preview --policy-pack-config`
+ * and the Analyzer's `Configure` take: `{ "<rule id>": { "enforcementLevel": ..., ...params } }`.
+ */
+export function policyPackConfig(policy: StackPolicy, rules: readonly Rule[] = RULES): Record<string, Record<string, unknown>> {
+    const config: Record<string, Record<string, unknown>> = {};
+    for (const [id, setting] of ruleSettings(policy, rules)) config[id] = { enforcementLevel: setting.enforcement, ...setting.params };
+    return config;
+}
