@@ -1,0 +1,359 @@
+// Argo CD from its official Helm chart, hardened: TLS on the API server, no anonymous access, no exec, a
+// read-only default role, in-cluster only (ClusterIP, no ingress), network policies on, HA in prod. The
+// application is delivered through one AppProject locked to the app repository and namespaces, and one root
+// Application that only syncs once the Gatekeeper constraints it is passed are in place.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
+import { PLATFORM_NAMESPACES, podSecurityLevelFor } from "./exemptions";
+
+export const ARGOCD_CHART = {
+    chart: "argo-cd",
+    version: "10.1.1", // Argo CD v3.4.4
+    repo: "https://argoproj.github.io/argo-helm",
+} as const;
+
+/** The in-cluster API server, the only destination cluster the project allows. */
+export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
+export const APP_NAME = "missing-table";
+
+export interface ArgoCdArgs {
+    provider: k8s.Provider;
+    environment: EnvironmentName;
+    config: ArgoCdConfig;
+    /**
+     * Resources the AppProject and Application must wait for - the Gatekeeper constraints (and the app
+     * namespaces): nothing may sync before admission control enforces.
+     */
+    dependsOn?: pulumi.Resource[];
+    /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
+    adminGroups?: string[];
+    /**
+     * Host name Argo CD is reached at (OIDC redirect URLs are built from it). No ingress is created: the
+     * default is a `kubectl port-forward svc/argocd-server 8080:443` session.
+     */
+    domain?: string;
+}
+
+interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+function res(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources {
+    return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
+}
+
+/** Per-environment sizing. Only prod runs HA: it doubles the footprint and needs three nodes for redis-ha. */
+export interface ArgoCdSizing {
+    ha: boolean;
+    /** Static replicas of server / repo-server / applicationset when not autoscaled. */
+    replicas: number;
+    minReplicas: number;
+    maxReplicas: number;
+    controller: Resources;
+    server: Resources;
+    repoServer: Resources;
+    applicationSet: Resources;
+    redis: Resources;
+}
+
+export function argoCdSizing(environment: EnvironmentName): ArgoCdSizing {
+    if (environment === "prod") {
+        return {
+            ha: true,
+            replicas: 2,
+            minReplicas: 2,
+            maxReplicas: 5,
+            controller: res("500m", "1Gi", "2", "2Gi"),
+            server: res("100m", "256Mi", "500m", "512Mi"),
+            repoServer: res("250m", "512Mi", "1", "1Gi"),
+            applicationSet: res("100m", "128Mi", "500m", "256Mi"),
+            redis: res("100m", "128Mi", "500m", "256Mi"),
+        };
+    }
+    return {
+        ha: false,
+        replicas: 1,
+        minReplicas: 1,
+        maxReplicas: 1,
+        controller: res("250m", "512Mi", "1", "1Gi"),
+        server: res("50m", "128Mi", "250m", "256Mi"),
+        repoServer: res("100m", "256Mi", "500m", "512Mi"),
+        applicationSet: res("50m", "64Mi", "250m", "128Mi"),
+        redis: res("50m", "64Mi", "250m", "128Mi"),
+    };
+}
+
+/** Restricted-PSS container context; the chart defaults match it, set explicitly so an upgrade cannot relax it. */
+export const HARDENED_CONTAINER_SECURITY_CONTEXT = {
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    seccompProfile: { type: "RuntimeDefault" },
+    capabilities: { drop: ["ALL"] },
+};
+
+/** Pod Security Admission labels for a platform namespace, at the level its exemptions allow. */
+export function podSecurityLabels(namespace: string): Record<string, string> {
+    const level = podSecurityLevelFor(namespace);
+    return {
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    };
+}
+
+/** The `oidc.config` block of argocd-cm; the client secret is a reference into argocd-secret, never inline. */
+export function oidcConfigYaml(oidc: { issuer: string; clientId: string }): string {
+    return [
+        "name: SSO",
+        `issuer: ${oidc.issuer}`,
+        `clientID: ${oidc.clientId}`,
+        "clientSecret: $oidc.clientSecret",
+        "requestedScopes: [openid, profile, email, groups]",
+        "",
+    ].join("\n");
+}
+
+/** Helm values for the argo-cd chart (pure, so tests can read them without a deployment). */
+export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "adminGroups" | "domain">): Record<string, unknown> {
+    const sizing = argoCdSizing(args.environment);
+    const oidc = args.config.oidc;
+    const pdb = { enabled: sizing.ha, minAvailable: 1 };
+    const autoscaling = {
+        enabled: sizing.ha,
+        minReplicas: sizing.minReplicas,
+        maxReplicas: sizing.maxReplicas,
+        targetCPUUtilizationPercentage: 70,
+        targetMemoryUtilizationPercentage: 80,
+    };
+    const policyCsv = (args.adminGroups ?? []).map((group) => `g, ${group}, role:admin`).join("\n");
+
+    return {
+        global: {
+            domain: args.domain ?? "localhost:8080",
+            logging: { format: "json", level: "info" },
+            // The chart's per-component policies admit only the traffic Argo CD needs between its parts.
+            networkPolicy: { create: true },
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        },
+        crds: { install: true, keep: true },
+        configs: {
+            cm: {
+                // With SSO the shared local admin goes away; without it (dev) admin keeps the password Argo CD
+                // generates in-cluster (argocd-initial-admin-secret): it never passes through Pulumi or Helm.
+                "admin.enabled": oidc === undefined,
+                "users.anonymous.enabled": "false",
+                "exec.enabled": false,
+                "statusbadge.enabled": false,
+                ...(oidc ? { "oidc.config": oidcConfigYaml(oidc) } : {}),
+            },
+            params: {
+                // The API server terminates TLS itself (self-signed unless a certificate is given).
+                "server.insecure": false,
+            },
+            rbac: {
+                "policy.default": "role:readonly",
+                "policy.csv": policyCsv,
+                scopes: "[groups]",
+            },
+            secret: {
+                createSecret: true,
+                ...(oidc ? { extra: { "oidc.clientSecret": pulumi.secret(oidc.clientSecret) } } : {}),
+            },
+        },
+        controller: {
+            // Application-controller replicas shard by destination cluster; with the single in-cluster
+            // destination a second replica would sit idle, so HA here comes from the StatefulSet restart.
+            replicas: 1,
+            resources: sizing.controller,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+        },
+        server: {
+            replicas: sizing.replicas,
+            autoscaling,
+            pdb,
+            resources: sizing.server,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            service: { type: "ClusterIP" },
+            ingress: { enabled: false },
+        },
+        repoServer: {
+            replicas: sizing.replicas,
+            autoscaling,
+            pdb,
+            resources: sizing.repoServer,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+        },
+        applicationSet: {
+            replicas: sizing.replicas,
+            pdb,
+            resources: sizing.applicationSet,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+        },
+        // SSO goes straight to the OIDC provider (oidc.config): Dex would be one more exposed component.
+        dex: { enabled: false },
+        // No notification services are configured; alerting runs through falcosidekick.
+        notifications: { enabled: false },
+        redis: {
+            resources: sizing.redis,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+        },
+        redisSecretInit: {
+            resources: res("50m", "64Mi", "200m", "128Mi"),
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+        },
+        // Replaces the single redis in prod: three redis+sentinel pods behind HAProxy, on separate nodes.
+        "redis-ha": {
+            enabled: sizing.ha,
+            auth: true,
+            hardAntiAffinity: true,
+            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            redis: { resources: sizing.redis },
+            sentinel: { resources: res("50m", "64Mi", "200m", "128Mi") },
+            haproxy: {
+                hardAntiAffinity: true,
+                resources: res("50m", "64Mi", "250m", "128Mi"),
+                containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            },
+        },
+    };
+}
+
+/** The AppProject spec: one repository, the app namespaces on this cluster, no cluster-scoped kinds. */
+export function appProjectSpec(config: ArgoCdConfig): Record<string, unknown> {
+    return {
+        description: `${APP_NAME}: only ${config.appRepoUrl} into ${config.appNamespaces.join(", ")}`,
+        sourceRepos: [config.appRepoUrl],
+        // The argocd namespace is deliberately not a destination: an Application written there could name
+        // any project and escape these restrictions.
+        destinations: config.appNamespaces.map((namespace) => ({ server: IN_CLUSTER_SERVER, namespace })),
+        // Empty list = no cluster-scoped kind (Namespace, ClusterRole, CRD, webhook...) may be synced.
+        clusterResourceWhitelist: [],
+        // Quotas and limit ranges are platform guardrails; the app must not lift them. NetworkPolicy stays
+        // allowed: under the namespace default-deny the app has to declare the traffic it accepts.
+        namespaceResourceBlacklist: [
+            { group: "", kind: "ResourceQuota" },
+            { group: "", kind: "LimitRange" },
+        ],
+        orphanedResources: { warn: true },
+    };
+}
+
+/** The root Application spec, synced from the app repository with the stack's sync policy. */
+export function applicationSpec(config: ArgoCdConfig, project: string): Record<string, unknown> {
+    if (config.appNamespaces.length === 0) throw new Error("argocd: appNamespaces must name at least one namespace");
+    return {
+        project,
+        source: { repoURL: config.appRepoUrl, path: config.appPath, targetRevision: config.appRevision },
+        destination: { server: IN_CLUSTER_SERVER, namespace: config.appNamespaces[0] },
+        syncPolicy: {
+            automated: { prune: config.autoSyncPrune, selfHeal: config.autoSyncSelfHeal },
+            syncOptions: [
+                // Namespaces come from the platform with their PSS labels and default-deny policies.
+                "CreateNamespace=false",
+                // Deletions run after everything else applied, so a failed sync never leaves the app half-removed.
+                "PruneLast=true",
+                // Never adopt an object another Application already manages.
+                "FailOnSharedResource=true",
+            ],
+            retry: { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
+        },
+    };
+}
+
+export class ArgoCd extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+    public readonly project: k8s.apiextensions.CustomResource;
+    public readonly application: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("secure-gitops:gitops:ArgoCd", name, {}, opts);
+        const provider = args.provider;
+        const namespaceName = PLATFORM_NAMESPACES.argocd;
+
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: { name: namespaceName, labels: podSecurityLabels(namespaceName) } },
+            { parent: this, provider },
+        );
+        this.namespace = pulumi.output(namespaceName);
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: "argocd",
+                namespace: namespaceName,
+                chart: ARGOCD_CHART.chart,
+                version: ARGOCD_CHART.version,
+                repositoryOpts: { repo: ARGOCD_CHART.repo },
+                createNamespace: false,
+                atomic: true,
+                cleanupOnFail: true,
+                values: argoCdValues(args),
+            },
+            { parent: this, provider, dependsOn: [namespace] },
+        );
+
+        const policyGates = args.dependsOn ?? [];
+        const crdReady: pulumi.Resource[] = [this.release, ...policyGates];
+
+        const repoSecret = this.repositorySecret(name, args.config, namespaceName, provider);
+        if (repoSecret) crdReady.push(repoSecret);
+
+        this.project = new k8s.apiextensions.CustomResource(
+            `${name}-project`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "AppProject",
+                metadata: { name: APP_NAME, namespace: namespaceName, labels: { "app.kubernetes.io/part-of": "argocd", environment: args.environment } },
+                spec: appProjectSpec(args.config),
+            },
+            { parent: this, provider, dependsOn: crdReady },
+        );
+
+        this.application = new k8s.apiextensions.CustomResource(
+            `${name}-app`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "Application",
+                metadata: {
+                    name: APP_NAME,
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/part-of": "argocd", environment: args.environment },
+                    // Deleting the Application deletes what it deployed instead of orphaning it.
+                    finalizers: ["resources-finalizer.argocd.argoproj.io"],
+                },
+                spec: applicationSpec(args.config, APP_NAME),
+            },
+            { parent: this, provider, dependsOn: [...crdReady, this.project] },
+        );
+
+        this.registerOutputs({ namespace: this.namespace, releaseStatus: this.release.status });
+    }
+
+    /** Credentials for a private app repository, in the form Argo CD discovers by label. */
+    private repositorySecret(name: string, config: ArgoCdConfig, namespace: string, provider: k8s.Provider): k8s.core.v1.Secret | undefined {
+        if (config.repoPassword === undefined) return undefined;
+        if (!config.repoUsername) throw new Error("argocd: repoPassword is set but repoUsername is not");
+        return new k8s.core.v1.Secret(
+            `${name}-repo-credentials`,
+            {
+                metadata: {
+                    namespace,
+                    labels: { "argocd.argoproj.io/secret-type": "repository", "app.kubernetes.io/part-of": "argocd" },
+                },
+                type: "Opaque",
+                stringData: {
+                    type: "git",
+                    url: config.appRepoUrl,
+                    username: config.repoUsername,
+                    password: pulumi.secret(config.repoPassword),
+                },
+            },
+            { parent: this, provider, dependsOn: [this.release], additionalSecretOutputs: ["stringData", "data"] },
+        );
+    }
+}
