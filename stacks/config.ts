@@ -1,0 +1,561 @@
+// Builds the typed StackConfig from `pulumi config` and validates it before the program declares anything.
+// Every problem is collected and reported at once (key, bad value, what is allowed) so one preview shows
+// the whole list. Defaults are the secure choice; the unsafe choice needs an explicit, named key.
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../components/exemptions";
+import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
+import {
+    AlertingConfig,
+    ArgoCdConfig,
+    AuthorizedNetwork,
+    ClusterConfig,
+    ENVIRONMENTS,
+    EnvironmentName,
+    FeatureSwitches,
+    POLICY_ENFORCEMENTS,
+    PolicyEnforcement,
+    RELEASE_CHANNELS,
+    ReleaseChannel,
+    StackConfig,
+} from "./types";
+
+export const CONFIG_NAMESPACE = "secure-gitops";
+
+/** What the program needs from `pulumi.Config`; tests implement it over plain data. Keys are unprefixed. */
+export interface ConfigSource {
+    get(key: string): string | undefined;
+    getSecret(key: string): pulumi.Output<string> | undefined;
+    /** Whether the stack stores the key encrypted. Omitted: the plaintext check is skipped. */
+    isSecret?(key: string): boolean;
+    /** Every key set in the project namespace, to catch typos. Omitted: the unknown-key check is skipped. */
+    keys?(): string[];
+}
+
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
+
+export interface ConfigKeySpec {
+    type: ConfigKeyType;
+    /** Mirrors Pulumi.yaml's `default` (a test keeps the two equal). Absent: the key is required. */
+    default?: string | number | boolean | string[];
+    /** Must be stored encrypted when set. Not declared `secret: true` in Pulumi.yaml because the CLI
+     * would then demand a value in every stack, and these are optional. */
+    secret?: boolean;
+}
+
+/** Every config key the program reads (unprefixed), with its type and default. */
+export const CONFIG_KEYS = {
+    environment: { type: "string" },
+    gcpProject: { type: "string", default: "" },
+    gcpRegion: { type: "string", default: "europe-west1" },
+    clusterMode: { type: "string", default: "gke" },
+    // GKE mode
+    clusterName: { type: "string", default: "secure-gitops" },
+    releaseChannel: { type: "string", default: "REGULAR" },
+    regional: { type: "boolean", default: true },
+    privateEndpoint: { type: "boolean", default: false },
+    masterAuthorizedNetworks: { type: "string", default: "[]" },
+    allowPublicControlPlane: { type: "boolean", default: false },
+    subnetCidr: { type: "string", default: "10.10.0.0/20" },
+    podsCidr: { type: "string", default: "10.16.0.0/14" },
+    servicesCidr: { type: "string", default: "10.20.0.0/20" },
+    masterCidr: { type: "string", default: "172.16.0.0/28" },
+    nodeMachineType: { type: "string", default: "e2-standard-4" },
+    nodeInitialCount: { type: "integer", default: 1 },
+    nodeMinCount: { type: "integer", default: 1 },
+    nodeMaxCount: { type: "integer", default: 3 },
+    nodeDiskSizeGb: { type: "integer", default: 100 },
+    spotNodes: { type: "boolean", default: false },
+    deletionProtection: { type: "boolean", default: true },
+    // Existing-cluster mode
+    kubeconfig: { type: "string", default: "", secret: true },
+    kubeconfigPath: { type: "string", default: "" },
+    kubeContext: { type: "string", default: "" },
+    // Components and policy
+    features: { type: "string", default: "{}" },
+    policyEnforcement: { type: "string", default: "mandatory" },
+    webhookFailurePolicy: { type: "string", default: "Fail" },
+    publicServiceNamespaces: { type: "array", default: [] },
+    allowedRegistries: { type: "array", default: [] },
+    // Argo CD
+    appRepoUrl: { type: "string", default: "" },
+    appPath: { type: "string", default: "." },
+    appRevision: { type: "string", default: "HEAD" },
+    appNamespaces: { type: "array", default: [] },
+    autoSyncPrune: { type: "boolean", default: true },
+    autoSyncSelfHeal: { type: "boolean", default: true },
+    oidcIssuer: { type: "string", default: "" },
+    oidcClientId: { type: "string", default: "" },
+    oidcClientSecret: { type: "string", default: "", secret: true },
+    repoUsername: { type: "string", default: "" },
+    repoPassword: { type: "string", default: "", secret: true },
+    // Alerting, scanning, audit
+    slackWebhookUrl: { type: "string", default: "", secret: true },
+    pagerDutyRoutingKey: { type: "string", default: "", secret: true },
+    falcoMinimumPriority: { type: "string", default: "warning" },
+    trivySeverities: { type: "array", default: ["CRITICAL", "HIGH"] },
+    trivyConcurrentScanJobs: { type: "integer", default: 3 },
+    trivyComplianceCron: { type: "string", default: "0 */6 * * *" },
+    auditRetentionDays: { type: "integer", default: 90 },
+} as const satisfies Record<string, ConfigKeySpec>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+export const FEATURE_NAMES = ["argocd", "gatekeeper", "falco", "trivy", "auditLogging", "grafana"] as const satisfies readonly (keyof FeatureSwitches)[];
+export const FALCO_PRIORITIES = ["emergency", "alert", "critical", "error", "warning", "notice"] as const;
+export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export const WEBHOOK_FAILURE_POLICIES = ["Fail", "Ignore"] as const;
+export const CLUSTER_MODES = ["gke", "existing"] as const;
+export const TRIVY_CONCURRENCY = { min: 1, max: 10 } as const;
+export const AUDIT_RETENTION = { min: 1, max: 3650, prodMin: 365 } as const;
+/** Authorized networks broader than this prefix count as "the internet" (0.0.0.0/1 + 128.0.0.0/1 is /0). */
+const PUBLIC_NETWORK_MAX_PREFIX = 8;
+
+export interface ConfigProblem {
+    /** Fully-qualified key, e.g. `secure-gitops:nodeMinCount` (with `[i].field` for list entries). */
+    key: string;
+    /** The offending value as shown to the user; secrets are never shown. */
+    value: string;
+    /** What would be accepted. */
+    allowed: string;
+}
+
+export class StackConfigError extends Error {
+    constructor(
+        readonly stack: string,
+        readonly problems: ConfigProblem[],
+    ) {
+        super(
+            `Invalid configuration for stack "${stack}" (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p.key}: got ${p.value}; allowed: ${p.allowed}`).join("\n"),
+        );
+        this.name = "StackConfigError";
+    }
+}
+
+const fullKey = (key: string) => `${CONFIG_NAMESPACE}:${key}`;
+
+function show(value: unknown): string {
+    return value === undefined ? "(unset)" : JSON.stringify(value);
+}
+
+const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const GCP_REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+const GKE_CLUSTER_NAME = /^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$/;
+const MACHINE_TYPE = /^[a-z][a-z0-9]*-[a-z0-9-]*[a-z0-9]$/;
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const HTTPS_REPO = /^https:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/\S+$/;
+const SSH_REPO = /^git@[A-Za-z0-9.-]+:\S+$/;
+const CRON_FIELD = /^[0-9*/,-]+$/;
+
+/** Typed readers over a ConfigSource that record problems instead of throwing. */
+class Reader {
+    readonly problems: ConfigProblem[] = [];
+
+    constructor(private readonly source: ConfigSource) {}
+
+    problem(key: string, value: string, allowed: string): void {
+        this.problems.push({ key: fullKey(key), value, allowed });
+    }
+
+    /** The stack's value, else Pulumi.yaml's default (as the CLI would pass it), else undefined. */
+    raw(key: ConfigKey): string | undefined {
+        const value = this.source.get(key);
+        if (value !== undefined) return value;
+        const spec: ConfigKeySpec = CONFIG_KEYS[key];
+        if (spec.default === undefined) return undefined;
+        return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
+    }
+
+    /** A string that may be empty/unset (empty means unset: optional keys default to ""). */
+    optional(key: ConfigKey): string | undefined {
+        const value = this.raw(key);
+        return value === undefined || value.trim() === "" ? undefined : value.trim();
+    }
+
+    string(key: ConfigKey, fallback: string): string {
+        return this.optional(key) ?? fallback;
+    }
+
+    oneOf<T extends string>(key: ConfigKey, allowed: readonly T[], fallback: T): T {
+        const value = this.raw(key);
+        if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+        this.problem(key, show(value), `one of ${allowed.join(", ")}`);
+        return fallback;
+    }
+
+    boolean(key: ConfigKey): boolean {
+        const value = this.raw(key);
+        if (value === "true") return true;
+        if (value === "false") return false;
+        this.problem(key, show(value), "true or false");
+        const spec: ConfigKeySpec = CONFIG_KEYS[key];
+        return spec.default === true;
+    }
+
+    integer(key: ConfigKey, min: number, max: number): number {
+        const value = this.raw(key);
+        const spec: ConfigKeySpec = CONFIG_KEYS[key];
+        const fallback = typeof spec.default === "number" ? spec.default : min;
+        if (value === undefined || !/^-?[0-9]+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) {
+            this.problem(key, show(value), `an integer from ${min} to ${max}`);
+            return fallback;
+        }
+        const n = Number(value);
+        if (n < min || n > max) {
+            this.problem(key, show(value), `an integer from ${min} to ${max}`);
+            return fallback;
+        }
+        return n;
+    }
+
+    /** A JSON document (stack files may also hold YAML structures, which reach the program as JSON). */
+    json(key: ConfigKey, expected: string): unknown {
+        const value = this.raw(key);
+        if (value === undefined) return undefined;
+        try {
+            return JSON.parse(value);
+        } catch {
+            this.problem(key, show(value), expected);
+            return undefined;
+        }
+    }
+
+    stringList(key: ConfigKey, itemRule: (item: string) => boolean, itemAllowed: string): string[] {
+        const parsed = this.json(key, `a list of ${itemAllowed}`);
+        if (parsed === undefined) return [];
+        if (!Array.isArray(parsed)) {
+            this.problem(key, show(parsed), `a list of ${itemAllowed}`);
+            return [];
+        }
+        const result: string[] = [];
+        parsed.forEach((item: unknown, i) => {
+            if (typeof item === "string" && itemRule(item)) result.push(item);
+            else this.problem(`${key}[${i}]`, show(item), itemAllowed);
+        });
+        return result;
+    }
+
+    /** An optional secret: present when non-empty; must be stored encrypted. */
+    secret(key: ConfigKey): pulumi.Output<string> | undefined {
+        const plain = this.source.get(key);
+        if (plain === undefined || plain.trim() === "") return undefined;
+        if (this.source.isSecret && !this.source.isSecret(key)) {
+            this.problem(key, `(plaintext, ${plain.length} characters - not shown)`, `a secret: set it with \`pulumi config set --secret ${key}\``);
+        }
+        return this.source.getSecret(key) ?? pulumi.secret(plain);
+    }
+}
+
+function parseAuthorizedNetworks(read: Reader, allowPublic: boolean): AuthorizedNetwork[] {
+    const key: ConfigKey = "masterAuthorizedNetworks";
+    const allowed = 'a JSON list of {"cidrBlock": "a.b.c.d/n", "displayName": "..."}';
+    const parsed = read.json(key, allowed);
+    if (parsed === undefined) return [];
+    if (!Array.isArray(parsed)) {
+        read.problem(key, show(parsed), allowed);
+        return [];
+    }
+    const networks: AuthorizedNetwork[] = [];
+    parsed.forEach((entry: unknown, i) => {
+        const at = `${key}[${i}]`;
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            read.problem(at, show(entry), allowed);
+            return;
+        }
+        const { cidrBlock, displayName, ...extra } = entry as Record<string, unknown>;
+        for (const extraKey of Object.keys(extra)) read.problem(`${at}.${extraKey}`, show(extra[extraKey]), "only cidrBlock and displayName");
+        if (typeof displayName !== "string" || displayName.trim() === "") {
+            read.problem(`${at}.displayName`, show(displayName), "a non-empty name saying whose network this is");
+        }
+        if (typeof cidrBlock !== "string") {
+            read.problem(`${at}.cidrBlock`, show(cidrBlock), "an IPv4 CIDR a.b.c.d/n");
+            return;
+        }
+        const cidr = parseCidr(cidrBlock);
+        if (!cidr.ok) {
+            read.problem(`${at}.cidrBlock`, show(cidrBlock), `an IPv4 CIDR a.b.c.d/n with prefix 0-32 and no host bits (${cidr.reason})`);
+            return;
+        }
+        if (cidr.cidr.prefix < PUBLIC_NETWORK_MAX_PREFIX && !allowPublic) {
+            read.problem(
+                `${at}.cidrBlock`,
+                show(cidrBlock),
+                `a network no broader than /${PUBLIC_NETWORK_MAX_PREFIX}; opening the control plane to the internet needs allowPublicControlPlane: true (never in prod)`,
+            );
+        }
+        networks.push({ cidrBlock, displayName: typeof displayName === "string" ? displayName : "" });
+    });
+    return networks;
+}
+
+function parseFeatures(read: Reader): FeatureSwitches {
+    const features: FeatureSwitches = { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, grafana: true };
+    const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys stay enabled)`;
+    const parsed = read.json("features", allowed);
+    if (parsed === undefined) return features;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        read.problem("features", show(parsed), allowed);
+        return features;
+    }
+    for (const [name, on] of Object.entries(parsed as Record<string, unknown>)) {
+        if (!(FEATURE_NAMES as readonly string[]).includes(name)) {
+            read.problem(`features.${name}`, show(on), `a known feature switch: ${FEATURE_NAMES.join(", ")}`);
+        } else if (typeof on !== "boolean") {
+            read.problem(`features.${name}`, show(on), "true or false");
+        } else {
+            features[name as keyof FeatureSwitches] = on;
+        }
+    }
+    return features;
+}
+
+function parseGkeCluster(read: Reader, environment: EnvironmentName | undefined): ClusterConfig {
+    const prod = environment === "prod";
+    const allowPublicControlPlane = read.boolean("allowPublicControlPlane");
+    if (prod && allowPublicControlPlane) {
+        read.problem("allowPublicControlPlane", "true", "false in prod (the prod control plane is never open to the internet)");
+    }
+    const name = read.string("clusterName", "secure-gitops");
+    if (!GKE_CLUSTER_NAME.test(name)) read.problem("clusterName", show(name), "a GKE cluster name: lowercase letters, digits and hyphens, 1-40 characters, starting with a letter");
+
+    const ranges: { key: ConfigKey; cidr: Ipv4Cidr }[] = [];
+    const range = (key: ConfigKey): string => {
+        const value = read.string(key, "");
+        const parsed = parseCidr(value);
+        if (!parsed.ok) {
+            read.problem(key, show(value), `an IPv4 CIDR a.b.c.d/n with prefix 0-32 and no host bits (${parsed.reason})`);
+            return value;
+        }
+        if (key === "masterCidr" && parsed.cidr.prefix !== 28) {
+            read.problem(key, show(value), "a /28 range (GKE requires exactly /28 for the control plane)");
+        }
+        for (const other of ranges) {
+            if (cidrsOverlap(other.cidr, parsed.cidr)) {
+                read.problem(key, show(value), `a range not overlapping ${fullKey(other.key)} (${other.cidr.text})`);
+            }
+        }
+        ranges.push({ key, cidr: parsed.cidr });
+        return value;
+    };
+    const subnetCidr = range("subnetCidr");
+    const podsCidr = range("podsCidr");
+    const servicesCidr = range("servicesCidr");
+    const masterCidr = range("masterCidr");
+
+    const machineType = read.string("nodeMachineType", "");
+    if (!MACHINE_TYPE.test(machineType)) read.problem("nodeMachineType", show(machineType), "a Compute Engine machine type such as e2-standard-4");
+    const minNodeCount = read.integer("nodeMinCount", 1, 100);
+    const maxNodeCount = read.integer("nodeMaxCount", 1, 100);
+    const initialNodeCount = read.integer("nodeInitialCount", 1, 100);
+    if (minNodeCount > maxNodeCount) {
+        read.problem("nodeMinCount", show(String(minNodeCount)), `at most nodeMaxCount (${maxNodeCount})`);
+    } else if (initialNodeCount < minNodeCount || initialNodeCount > maxNodeCount) {
+        read.problem("nodeInitialCount", show(String(initialNodeCount)), `between nodeMinCount and nodeMaxCount (${minNodeCount}-${maxNodeCount})`);
+    }
+    const diskSizeGb = read.integer("nodeDiskSizeGb", 10, 65536);
+
+    const spot = read.boolean("spotNodes");
+    if (prod && spot) read.problem("spotNodes", "true", "false in prod (spot VMs are preempted without notice)");
+    const regional = read.boolean("regional");
+    if (prod && !regional) read.problem("regional", "false", "true in prod (a zonal control plane is a single point of failure)");
+    const deletionProtection = read.boolean("deletionProtection");
+    if (prod && !deletionProtection) read.problem("deletionProtection", "false", "true in prod");
+
+    return {
+        mode: "gke",
+        name,
+        releaseChannel: read.oneOf<ReleaseChannel>("releaseChannel", RELEASE_CHANNELS, "REGULAR"),
+        regional,
+        privateEndpoint: read.boolean("privateEndpoint"),
+        masterAuthorizedNetworks: parseAuthorizedNetworks(read, allowPublicControlPlane && !prod),
+        subnetCidr,
+        podsCidr,
+        servicesCidr,
+        masterCidr,
+        nodePool: { machineType, initialNodeCount, minNodeCount, maxNodeCount, diskSizeGb, spot },
+        deletionProtection,
+    };
+}
+
+function parseExistingCluster(read: Reader): ClusterConfig {
+    const kubeconfig = read.secret("kubeconfig");
+    const kubeconfigPath = read.optional("kubeconfigPath");
+    if (!kubeconfig && !kubeconfigPath) {
+        read.problem("kubeconfig", "(unset)", "in existing mode, a kubeconfig (secret) or kubeconfigPath");
+    } else if (kubeconfig && kubeconfigPath) {
+        read.problem("kubeconfigPath", show(kubeconfigPath), "unset when kubeconfig is set (give one of the two)");
+    }
+    return { mode: "existing", kubeconfig, kubeconfigPath, context: read.optional("kubeContext") };
+}
+
+function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
+    const appRepoUrl = read.string("appRepoUrl", "");
+    if (!HTTPS_REPO.test(appRepoUrl) && !SSH_REPO.test(appRepoUrl) && (enabled || appRepoUrl !== "")) {
+        read.problem("appRepoUrl", show(appRepoUrl), "a Git URL starting with https:// or git@ (required while Argo CD is enabled)");
+    }
+    const appPath = read.string("appPath", ".");
+    if (appPath.startsWith("/") || appPath.split("/").includes("..")) {
+        read.problem("appPath", show(appPath), "a path relative to the repository root, without ..");
+    }
+    const appRevision = read.string("appRevision", "HEAD");
+    if (/\s/.test(appRevision)) read.problem("appRevision", show(appRevision), "a branch, tag or commit without spaces");
+
+    const reserved = new Set<string>([...SYSTEM_NAMESPACES, ...Object.values(PLATFORM_NAMESPACES), "default"]);
+    const appNamespaces = read.stringList("appNamespaces", (ns) => DNS_LABEL.test(ns) && !reserved.has(ns), "namespace names (DNS labels) that are not system or platform namespaces");
+    if (enabled && appNamespaces.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("appNamespaces")))) {
+        read.problem("appNamespaces", "[]", "at least one namespace the application deploys into (required while Argo CD is enabled)");
+    }
+
+    const oidcIssuer = read.optional("oidcIssuer");
+    const oidcClientId = read.optional("oidcClientId");
+    const oidcClientSecret = read.secret("oidcClientSecret");
+    let oidc: ArgoCdConfig["oidc"];
+    if (oidcIssuer || oidcClientId || oidcClientSecret) {
+        if (!oidcIssuer || !oidcClientId || !oidcClientSecret) {
+            const missing = [!oidcIssuer && "oidcIssuer", !oidcClientId && "oidcClientId", !oidcClientSecret && "oidcClientSecret"].filter(Boolean);
+            read.problem(String(missing[0]), "(unset)", "oidcIssuer, oidcClientId and oidcClientSecret set together, or none of them");
+        } else {
+            if (!/^https:\/\/\S+$/.test(oidcIssuer)) read.problem("oidcIssuer", show(oidcIssuer), "an https:// issuer URL");
+            oidc = { issuer: oidcIssuer, clientId: oidcClientId, clientSecret: oidcClientSecret };
+        }
+    }
+
+    const repoUsername = read.optional("repoUsername");
+    const repoPassword = read.secret("repoPassword");
+    if (repoPassword && !repoUsername) read.problem("repoUsername", "(unset)", "set together with repoPassword");
+    if (repoUsername && !repoPassword) read.problem("repoPassword", "(unset)", "set (as a secret) together with repoUsername");
+
+    return {
+        appRepoUrl,
+        appPath,
+        appRevision,
+        appNamespaces,
+        autoSyncPrune: read.boolean("autoSyncPrune"),
+        autoSyncSelfHeal: read.boolean("autoSyncSelfHeal"),
+        oidc,
+        repoUsername,
+        repoPassword,
+    };
+}
+
+/** Parses and validates a stack's configuration; throws one StackConfigError listing every problem. */
+export function parseStackConfig(source: ConfigSource, stack: string): StackConfig {
+    const read = new Reader(source);
+
+    if (source.keys) {
+        const known = new Set<string>(Object.keys(CONFIG_KEYS));
+        for (const key of source.keys()) {
+            if (!known.has(key)) read.problem(key, show(source.isSecret?.(key) ? "(secret)" : source.get(key)), "a key declared in Pulumi.yaml (check the spelling)");
+        }
+    }
+
+    const envValue = read.raw("environment");
+    let environment: EnvironmentName | undefined;
+    if (envValue === undefined || !(ENVIRONMENTS as readonly string[]).includes(envValue)) {
+        read.problem("environment", show(envValue), `one of ${ENVIRONMENTS.join(", ")}`);
+    } else {
+        environment = envValue as EnvironmentName;
+        if ((ENVIRONMENTS as readonly string[]).includes(stack) && stack !== environment) {
+            read.problem("environment", show(envValue), `"${stack}" (a stack named dev, staging or prod must use that environment)`);
+        }
+    }
+    const prod = environment === "prod";
+
+    const mode = read.oneOf("clusterMode", CLUSTER_MODES, "gke");
+    const gcpProject = read.optional("gcpProject");
+    if (gcpProject !== undefined && !GCP_PROJECT_ID.test(gcpProject)) {
+        read.problem("gcpProject", show(gcpProject), "a GCP project id: 6-30 lowercase letters, digits or hyphens, starting with a letter");
+    } else if (gcpProject === undefined && mode === "gke") {
+        read.problem("gcpProject", "(unset)", "a GCP project id (required in gke mode)");
+    }
+    const gcpRegion = read.string("gcpRegion", "");
+    if (!GCP_REGION.test(gcpRegion)) read.problem("gcpRegion", show(gcpRegion), "a GCP region such as europe-west1");
+
+    const cluster = mode === "gke" ? parseGkeCluster(read, environment) : parseExistingCluster(read);
+    const features = parseFeatures(read);
+
+    const enforcement = read.oneOf<PolicyEnforcement>("policyEnforcement", POLICY_ENFORCEMENTS, "mandatory");
+    if (prod && enforcement !== "mandatory") read.problem("policyEnforcement", show(enforcement), "mandatory in prod");
+    const webhookFailurePolicy = read.oneOf("webhookFailurePolicy", WEBHOOK_FAILURE_POLICIES, "Fail");
+    if (prod && webhookFailurePolicy !== "Fail") {
+        read.problem("webhookFailurePolicy", show(webhookFailurePolicy), "Fail in prod (Ignore admits everything while Gatekeeper is down)");
+    }
+    const publicServiceNamespaces = read.stringList("publicServiceNamespaces", (ns) => DNS_LABEL.test(ns), "namespace names (DNS labels)");
+    const allowedRegistries = read.stringList("allowedRegistries", (r) => /^[a-z0-9][^\s:]*(?::[0-9]+)?(?:\/\S*)?$/i.test(r) && !r.includes("://"), "registry prefixes without scheme, e.g. europe-docker.pkg.dev/acme/");
+
+    const argocd = parseArgoCd(read, features.argocd);
+
+    const alerting: AlertingConfig = {
+        slackWebhookUrl: read.secret("slackWebhookUrl"),
+        pagerDutyRoutingKey: read.secret("pagerDutyRoutingKey"),
+        minimumPriority: read.oneOf("falcoMinimumPriority", FALCO_PRIORITIES, "warning"),
+    };
+
+    const severities = read.stringList("trivySeverities", (s) => (TRIVY_SEVERITIES as readonly string[]).includes(s), `one of ${TRIVY_SEVERITIES.join(", ")}`);
+    if (severities.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("trivySeverities")))) {
+        read.problem("trivySeverities", "[]", `at least one of ${TRIVY_SEVERITIES.join(", ")}`);
+    }
+    const complianceCron = read.string("trivyComplianceCron", "");
+    const cronFields = complianceCron.split(/\s+/);
+    if (cronFields.length !== 5 || !cronFields.every((f) => CRON_FIELD.test(f))) {
+        read.problem("trivyComplianceCron", show(complianceCron), 'a five-field cron schedule such as "0 */6 * * *"');
+    }
+
+    const retentionDays = read.integer("auditRetentionDays", AUDIT_RETENTION.min, AUDIT_RETENTION.max);
+    if (prod && retentionDays < AUDIT_RETENTION.prodMin) {
+        read.problem("auditRetentionDays", show(String(retentionDays)), `at least ${AUDIT_RETENTION.prodMin} in prod`);
+    }
+
+    const config: StackConfig = {
+        environment: environment ?? "dev",
+        gcpProject,
+        gcpRegion,
+        cluster,
+        features,
+        policy: { enforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries },
+        argocd,
+        alerting,
+        trivy: {
+            severities,
+            concurrentScanJobs: read.integer("trivyConcurrentScanJobs", TRIVY_CONCURRENCY.min, TRIVY_CONCURRENCY.max),
+            complianceCron,
+        },
+        audit: { retentionDays },
+    };
+    if (read.problems.length > 0) throw new StackConfigError(stack, read.problems);
+    return config;
+}
+
+/** A ConfigSource over plain data (tests, tools): keys with or without the project prefix. */
+export function plainConfigSource(values: Record<string, string>, secretKeys: string[] = []): ConfigSource {
+    const unprefix = (k: string) => (k.startsWith(`${CONFIG_NAMESPACE}:`) ? k.slice(CONFIG_NAMESPACE.length + 1) : k);
+    const data = new Map<string, string>();
+    for (const [k, v] of Object.entries(values)) if (!k.includes(":") || k.startsWith(`${CONFIG_NAMESPACE}:`)) data.set(unprefix(k), v);
+    const secrets = new Set(secretKeys.map(unprefix));
+    return {
+        get: (key) => data.get(key),
+        getSecret: (key) => (data.has(key) ? pulumi.secret(data.get(key) as string) : undefined),
+        isSecret: (key) => secrets.has(key),
+        keys: () => [...data.keys()],
+    };
+}
+
+/** The typed, validated configuration of the current stack. Call once, before declaring any resource. */
+export function loadStackConfig(): StackConfig {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    // isConfigSecret is exported at runtime but marked @internal (absent from the typings); it reads the
+    // secret-key list the CLI passes to the program, which is how a plaintext secret is detected.
+    const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    const source: ConfigSource = {
+        get: (key) => config.get(key),
+        getSecret: (key) => config.getSecret(key),
+        isSecret: isConfigSecret ? (key) => isConfigSecret(prefix + key) : undefined,
+        keys: () =>
+            Object.keys(runtimeConfig.allConfig())
+                .filter((k) => k.startsWith(prefix))
+                .map((k) => k.slice(prefix.length)),
+    };
+    return parseStackConfig(source, pulumi.getStack());
+}
