@@ -1,3 +1,154 @@
-import { Rule } from "../catalogue/types";
+// Exposure rules: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard,
+// CEL for Gatekeeper; the agreement test holds both to the corpus.
+import { CommonK8sParams, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+import { CEL_SUBJECT, describe } from "./images";
 
-export const exposureRules: Rule[] = [];
+export type LoadBalancerCloud = "gke" | "aws" | "azure";
+
+export interface NoPublicLoadBalancerParams extends CommonK8sParams {
+    /** Namespaces where a public load balancer is intended (e.g. the ingress gateway's). */
+    allowedNamespaces: string[];
+    /**
+     * Whose internal-load-balancer annotations count. Only the cluster's own cloud controller reads its
+     * annotations: on GKE an Azure "internal" annotation still yields a public load balancer.
+     */
+    clouds: LoadBalancerCloud[];
+}
+
+// Annotation keys, as each cloud's service controller reads them.
+const GKE_TYPE = "networking.gke.io/load-balancer-type";
+const GKE_TYPE_LEGACY = "cloud.google.com/load-balancer-type";
+const AWS_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal";
+const AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+const AZURE_INTERNAL = "service.beta.kubernetes.io/azure-load-balancer-internal";
+/** GKE's controller accepts exactly these (LBTypeInternal and its deprecated lower-case spelling); "INTERNAL" is external. */
+const GKE_INTERNAL_VALUES = ["Internal", "internal"];
+
+type Verdict = "internal" | "public" | "unknown";
+
+/**
+ * Whether the annotations ask the given clouds for an internal load balancer. Values are matched exactly
+ * (no case folding beyond GKE's two spellings, no "1"/"True"): a value we do not recognise is public,
+ * which errs on the safe side.
+ */
+function loadBalancerVerdict(annotations: Record<string, unknown>, clouds: readonly string[]): Verdict {
+    const keys: string[] = [];
+    if (clouds.includes("gke")) keys.push(GKE_TYPE, GKE_TYPE_LEGACY);
+    if (clouds.includes("aws")) keys.push(AWS_INTERNAL, AWS_SCHEME);
+    if (clouds.includes("azure")) keys.push(AZURE_INTERNAL);
+    if (keys.some((k) => isUnknown(annotations[k]))) return "unknown";
+    const value = (key: string): unknown => annotations[key];
+    // GKE reads the current key first and only falls back to the legacy one when the current key is absent.
+    const gkeType = GKE_TYPE in annotations ? value(GKE_TYPE) : value(GKE_TYPE_LEGACY);
+    const gke = clouds.includes("gke") && GKE_INTERNAL_VALUES.includes(String(gkeType));
+    // AWS: either the deprecated boolean or the scheme; an explicit public value in the other one vetoes.
+    const aws =
+        clouds.includes("aws") &&
+        (value(AWS_INTERNAL) === "true" || value(AWS_SCHEME) === "internal") &&
+        value(AWS_INTERNAL) !== "false" &&
+        value(AWS_SCHEME) !== "internet-facing";
+    const azure = clouds.includes("azure") && value(AZURE_INTERNAL) === "true";
+    return gke || aws || azure ? "internal" : "public";
+}
+
+/** `'key' in annotations && annotations['key'] == 'value'` - guarded, a missing key is not an error. */
+function celAnnotationIs(key: string, value: string): string {
+    return `('${key}' in variables.annotations && variables.annotations['${key}'] == '${value}')`;
+}
+
+const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
+    id: "services-no-public-loadbalancer",
+    target: "kubernetes",
+    title: "Services of type LoadBalancer are internal",
+    description:
+        "A Service of type LoadBalancer must carry its cloud's internal-load-balancer annotation: GKE `networking.gke.io/load-balancer-type: Internal` " +
+        "(or the legacy `cloud.google.com/load-balancer-type`; GKE also accepts `internal`), AWS `service.beta.kubernetes.io/aws-load-balancer-internal: \"true\"` " +
+        "or `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, Azure `service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"`. " +
+        "Only the clouds in `clouds` count (default GKE: other clouds' annotations do nothing there). Other values, including \"false\", are public. " +
+        "Public load balancers are allowed only in `allowedNamespaces` (a Service without namespace is taken to be in `default`). " +
+        "NodePort Services and `loadBalancerClass` implementations are out of scope: on a private GKE cluster nodes have no public IPs, and firewall rules are checked by the GCP rules.",
+    severity: "high",
+    remediation:
+        "Add the internal annotation of your cloud (GKE: `networking.gke.io/load-balancer-type: \"Internal\"`), or expose the workload through the " +
+        "platform's ingress instead; if a public endpoint is intended, deploy it in a namespace listed in `allowedNamespaces`.",
+    frameworks: [
+        { framework: "NIST-800-53", control: "SC-7" },
+        { framework: "NIST-800-53", control: "AC-4" },
+        { framework: "SOC2", control: "CC6.6" },
+        { framework: "PCI-DSS", control: "1.3.1" },
+        { framework: "PCI-DSS", control: "1.4.1" },
+    ],
+    defaultEnforcement: "mandatory",
+    defaultParams: { exemptNamespaces: [], exemptImages: [], allowedNamespaces: [], clouds: ["gke"] },
+    paramsSchema: {
+        allowedNamespaces: {
+            type: "array",
+            items: { type: "string" },
+            default: [],
+            description: "Namespaces where a public LoadBalancer Service is allowed.",
+        },
+        clouds: {
+            type: "array",
+            items: { type: "string", enum: ["gke", "aws", "azure"] },
+            default: ["gke"],
+            description: "Clouds whose internal-load-balancer annotations are accepted (the cluster's own cloud).",
+        },
+    },
+    gatekeeperKind: "SgServicesNoPublicLoadbalancer",
+    match: [{ apiGroups: [""], kinds: ["Service"] }],
+    check(object, params) {
+        const spec = object.spec as Record<string, unknown> | undefined;
+        if (spec === null || typeof spec !== "object" || spec.type !== "LoadBalancer") return [];
+        const annotations: unknown = object.metadata?.annotations ?? {};
+        const namespace: unknown = object.metadata?.namespace ?? "default";
+        if (isUnknown(annotations) || isUnknown(namespace) || typeof annotations !== "object" || annotations === null) return [];
+        if ((params.allowedNamespaces ?? []).includes(String(namespace))) return [];
+        const verdict = loadBalancerVerdict(annotations as Record<string, unknown>, params.clouds ?? ["gke"]);
+        if (verdict !== "public") return [];
+        return [
+            {
+                message:
+                    `${describe(object)}: spec.type LoadBalancer without an internal-load-balancer annotation for ${(params.clouds ?? ["gke"]).join("/")} ` +
+                    `creates a public load balancer; add metadata.annotations["${GKE_TYPE}"]: "Internal" (or your cloud's equivalent), ` +
+                    `use the platform ingress, or move it to an allowed namespace.`,
+                path: "metadata.annotations",
+            },
+        ];
+    },
+    cel: {
+        variables: [
+            { name: "annotations", expression: "has(object.metadata.annotations) ? object.metadata.annotations : {}" },
+            { name: "clouds", expression: "has(variables.params.clouds) ? variables.params.clouds : ['gke']" },
+            {
+                name: "allowedNamespaces",
+                expression: "has(variables.params.allowedNamespaces) ? variables.params.allowedNamespaces : []",
+            },
+            {
+                name: "gkeType",
+                expression:
+                    `'${GKE_TYPE}' in variables.annotations ? variables.annotations['${GKE_TYPE}'] : ` +
+                    `('${GKE_TYPE_LEGACY}' in variables.annotations ? variables.annotations['${GKE_TYPE_LEGACY}'] : '')`,
+            },
+            {
+                name: "internal",
+                expression:
+                    `('gke' in variables.clouds && variables.gkeType in ${JSON.stringify(GKE_INTERNAL_VALUES).replace(/"/g, "'")}) || ` +
+                    `('aws' in variables.clouds && (${celAnnotationIs(AWS_INTERNAL, "true")} || ${celAnnotationIs(AWS_SCHEME, "internal")}) && ` +
+                    `!${celAnnotationIs(AWS_INTERNAL, "false")} && !${celAnnotationIs(AWS_SCHEME, "internet-facing")}) || ` +
+                    `('azure' in variables.clouds && ${celAnnotationIs(AZURE_INTERNAL, "true")})`,
+            },
+        ],
+        validations: [
+            {
+                expression:
+                    "!(has(object.spec) && has(object.spec.type) && object.spec.type == 'LoadBalancer') || variables.internal || " +
+                    "(has(object.metadata.namespace) ? object.metadata.namespace : 'default') in variables.allowedNamespaces",
+                messageExpression:
+                    `${CEL_SUBJECT} + ': spec.type LoadBalancer without an internal-load-balancer annotation creates a public load balancer; ` +
+                    `add metadata.annotations[${GKE_TYPE}]: Internal (or your cloud equivalent), use the platform ingress, or move it to an allowed namespace'`,
+            },
+        ],
+    },
+};
+
+export const exposureRules: Rule[] = [noPublicLoadBalancer];

@@ -1,3 +1,209 @@
-import { Rule } from "../catalogue/types";
+// Image rules: pinned tags/digests and trusted registries. Each rule is written twice - a TypeScript
+// `check` for CrossGuard and portable CEL for Gatekeeper - and test/cel-agreement.test.ts holds them to the
+// same verdict over the corpus.
+import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
+import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 
-export const imageRules: Rule[] = [];
+/** `Deployment apps/web`, for messages (shared by the other rule files). */
+export function describe(object: K8sObject): string {
+    const ns = object.metadata?.namespace;
+    return `${object.kind ?? "object"} ${typeof ns === "string" ? `${ns}/` : ""}${object.metadata?.name ?? "(unnamed)"}`;
+}
+
+/** The same subject in CEL (Gatekeeper always has metadata; name may be absent with generateName). */
+export const CEL_SUBJECT = "object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '(unnamed)')";
+
+// ---- image reference parsing -------------------------------------------------------------------------
+// A reference is `[registry[:port]/]path[:tag][@digest]`. The tag is a `:` in the last path segment, so
+// `registry:5000/app` is untagged (the port is not a tag). The CEL below uses the same regular expressions,
+// which are in the subset RE2 (cel-go) and JavaScript agree on.
+
+/** Has a digest (`app@sha256:...`, also `app:1.2@sha256:...`). */
+const DIGEST_RE = /@/;
+/** Has a tag: a `:` after the last `/` (only meaningful when there is no digest). */
+const TAG_RE = /:[^/]+$/;
+const LATEST_RE = /:latest$/;
+/** First path component is a registry host: it has a `.` or a `:` (port), or is `localhost`. */
+const REGISTRY_HOST_RE = /^(localhost|[^/]*[.:][^/]*)\//;
+
+export type ImagePinIssue = "latest" | "untagged" | "no-digest" | undefined;
+
+/** Why an image reference is not pinned, or undefined when it is. A digest pins the image whatever the tag says. */
+export function imagePinIssue(image: string, requireDigest: boolean): ImagePinIssue {
+    if (DIGEST_RE.test(image)) return undefined;
+    if (requireDigest) return "no-digest";
+    if (!TAG_RE.test(image)) return "untagged";
+    return LATEST_RE.test(image) ? "latest" : undefined;
+}
+
+/**
+ * The fully qualified reference the container runtime pulls: bare names resolve to Docker Hub, so
+ * `nginx` is `docker.io/library/nginx` and `bitnami/nginx` is `docker.io/bitnami/nginx`.
+ */
+export function qualifiedImage(image: string): string {
+    if (REGISTRY_HOST_RE.test(image)) return image;
+    return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
+}
+
+// CEL twins of the two functions above, written over the container variable `c`.
+const CEL_HAS_DIGEST = "c.image.contains('@')";
+const CEL_QUALIFIED_IMAGE =
+    "(c.image.matches('^(localhost|[^/]*[.:][^/]*)/') ? c.image : " +
+    "c.image.contains('/') ? 'docker.io/' + c.image : 'docker.io/library/' + c.image)";
+
+// ---- images-disallow-latest --------------------------------------------------------------------------
+
+export interface DisallowLatestParams extends CommonK8sParams {
+    /** Demand a digest (`@sha256:...`) on every image, not only a non-latest tag. */
+    requireDigest: boolean;
+}
+
+const disallowLatest: KubernetesRule<DisallowLatestParams> = {
+    id: "images-disallow-latest",
+    target: "kubernetes",
+    title: "Container images are pinned (no :latest, no untagged images)",
+    description:
+        "Every container (regular, init and ephemeral) must name an image by a tag other than `latest` or by a digest. " +
+        "An untagged image means `latest`; `registry:5000/app` is untagged (5000 is the registry port). " +
+        "A digest pins the image whatever tag it also carries (`app:1.2@sha256:...`). With `requireDigest` every image needs a digest.",
+    severity: "high",
+    remediation: "Pin the image to a release tag (e.g. `nginx:1.27.3`) or, better, to its digest (`nginx@sha256:...`), and let a bot such as Renovate bump it.",
+    frameworks: [
+        { framework: "CIS-Kubernetes", control: "5.5.1" },
+        { framework: "NIST-800-53", control: "CM-2" },
+        { framework: "NIST-800-53", control: "SI-7" },
+        { framework: "SOC2", control: "CC8.1" },
+        { framework: "PCI-DSS", control: "6.3.2" },
+        { framework: "PCI-DSS", control: "2.2.1" },
+    ],
+    defaultEnforcement: "mandatory",
+    defaultParams: { exemptNamespaces: [], exemptImages: [], requireDigest: false },
+    paramsSchema: {
+        requireDigest: { type: "boolean", default: false, description: "Require every image to carry a digest (@sha256:...)." },
+    },
+    gatekeeperKind: "SgImagesDisallowLatest",
+    match: POD_BEARING_MATCH,
+    check(object, params) {
+        const findings: Finding[] = [];
+        for (const ref of containersOf(object, params.exemptImages)) {
+            const image = ref.container.image;
+            if (typeof image !== "string" || isUnknown(image)) continue;
+            const issue = imagePinIssue(image, params.requireDigest === true);
+            if (!issue) continue;
+            const why =
+                issue === "no-digest"
+                    ? "has no digest, and requireDigest is set"
+                    : issue === "latest"
+                      ? "uses the mutable `latest` tag"
+                      : "has no tag, which means `latest`";
+            findings.push({
+                message: `${describe(object)}: container "${ref.name}" image "${image}" ${why}; pin it to a release tag or a digest (@sha256:...) in ${ref.path}.image.`,
+                path: `${ref.path}.image`,
+            });
+        }
+        return findings;
+    },
+    cel: {
+        variables: [
+            ...POD_CEL_VARIABLES,
+            { name: "requireDigest", expression: "has(variables.params.requireDigest) && variables.params.requireDigest == true" },
+            {
+                name: "unpinned",
+                expression:
+                    "variables.containers.filter(c, has(c.image) && !" + CEL_HAS_DIGEST + " && " +
+                    "(variables.requireDigest || !c.image.matches(':[^/]+$') || c.image.matches(':latest$')))",
+            },
+        ],
+        validations: [
+            {
+                expression: "size(variables.unpinned) == 0",
+                messageExpression:
+                    CEL_SUBJECT + " + ': container \"' + variables.unpinned[0].name + '\" image \"' + variables.unpinned[0].image + " +
+                    "'\" is not pinned (latest, untagged' + (variables.requireDigest ? ', or no digest' : '') + '); pin it to a release tag or a digest (@sha256:...)'",
+            },
+        ],
+    },
+};
+
+// ---- images-allowed-registries -----------------------------------------------------------------------
+
+export interface AllowedRegistriesParams extends CommonK8sParams {
+    /** Prefixes of fully qualified references (`europe-docker.pkg.dev/my-project/`, `docker.io/library/`). Empty: any registry. */
+    allowedRegistries: string[];
+}
+
+const allowedRegistries: KubernetesRule<AllowedRegistriesParams> = {
+    id: "images-allowed-registries",
+    target: "kubernetes",
+    title: "Container images come from allowed registries",
+    description:
+        "Every container (regular, init and ephemeral) must pull from a registry listed in `allowedRegistries`; an empty list allows any registry. " +
+        "Entries are prefixes of the fully qualified reference: a bare name resolves to Docker Hub as the runtime does " +
+        "(`nginx` is `docker.io/library/nginx`, `bitnami/nginx` is `docker.io/bitnami/nginx`), so it matches only a `docker.io/...` entry. " +
+        "End each entry with `/` so `gcr.io/team` does not also admit `gcr.io/team-evil/...`.",
+    severity: "high",
+    remediation: "Mirror the image into an allowed registry (e.g. Artifact Registry) and reference it there, or add its registry prefix to `allowedRegistries`.",
+    frameworks: [
+        { framework: "CIS-Kubernetes", control: "5.5.1" },
+        { framework: "NIST-800-53", control: "CM-7" },
+        { framework: "NIST-800-53", control: "SI-7" },
+        { framework: "SOC2", control: "CC6.8" },
+        { framework: "SOC2", control: "CC8.1" },
+        { framework: "PCI-DSS", control: "6.3.2" },
+    ],
+    defaultEnforcement: "mandatory",
+    defaultParams: { exemptNamespaces: [], exemptImages: [], allowedRegistries: [] },
+    paramsSchema: {
+        allowedRegistries: {
+            type: "array",
+            items: { type: "string" },
+            default: [],
+            description: "Allowed prefixes of fully qualified image references, ending in '/'. Empty allows any registry.",
+        },
+    },
+    gatekeeperKind: "SgImagesAllowedRegistries",
+    match: POD_BEARING_MATCH,
+    check(object, params) {
+        const allowed = (params.allowedRegistries ?? []).filter((p) => typeof p === "string" && p !== "");
+        if (allowed.length === 0) return [];
+        const findings: Finding[] = [];
+        for (const ref of containersOf(object, params.exemptImages)) {
+            const image = ref.container.image;
+            if (typeof image !== "string" || isUnknown(image)) continue;
+            const qualified = qualifiedImage(image);
+            if (allowed.some((prefix) => qualified.startsWith(prefix))) continue;
+            findings.push({
+                message:
+                    `${describe(object)}: container "${ref.name}" image "${image}" (${qualified}) is not from an allowed registry ` +
+                    `(${allowed.join(", ")}); mirror it into one of them and update ${ref.path}.image.`,
+                path: `${ref.path}.image`,
+            });
+        }
+        return findings;
+    },
+    cel: {
+        variables: [
+            ...POD_CEL_VARIABLES,
+            {
+                name: "allowedRegistries",
+                expression: "has(variables.params.allowedRegistries) ? variables.params.allowedRegistries.filter(p, p != '') : []",
+            },
+            {
+                name: "disallowed",
+                expression:
+                    "size(variables.allowedRegistries) == 0 ? [] : variables.containers.filter(c, has(c.image) && " +
+                    "!variables.allowedRegistries.exists(p, " + CEL_QUALIFIED_IMAGE + ".startsWith(p)))",
+            },
+        ],
+        validations: [
+            {
+                expression: "size(variables.disallowed) == 0",
+                messageExpression:
+                    CEL_SUBJECT + " + ': container \"' + variables.disallowed[0].name + '\" image \"' + variables.disallowed[0].image + " +
+                    "'\" is not from an allowed registry; mirror it into one of the allowedRegistries'",
+            },
+        ],
+    },
+};
+
+export const imageRules: Rule[] = [disallowLatest, allowedRegistries];

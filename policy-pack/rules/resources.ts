@@ -1,3 +1,121 @@
-import { Rule } from "../catalogue/types";
+// Resource rules: every container declares what it needs (requests) and what it may take (limits), so one
+// workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper; the
+// agreement test holds both to the corpus.
+import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
+import { CEL_SUBJECT, describe } from "./images";
 
-export const resourceRules: Rule[] = [];
+export interface RequestsLimitsParams extends CommonK8sParams {
+    /** Also require `ephemeral-storage` requests and limits (local disk, emptyDir, logs). */
+    requireEphemeralStorage: boolean;
+    /** Container names exempt from the rule, e.g. injected sidecars (`istio-proxy`) whose resources the injector sets. */
+    exemptContainers: string[];
+}
+
+type Section = "requests" | "limits";
+type Resource = "cpu" | "memory" | "ephemeral-storage";
+
+const SECTIONS: readonly Section[] = ["requests", "limits"];
+
+function requiredResources(params: RequestsLimitsParams): Resource[] {
+    return params.requireEphemeralStorage === true ? ["cpu", "memory", "ephemeral-storage"] : ["cpu", "memory"];
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** One CEL validation per (section, resource), so the denial names the missing field. */
+function celValidation(section: Section, resource: Resource): CelValidation {
+    const missing =
+        `variables.resourceContainers.filter(c, !(has(c.resources) && has(c.resources.${section}) && '${resource}' in c.resources.${section}))`;
+    const guard = resource === "ephemeral-storage" ? "!variables.requireEphemeralStorage || " : "";
+    return {
+        expression: `${guard}size(${missing}) == 0`,
+        messageExpression:
+            `${CEL_SUBJECT} + ': container \"' + ${missing}[0].name + '\" has no resources.${section}.${resource}; ` +
+            `set it from the measured usage'`,
+    };
+}
+
+const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
+    id: "resources-requests-limits",
+    target: "kubernetes",
+    title: "Containers declare CPU and memory requests and limits",
+    description:
+        "Every regular and init container must set `resources.requests` and `resources.limits` for `cpu` and `memory` " +
+        "(and `ephemeral-storage` with `requireEphemeralStorage`). Ephemeral (debug) containers are not checked: the Kubernetes API " +
+        "does not allow resources on them. Containers named in `exemptContainers` (injected sidecars) are skipped.",
+    severity: "medium",
+    remediation:
+        "Set `resources.requests` to the container's typical usage and `resources.limits` to its ceiling (memory limit >= request), " +
+        "e.g. from a VerticalPodAutoscaler recommendation; use a LimitRange in the namespace to give defaults.",
+    frameworks: [
+        { framework: "NIST-800-53", control: "SC-5" },
+        { framework: "NIST-800-53", control: "SC-6" },
+        { framework: "NIST-800-53", control: "CM-2" },
+        { framework: "SOC2", control: "A1.1" },
+        { framework: "SOC2", control: "CC7.2" },
+        { framework: "PCI-DSS", control: "2.2.1" },
+    ],
+    defaultEnforcement: "mandatory",
+    defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [] },
+    paramsSchema: {
+        requireEphemeralStorage: { type: "boolean", default: false, description: "Also require ephemeral-storage requests and limits." },
+        exemptContainers: {
+            type: "array",
+            items: { type: "string" },
+            default: [],
+            description: "Container names exempt from the rule (sidecars whose resources an injector sets, e.g. istio-proxy).",
+        },
+    },
+    gatekeeperKind: "SgResourcesRequestsLimits",
+    match: POD_BEARING_MATCH,
+    check(object, params) {
+        const exempt = params.exemptContainers ?? [];
+        const findings: Finding[] = [];
+        for (const ref of containersOf(object, params.exemptImages)) {
+            // The API rejects resources on ephemeral containers, so they can never comply.
+            if (ref.list === "ephemeralContainers" || exempt.includes(ref.name)) continue;
+            const resources = ref.container.resources;
+            if (isUnknown(resources)) continue;
+            for (const section of SECTIONS) {
+                const values = asRecord(resources)?.[section];
+                if (isUnknown(values)) continue;
+                for (const resource of requiredResources(params)) {
+                    const value = asRecord(values)?.[resource];
+                    if (value !== undefined && value !== null) continue;
+                    findings.push({
+                        message:
+                            `${describe(object)}: container "${ref.name}" has no resources.${section}.${resource}; ` +
+                            `set ${ref.path}.resources.${section}.${resource} from the container's measured usage.`,
+                        path: `${ref.path}.resources.${section}.${resource}`,
+                    });
+                }
+            }
+        }
+        return findings;
+    },
+    cel: {
+        variables: [
+            ...POD_CEL_VARIABLES,
+            { name: "exemptContainers", expression: "has(variables.params.exemptContainers) ? variables.params.exemptContainers : []" },
+            {
+                name: "requireEphemeralStorage",
+                expression: "has(variables.params.requireEphemeralStorage) && variables.params.requireEphemeralStorage == true",
+            },
+            {
+                // Regular and init containers only: ephemeral containers cannot carry resources.
+                name: "resourceContainers",
+                expression:
+                    "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
+                    "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []))" +
+                    ".filter(c, !variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p)) && " +
+                    "!(has(c.name) && c.name in variables.exemptContainers))",
+            },
+        ],
+        validations: SECTIONS.flatMap((section) => (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource))),
+    },
+};
+
+export const resourceRules: Rule[] = [requestsLimits];

@@ -1,0 +1,101 @@
+// A small stand-in for Gatekeeper's K8sNativeValidation engine, for tests: it binds `object` and
+// `variables` (with `variables.params` = the constraint's parameters, then each variable in order as
+// `variables.<name>`), evaluates every validation and, for the failing ones, its messageExpression.
+// Expressions are parsed and planned once per CEL block and cached.
+import { celEnv, CelInput, isCelError, parse, plan } from "@bufbuild/cel";
+import { CelValidation, CelVariable } from "../catalogue/types";
+
+export interface CelBlock {
+    variables?: CelVariable[];
+    validations: CelValidation[];
+}
+
+export interface CelVerdict {
+    /** True when every validation evaluated to true (an evaluation error denies, as with failurePolicy Fail). */
+    allowed: boolean;
+    /** The messages of failing validations (messageExpression, else message). */
+    messages: string[];
+    /** Evaluation errors, `<where>: <error>`; a correct rule produces none. */
+    errors: string[];
+}
+
+type Program = (bindings: Record<string, CelInput>) => unknown;
+
+interface Compiled {
+    variables: { name: string; program: Program }[];
+    validations: { expression: Program; message?: Program; staticMessage?: string; source: string }[];
+}
+
+const env = celEnv();
+const cache = new WeakMap<CelBlock, Compiled>();
+
+function compileExpression(source: string): Program {
+    try {
+        const planned = plan(env, parse(source));
+        return (bindings) => planned(bindings);
+    } catch (e) {
+        throw new Error(`cannot compile CEL ${JSON.stringify(source)}: ${(e as Error).message}`);
+    }
+}
+
+/** Compiles (once) every variable and validation of a CEL block; throws on a syntax error. */
+export function compileCel(cel: CelBlock): Compiled {
+    let compiled = cache.get(cel);
+    if (!compiled) {
+        compiled = {
+            variables: (cel.variables ?? []).map((v) => ({ name: v.name, program: compileExpression(v.expression) })),
+            validations: cel.validations.map((v) => ({
+                expression: compileExpression(v.expression),
+                message: v.messageExpression ? compileExpression(v.messageExpression) : undefined,
+                staticMessage: v.message,
+                source: v.expression,
+            })),
+        };
+        cache.set(cel, compiled);
+    }
+    return compiled;
+}
+
+function errorText(value: unknown): string | undefined {
+    if (isCelError(value)) return value.message;
+    return undefined;
+}
+
+/**
+ * Evaluates a rule's CEL against one object as Gatekeeper would, with `params` as the constraint's
+ * spec.parameters (the caller drops exemptNamespaces: Gatekeeper turns those into match.excludedNamespaces).
+ */
+export function evaluateCel(cel: CelBlock, object: unknown, params: Record<string, unknown>): CelVerdict {
+    const compiled = compileCel(cel);
+    const variables: Record<string, unknown> = { params };
+    const bindings = { object, variables } as Record<string, CelInput>; // plain JSON objects are CEL maps
+    const errors: string[] = [];
+    for (const v of compiled.variables) {
+        const value = v.program(bindings);
+        const error = errorText(value);
+        if (error !== undefined) errors.push(`variables.${v.name}: ${error}`);
+        variables[v.name] = value;
+    }
+    const messages: string[] = [];
+    let allowed = errors.length === 0;
+    for (const validation of compiled.validations) {
+        const result = validation.expression(bindings);
+        const error = errorText(result);
+        if (error !== undefined) {
+            errors.push(`validation "${validation.source}": ${error}`);
+            allowed = false;
+            continue;
+        }
+        if (result === true) continue;
+        if (result !== false) errors.push(`validation "${validation.source}" returned ${String(result)}, not a bool`);
+        allowed = false;
+        if (validation.message) {
+            const message = validation.message(bindings);
+            const messageError = errorText(message);
+            if (messageError !== undefined) errors.push(`messageExpression of "${validation.source}": ${messageError}`);
+            else if (typeof message !== "string") errors.push(`messageExpression of "${validation.source}" returned a non-string`);
+            else messages.push(message);
+        } else messages.push(validation.staticMessage ?? `failed: ${validation.source}`);
+    }
+    return { allowed, messages, errors };
+}
