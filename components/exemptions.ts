@@ -30,7 +30,70 @@ export interface NamespaceExemption {
 export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease", "gke-managed-system", "gmp-system", "gmp-public"];
 
 /** Filled by each component's author, next to the reason. Tests check every rule id exists. */
-export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [];
+export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
+    // Gatekeeper: the admission webhook never sees its own namespace (the chart's webhook namespaceSelector
+    // excludes the release namespace and the controller runs with --exempt-namespace=gatekeeper-system), so
+    // a broken constraint cannot lock Gatekeeper out of repairing itself. Audit still scans it; the one rule
+    // the chart's pods break on purpose is declared here so audit reports stay actionable.
+    {
+        namespace: PLATFORM_NAMESPACES.gatekeeper,
+        rules: ["pods-no-automount-service-account-token"],
+        reason:
+            "Gatekeeper's controller-manager and audit pods watch constraints and every audited kind through the Kubernetes API, " +
+            "so they mount their service account token (chart: automountServiceAccountToken: true); RBAC limits what the token can do.",
+    },
+    // Falco (components/falco.ts): the modern eBPF probe runs in the falco container in least-privileged mode
+    // (no `privileged: true`, no host namespaces) but still needs kernel capabilities and host files.
+    {
+        namespace: PLATFORM_NAMESPACES.falco,
+        rules: [
+            "pss-baseline-capabilities",
+            "pss-baseline-host-path",
+            "pss-baseline-apparmor",
+            "pss-restricted-volume-types",
+            "pss-restricted-capabilities",
+            "pss-restricted-privilege-escalation",
+            "pss-restricted-run-as-non-root",
+            "pss-restricted-run-as-user",
+            "pss-restricted-seccomp",
+            "containers-read-only-root-filesystem",
+            "pods-no-automount-service-account-token",
+        ],
+        podSecurity: "privileged",
+        reason:
+            "Falco loads its modern eBPF probe with capabilities BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE under an unconfined AppArmor profile and " +
+            "without a seccomp profile (the probe's bpf()/perf_event_open() calls), runs as root and reads the host's /proc, /etc, /dev, /sys/kernel " +
+            "and container runtime sockets through hostPath volumes; falcoctl writes rules and plugins into the image filesystem. " +
+            "Falco Talon mounts its service account token because it labels pods and creates NetworkPolicies to contain threats.",
+    },
+    // Trivy operator (components/trivy-operator.ts): the node-collector Job that feeds the CIS/infra assessments.
+    {
+        namespace: PLATFORM_NAMESPACES.trivy,
+        rules: [
+            "pss-baseline-host-namespaces",
+            "pss-baseline-host-path",
+            "pss-restricted-volume-types",
+            "pss-restricted-capabilities",
+            "pss-restricted-run-as-non-root",
+            "pss-restricted-run-as-user",
+            "pods-no-automount-service-account-token",
+        ],
+        podSecurity: "privileged",
+        reason:
+            "Trivy's node-collector Job (infra assessment, CIS compliance) runs with hostPID as root (runAsUser 0) and reads kubelet, etcd, systemd and CNI " +
+            "configuration through read-only hostPath volumes; its template drops capabilities as lower-case `all`. The operator and node-collector " +
+            "mount their service account token to read workloads, RBAC and nodes and to write reports; scan jobs do not.",
+    },
+    // Fluentd (components/audit-logging.ts): a log shipper has to read the node's log files.
+    {
+        namespace: PLATFORM_NAMESPACES.logging,
+        rules: ["pss-baseline-host-path", "pss-restricted-volume-types", "pss-restricted-run-as-non-root", "pss-restricted-run-as-user", "pods-no-automount-service-account-token"],
+        podSecurity: "privileged",
+        reason:
+            "Fluentd tails container logs from the node (hostPath /var/log and /var/lib/docker/containers, root-owned, so it runs as root) and keeps its " +
+            "read positions and GCS upload buffers there across restarts; its kubernetes_metadata filter reads pod metadata through the API with its token.",
+    },
+];
 
 /** Namespaces exempt from a rule: system namespaces plus the declared exemptions. */
 export function exemptNamespacesFor(ruleId: string): string[] {
@@ -44,4 +107,27 @@ export function podSecurityLevelFor(namespace: string): PodSecurityLevel {
     if (levels.includes("privileged")) return "privileged";
     if (levels.includes("baseline")) return "baseline";
     return "restricted";
+}
+
+/** Why the system namespaces are excluded from every constraint (shown on constraints and in the plan). */
+export const SYSTEM_NAMESPACE_REASON =
+    "Managed by Kubernetes/GKE, not by this platform: their add-ons (kube-dns, kube-proxy, GKE and Managed Prometheus agents) " +
+    "need host access and must keep running even when an admission webhook is down.";
+
+/** Every exempt namespace of a rule with its reason (several reasons for one namespace are joined). */
+export function exemptionReasonsFor(ruleId: string): Record<string, string> {
+    const reasons: Record<string, string> = {};
+    for (const ns of SYSTEM_NAMESPACES) reasons[ns] = SYSTEM_NAMESPACE_REASON;
+    for (const e of NAMESPACE_EXEMPTIONS.filter((x) => x.rules.includes(ruleId))) {
+        reasons[e.namespace] = reasons[e.namespace] && reasons[e.namespace] !== SYSTEM_NAMESPACE_REASON ? `${reasons[e.namespace]} ${e.reason}` : e.reason;
+    }
+    return Object.fromEntries(Object.entries(reasons).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The reason a namespace runs below `restricted` Pod Security, or undefined when it is restricted. */
+export function podSecurityReasonFor(namespace: string): string | undefined {
+    const level = podSecurityLevelFor(namespace);
+    if (level === "restricted") return undefined;
+    const reasons = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === namespace && e.podSecurity === level).map((e) => e.reason);
+    return reasons.join(" ");
 }

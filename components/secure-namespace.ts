@@ -1,0 +1,199 @@
+// The namespace baseline every platform and application namespace gets: Pod Security Standards labels
+// (restricted unless components/exemptions.ts declares a reason for less) and default-deny
+// NetworkPolicies with the two allowances every pod needs (its own namespace, cluster DNS). Anything else a
+// tool needs (API server egress, metrics scraping, webhook ingress) is passed in as a typed, named and
+// described allowance, so every hole in the baseline says why it exists.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "./exemptions";
+
+export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
+
+/** Annotation carrying why a namespace runs below `restricted`. */
+export const POD_SECURITY_REASON_ANNOTATION = "secure-gitops.io/pod-security-reason";
+/** Annotation carrying why a NetworkPolicy allowance exists. */
+export const NETWORK_POLICY_REASON_ANNOTATION = "secure-gitops.io/reason";
+
+export interface PortSpec {
+    port: number;
+    protocol?: "TCP" | "UDP";
+}
+
+interface Allowance {
+    /** Suffix of the NetworkPolicy name, e.g. `apiserver-egress` (DNS label characters only). */
+    name: string;
+    /** Why the tool needs this traffic; stored on the policy as an annotation. */
+    reason: string;
+    /** Pods in this namespace the allowance applies to (labels); all pods when omitted. */
+    podSelector?: Record<string, string>;
+    ports: PortSpec[];
+}
+
+/** Allow traffic into selected pods from other namespaces and/or CIDRs (e.g. API server -> webhook). */
+export interface IngressAllowance extends Allowance {
+    fromNamespaces?: string[];
+    /** Pods in `fromNamespaces` the traffic may come from (labels); any pod there when omitted. */
+    fromPodSelector?: Record<string, string>;
+    fromCidrs?: string[];
+}
+
+/** Allow traffic from selected pods to other namespaces and/or CIDRs (e.g. controllers -> API server). */
+export interface EgressAllowance extends Allowance {
+    toNamespaces?: string[];
+    toPodSelector?: Record<string, string>;
+    toCidrs?: string[];
+}
+
+export interface SecureNamespaceArgs {
+    provider: k8s.Provider;
+    /** The namespace name (fixed, not auto-named: charts, exemptions and constraints refer to it). */
+    name: string;
+    /** Extra labels (e.g. `admission.gatekeeper.sh/ignore` for Gatekeeper's own namespace). */
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    allowIngress?: IngressAllowance[];
+    allowEgress?: EgressAllowance[];
+}
+
+/** Controllers talk to the Kubernetes API server; pass the control plane's CIDRs (GKE: the master range). */
+export function apiServerEgress(cidrs: string[], ports: number[] = [443]): EgressAllowance {
+    return {
+        name: "apiserver-egress",
+        reason: "Controllers watch and update objects through the Kubernetes API server.",
+        toCidrs: cidrs,
+        ports: ports.map((port) => ({ port, protocol: "TCP" })),
+    };
+}
+
+/** Prometheus in the monitoring namespace scrapes the metrics ports of selected pods. */
+export function metricsIngressFrom(namespace: string, ports: number[], podSelector?: Record<string, string>): IngressAllowance {
+    return {
+        name: "metrics-ingress",
+        reason: `Prometheus in namespace ${namespace} scrapes metrics.`,
+        fromNamespaces: [namespace],
+        podSelector,
+        ports: ports.map((port) => ({ port, protocol: "TCP" })),
+    };
+}
+
+/** The Pod Security Standards labels for a level, pinned to the `latest` policy version. */
+export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+    const labels: Record<string, string> = {};
+    for (const mode of POD_SECURITY_MODES) {
+        labels[`pod-security.kubernetes.io/${mode}`] = level;
+        labels[`pod-security.kubernetes.io/${mode}-version`] = "latest";
+    }
+    return labels;
+}
+
+/** `kubernetes.io/metadata.name` is set by the API server to the namespace name and cannot be forged. */
+function namespaceSelector(name: string): k8s.types.input.meta.v1.LabelSelector {
+    return { matchLabels: { "kubernetes.io/metadata.name": name } };
+}
+
+function toPorts(ports: PortSpec[]): k8s.types.input.networking.v1.NetworkPolicyPort[] {
+    return ports.map((p) => ({ port: p.port, protocol: p.protocol ?? "TCP" }));
+}
+
+function peers(namespaces: string[] | undefined, podSelector: Record<string, string> | undefined, cidrs: string[] | undefined): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+    const result: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [];
+    for (const ns of namespaces ?? []) result.push({ namespaceSelector: namespaceSelector(ns), ...(podSelector ? { podSelector: { matchLabels: podSelector } } : {}) });
+    for (const cidr of cidrs ?? []) result.push({ ipBlock: { cidr } });
+    if (result.length === 0) throw new Error("a NetworkPolicy allowance needs at least one namespace or CIDR peer");
+    return result;
+}
+
+export class SecureNamespace extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
+    /** The namespace name, known once the Namespace exists (depend on it to order installs). */
+    public readonly name: pulumi.Output<string>;
+    public readonly podSecurityLevel: PodSecurityLevel;
+    public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
+
+    constructor(name: string, args: SecureNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("secure-gitops:kubernetes:SecureNamespace", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        this.podSecurityLevel = podSecurityLevelFor(args.name);
+        const reason = podSecurityReasonFor(args.name);
+
+        this.namespace = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name: args.name,
+                    // PSS labels last: extra labels cannot weaken the declared level.
+                    labels: { ...(args.labels ?? {}), ...podSecurityLabels(this.podSecurityLevel) },
+                    annotations: { ...(args.annotations ?? {}), ...(reason ? { [POD_SECURITY_REASON_ANNOTATION]: reason } : {}) },
+                },
+            },
+            childOpts,
+        );
+        this.name = this.namespace.metadata.name;
+        const allowanceNames = [...(args.allowIngress ?? []), ...(args.allowEgress ?? [])].map((a) => a.name);
+        const duplicate = allowanceNames.find((n, i) => allowanceNames.indexOf(n) !== i);
+        if (duplicate) throw new Error(`SecureNamespace ${args.name}: two allowances are named "${duplicate}"`);
+        const policyOpts = { ...childOpts, dependsOn: [this.namespace] };
+        const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec, why: string) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${suffix}`,
+                { metadata: { name: suffix, namespace: this.name, annotations: { [NETWORK_POLICY_REASON_ANNOTATION]: why } }, spec },
+                policyOpts,
+            );
+
+        this.networkPolicies = [
+            // Nothing in or out unless a policy below allows it.
+            policy("default-deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, "Baseline: deny all ingress and egress by default."),
+            policy(
+                "allow-same-namespace",
+                {
+                    podSelector: {},
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: [{ from: [{ podSelector: {} }] }],
+                    egress: [{ to: [{ podSelector: {} }] }],
+                },
+                "Pods of one namespace form one application and may talk to each other.",
+            ),
+            policy(
+                "allow-dns-egress",
+                {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [
+                        {
+                            to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                            ports: toPorts([
+                                { port: 53, protocol: "UDP" },
+                                { port: 53, protocol: "TCP" },
+                            ]),
+                        },
+                    ],
+                },
+                "Every pod resolves names through cluster DNS (kube-dns in kube-system).",
+            ),
+            ...(args.allowIngress ?? []).map((a) =>
+                policy(
+                    `allow-${a.name}`,
+                    {
+                        podSelector: { matchLabels: a.podSelector ?? {} },
+                        policyTypes: ["Ingress"],
+                        ingress: [{ from: peers(a.fromNamespaces, a.fromPodSelector, a.fromCidrs), ports: toPorts(a.ports) }],
+                    },
+                    a.reason,
+                ),
+            ),
+            ...(args.allowEgress ?? []).map((a) =>
+                policy(
+                    `allow-${a.name}`,
+                    {
+                        podSelector: { matchLabels: a.podSelector ?? {} },
+                        policyTypes: ["Egress"],
+                        egress: [{ to: peers(a.toNamespaces, a.toPodSelector, a.toCidrs), ports: toPorts(a.ports) }],
+                    },
+                    a.reason,
+                ),
+            ),
+        ];
+
+        this.registerOutputs({ name: this.name, podSecurityLevel: this.podSecurityLevel });
+    }
+}

@@ -1,0 +1,71 @@
+// Verdict parity: for every Kubernetes rule and every corpus case, Gatekeeper (the rendered template's CEL,
+// evaluated as the admission webhook would) and CrossGuard (the rule's TypeScript check) must agree.
+// Cases holding the unknown-value sentinel are preview-only and skipped: the API server never sees them.
+import { strict as assert } from "assert";
+import * as path from "path";
+import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
+import { effectiveParams, evaluate } from "../policy-pack/catalogue/evaluate";
+import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
+import { renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
+import { exemptNamespacesFor } from "../components/exemptions";
+import { evaluateGatekeeper, isViolation } from "./gatekeeper-emulator";
+
+/** Parity-specific edge cases (namespace exemptions, kinds outside the match) in the corpus format. */
+const PARITY_FIXTURES = path.join(__dirname, "fixtures", "gatekeeper", "parity");
+const fixtures = loadCorpus(PARITY_FIXTURES);
+const corpus = [...loadCorpus(), ...fixtures];
+
+/** The parameters both engines get for a case: defaults, the case's overrides and the platform exemptions. */
+function paramsFor(rule: KubernetesRule, c: CorpusCase): Record<string, unknown> {
+    const params: Record<string, unknown> = { ...effectiveParams(rule, c.params) };
+    const declared = Array.isArray(params.exemptNamespaces) ? (params.exemptNamespaces as string[]) : [];
+    return { ...params, exemptNamespaces: [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort() };
+}
+
+function verdictName(violation: boolean): string {
+    return violation ? "violation" : "pass";
+}
+
+describe("Gatekeeper / CrossGuard verdict parity", () => {
+    it("has admission-time corpus cases for every Kubernetes rule", () => {
+        assert.ok(KUBERNETES_RULES.length > 0, "the catalogue has no Kubernetes rules yet");
+        for (const rule of KUBERNETES_RULES) {
+            const cases = corpus.filter((c) => c.rule === rule.id && !c.unknown);
+            assert.ok(cases.some((c) => c.expect === "pass"), `${rule.id}: no compliant corpus case to compare`);
+            assert.ok(cases.some((c) => c.expect === "violation"), `${rule.id}: no violating corpus case to compare`);
+        }
+    });
+
+    it("has parity fixtures only for rules in the catalogue", () => {
+        const ids = new Set(KUBERNETES_RULES.map((r) => r.id));
+        for (const c of fixtures) assert.ok(ids.has(c.rule), `${c.file}: unknown kubernetes rule ${c.rule}`);
+    });
+
+    for (const rule of KUBERNETES_RULES) {
+        describe(rule.id, () => {
+            const template = renderConstraintTemplate(rule);
+            for (const c of corpus.filter((x) => x.rule === rule.id && !x.unknown)) {
+                it(`${c.name} (expect ${c.expect})`, () => {
+                    const object = c.object;
+                    assert.ok(object, `${rule.id} / ${c.name}: kubernetes case without object`);
+                    const params = paramsFor(rule, c);
+                    const constraint = renderConstraint(rule, { enforcement: rule.defaultEnforcement, params });
+                    const gatekeeper = evaluateGatekeeper(template, constraint, object);
+                    const crossguard = evaluate(rule, { object, params });
+
+                    const gk = isViolation(gatekeeper);
+                    const cg = crossguard.length > 0;
+                    assert.equal(
+                        gk,
+                        cg,
+                        `${rule.id} / ${c.name}: Gatekeeper says ${verdictName(gk)}, CrossGuard says ${verdictName(cg)} (corpus expects ${c.expect})\n` +
+                            `  Gatekeeper: matched=${gatekeeper.matched} violations=${JSON.stringify(gatekeeper.violations)} errors=${JSON.stringify(gatekeeper.errors)}\n` +
+                            `  CrossGuard: ${JSON.stringify(crossguard)}`,
+                    );
+                    assert.equal(verdictName(gk), c.expect, `${rule.id} / ${c.name}: both engines say ${verdictName(gk)}, corpus expects ${c.expect}`);
+                    if (gk) assert.ok(gatekeeper.errors.length > 0 || gatekeeper.violations.every((m) => m.length > 0), "a denial needs a message");
+                });
+            }
+        });
+    }
+});
