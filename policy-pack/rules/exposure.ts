@@ -1,7 +1,7 @@
 // Exposure rules: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard,
 // CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
-import { CEL_SUBJECT, describe } from "./images";
+import { CEL_SUBJECT, describeObject } from "./images";
 
 export type LoadBalancerCloud = "gke" | "aws" | "azure";
 
@@ -108,7 +108,7 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
         return [
             {
                 message:
-                    `${describe(object)}: spec.type LoadBalancer without an internal-load-balancer annotation for ${(params.clouds ?? ["gke"]).join("/")} ` +
+                    `${describeObject(object)}: spec.type LoadBalancer without an internal-load-balancer annotation for ${(params.clouds ?? ["gke"]).join("/")} ` +
                     `creates a public load balancer; add metadata.annotations["${GKE_TYPE}"]: "Internal" (or your cloud's equivalent), ` +
                     `use the platform ingress, or move it to an allowed namespace.`,
                 path: "metadata.annotations",

@@ -2,7 +2,7 @@
 // TypeScript `check` for CrossGuard, CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
 import { containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
-import { CEL_SUBJECT, describe } from "./images";
+import { CEL_SUBJECT, describeObject } from "./images";
 
 function asRecord(value: unknown): Json | undefined {
     return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
@@ -114,7 +114,7 @@ const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
             const labels = asRecord(set.labels) ?? {};
             for (const required of params.labels ?? []) {
                 const problem = labelProblem(labels, required);
-                if (problem) findings.push({ message: `${describe(object)}: ${set.path} ${problem}; add it with an allowed value.`, path: `${set.path}["${required.key}"]` });
+                if (problem) findings.push({ message: `${describeObject(object)}: ${set.path} ${problem}; add it with an allowed value.`, path: `${set.path}["${required.key}"]` });
             }
         }
         return findings;
@@ -197,7 +197,7 @@ const noAutomount: KubernetesRule<NoAutomountParams> = {
         return [
             {
                 message:
-                    `${describe(object)}: pod (service account "${String(serviceAccount)}") mounts an API token because ${pod.path}.automountServiceAccountToken ` +
+                    `${describeObject(object)}: pod (service account "${String(serviceAccount)}") mounts an API token because ${pod.path}.automountServiceAccountToken ` +
                     `is ${automount === undefined ? "not set (defaults to true)" : String(automount)}; set it to false, or allow-list the service account if the pod calls the Kubernetes API.`,
                 path: `${pod.path}.automountServiceAccountToken`,
             },

@@ -5,7 +5,7 @@ import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } 
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 
 /** `Deployment apps/web`, for messages (shared by the other rule files). */
-export function describe(object: K8sObject): string {
+export function describeObject(object: K8sObject): string {
     const ns = object.metadata?.namespace;
     return `${object.kind ?? "object"} ${typeof ns === "string" ? `${ns}/` : ""}${object.metadata?.name ?? "(unnamed)"}`;
 }
@@ -97,7 +97,7 @@ const disallowLatest: KubernetesRule<DisallowLatestParams> = {
                       ? "uses the mutable `latest` tag"
                       : "has no tag, which means `latest`";
             findings.push({
-                message: `${describe(object)}: container "${ref.name}" image "${image}" ${why}; pin it to a release tag or a digest (@sha256:...) in ${ref.path}.image.`,
+                message: `${describeObject(object)}: container "${ref.name}" image "${image}" ${why}; pin it to a release tag or a digest (@sha256:...) in ${ref.path}.image.`,
                 path: `${ref.path}.image`,
             });
         }
@@ -174,7 +174,7 @@ const allowedRegistries: KubernetesRule<AllowedRegistriesParams> = {
             if (allowed.some((prefix) => qualified.startsWith(prefix))) continue;
             findings.push({
                 message:
-                    `${describe(object)}: container "${ref.name}" image "${image}" (${qualified}) is not from an allowed registry ` +
+                    `${describeObject(object)}: container "${ref.name}" image "${image}" (${qualified}) is not from an allowed registry ` +
                     `(${allowed.join(", ")}); mirror it into one of them and update ${ref.path}.image.`,
                 path: `${ref.path}.image`,
             });

@@ -3,7 +3,7 @@
 // agreement test holds both to the corpus.
 import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
-import { CEL_SUBJECT, describe } from "./images";
+import { CEL_SUBJECT, describeObject } from "./images";
 
 export interface RequestsLimitsParams extends CommonK8sParams {
     /** Also require `ephemeral-storage` requests and limits (local disk, emptyDir, logs). */
@@ -87,7 +87,7 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
                     if (value !== undefined && value !== null) continue;
                     findings.push({
                         message:
-                            `${describe(object)}: container "${ref.name}" has no resources.${section}.${resource}; ` +
+                            `${describeObject(object)}: container "${ref.name}" has no resources.${section}.${resource}; ` +
                             `set ${ref.path}.resources.${section}.${resource} from the container's measured usage.`,
                         path: `${ref.path}.resources.${section}.${resource}`,
                     });
