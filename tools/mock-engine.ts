@@ -186,7 +186,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             return require(entry);
         });
     const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
-    await settings.waitForRPCs();
+    // waitForRPCs is exported at runtime but absent from the typings; it settles every pending registration.
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     return { resources: recorded, outputs: outputs as Record<string, unknown> };
 }
 
