@@ -1,0 +1,328 @@
+// The CrossGuard pack over the engine's Analyzer gRPC protocol: the pack runs as its own process, spawned
+// the way `pulumi preview --policy-pack policy-pack` spawns it, and every assertion goes through gRPC.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { RULES, ruleById } from "../policy-pack/catalogue";
+import { evaluate } from "../policy-pack/catalogue/evaluate";
+import { Enforcement, K8sObject, KubernetesRule, UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
+import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
+import { AnalyzerResourceInput, AnalyzeResult, Diagnostic, POLICY_PACK_DIR, PolicyPackAnalyzer, resourceUrn } from "./harness/analyzer";
+import { PolicyPackConfigFile } from "./harness/policy-config";
+import { resourcesFromProgramRun } from "./harness/program-resources";
+
+const FIXTURES = path.join(POLICY_PACK_DIR, "test", "fixtures");
+const EXAMPLE_CONFIG = JSON.parse(fs.readFileSync(path.join(FIXTURES, "policy-config.json"), "utf8")) as PolicyPackConfigFile;
+const PACK_VERSION = (JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8")) as { version: string }).version;
+// @pulumi/policy 1.21 ships "v1.21.0" in package.json and reports "1.21.0".
+const SDK_VERSION = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/policy/package.json", { paths: [POLICY_PACK_DIR] }), "utf8")) as { version: string }).version;
+
+/** Replaces the fixture placeholder `UNKNOWN` with the engine's sentinel, at any depth. */
+function withUnknowns(value: unknown): unknown {
+    if (value === "UNKNOWN") return UNKNOWN_SENTINEL;
+    if (Array.isArray(value)) return value.map(withUnknowns);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknowns(v)]));
+    return value;
+}
+const RESOURCES = withUnknowns(parse(fs.readFileSync(path.join(FIXTURES, "protocol-resources.yaml"), "utf8"))) as Record<string, AnalyzerResourceInput>;
+function fixture(name: string): AnalyzerResourceInput {
+    return structuredClone(RESOURCES[name]);
+}
+
+/** `kubernetes:apps/v1:Deployment` / `kubernetes:core/v1:Pod` for an object. */
+function kubernetesType(object: K8sObject): string {
+    const apiVersion = String(object.apiVersion);
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+    return `kubernetes:${group}/${version}:${String(object.kind)}`;
+}
+
+function corpusResource(c: CorpusCase, index: number): AnalyzerResourceInput {
+    if (c.object) {
+        const name = typeof c.object.metadata?.name === "string" ? c.object.metadata.name : `case-${index}`;
+        return { type: kubernetesType(c.object), name, props: c.object as Record<string, unknown> };
+    }
+    return { type: String(c.resourceType), name: `case-${index}`, props: c.props ?? {} };
+}
+
+/** The level Analyze reports: remediate is reported as mandatory (the fix did not happen or did not help). */
+function reportedLevel(level: Enforcement): Enforcement {
+    return level === "remediate" ? "mandatory" : level;
+}
+
+function of(result: AnalyzeResult | Diagnostic[], policy: string): Diagnostic[] {
+    return (Array.isArray(result) ? result : result.diagnostics).filter((d) => d.policyName === policy);
+}
+
+/** The SDK's own diagnostic when a policy reads an unknown value through its proxy. */
+function unknownDiagnostics(result: AnalyzeResult | Diagnostic[]): Diagnostic[] {
+    return (Array.isArray(result) ? result : result.diagnostics).filter((d) => d.message.includes("can't run"));
+}
+
+describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
+    this.timeout(120000);
+    let analyzer: PolicyPackAnalyzer;
+
+    before(async () => {
+        analyzer = await PolicyPackAnalyzer.start();
+        // The engine always sends the reconciled config, defaults included, before the first Analyze.
+        await analyzer.configure({});
+    });
+    after(async () => {
+        if (analyzer) await analyzer.close();
+    });
+
+    describe("plugin and analyzer info", () => {
+        it("reports the @pulumi/policy version as the plugin version", async () => {
+            assert.equal((await analyzer.getPluginInfo()).version, SDK_VERSION.replace(/^v/, ""));
+        });
+
+        it("names the pack, takes its version from package.json and supports config", async () => {
+            const info = await analyzer.getAnalyzerInfo();
+            assert.equal(info.name, "secure-gitops");
+            assert.equal(info.version, PACK_VERSION);
+            assert.equal(info.supportsConfig, true);
+        });
+
+        it("lists every catalogue rule once, with its level, texts, severity, frameworks and config schema", async () => {
+            const info = await analyzer.getAnalyzerInfo();
+            assert.deepEqual(info.policies.map((p) => p.name).sort(), RULES.map((r) => r.id).sort());
+            for (const rule of RULES) {
+                const p = info.policies.find((x) => x.name === rule.id)!;
+                assert.equal(p.enforcementLevel, rule.defaultEnforcement, `${rule.id}: level`);
+                assert.equal(p.description, rule.description, `${rule.id}: description`);
+                assert.equal(p.displayName, rule.title, `${rule.id}: displayName`);
+                assert.equal(p.severity, rule.severity, `${rule.id}: severity`);
+                assert.equal(p.remediationSteps, rule.remediation, `${rule.id}: remediationSteps`);
+                assert.ok(p.framework && rule.frameworks.some((f) => f.control === p.framework!.reference), `${rule.id}: framework is one of its mappings`);
+                for (const f of rule.frameworks) assert.ok(p.tags.includes(`${f.framework}:${f.control}`), `${rule.id}: tag ${f.framework}:${f.control}`);
+                const schema = p.configSchema?.properties ?? {};
+                const expectedKeys = [...(rule.target === "kubernetes" ? ["exemptNamespaces", "exemptImages"] : []), ...Object.keys(rule.paramsSchema)];
+                assert.deepEqual(Object.keys(schema).sort(), [...new Set(expectedKeys)].sort(), `${rule.id}: config schema keys`);
+                for (const key of Object.keys(schema)) {
+                    assert.deepEqual(schema[key].default, (rule.defaultParams as Record<string, unknown>)[key], `${rule.id}.${key}: default`);
+                }
+                if (rule.target === "kubernetes") assert.deepEqual(schema.exemptNamespaces.items, { type: "string" }, `${rule.id}: exemptNamespaces is a string array`);
+            }
+        });
+
+        it("takes the primary framework from the platform's CIS benchmark when the rule maps to it", async () => {
+            const info = await analyzer.getAnalyzerInfo();
+            for (const rule of RULES) {
+                const preferred = rule.frameworks.find((f) => f.framework === (rule.target === "kubernetes" ? "CIS-Kubernetes" : "CIS-GKE"));
+                if (!preferred) continue;
+                const p = info.policies.find((x) => x.name === rule.id)!;
+                assert.equal(p.framework?.reference, preferred.control, rule.id);
+                assert.match(p.framework?.name ?? "", /^CIS /, rule.id);
+            }
+        });
+    });
+
+    describe("rule corpus (default config)", () => {
+        const corpus = loadCorpus();
+        let lastParams = "";
+
+        // Sets the case's parameter overrides (or the defaults back) only when they change.
+        async function useParams(c: CorpusCase): Promise<void> {
+            const key = c.params ? JSON.stringify([c.rule, c.params]) : "";
+            if (key === lastParams) return;
+            await analyzer.configure(c.params ? { [c.rule]: c.params as Record<string, unknown> } : {});
+            lastParams = key;
+        }
+        after(async () => {
+            if (lastParams !== "") await analyzer.configure({});
+        });
+
+        corpus.forEach((c, index) => {
+            it(`${c.rule}: ${c.name} -> ${c.expect}${c.unknown ? " (unknown value)" : ""}`, async () => {
+                await useParams(c);
+                const rule = ruleById(c.rule);
+                const result = await analyzer.analyze(corpusResource(c, index));
+                const diags = of(result, c.rule);
+                assert.deepEqual(unknownDiagnostics(result), [], "no policy may trip over an unknown value");
+                if (c.expect === "pass") {
+                    assert.deepEqual(diags, [], "unexpected diagnostics");
+                    return;
+                }
+                const findings = evaluate(rule, c);
+                assert.equal(diags.length, findings.length, "one diagnostic per finding of the rule");
+                for (const d of diags) assert.equal(d.enforcementLevel, reportedLevel(rule.defaultEnforcement), "enforcement level");
+                for (const f of findings) {
+                    assert.ok(
+                        diags.some((d) => d.message.includes(`${rule.title}: ${f.message} (field ${f.path})`)),
+                        `a diagnostic names the field ${f.path}; got:\n${diags.map((d) => d.message).join("\n")}`,
+                    );
+                }
+            });
+        });
+    });
+
+    describe("unknown values", () => {
+        it("reports the known-bad container and ignores the one whose image is unknown", async () => {
+            const result = await analyzer.analyze(fixture("mixedUnknownDeployment"));
+            const diags = of(result, "images-disallow-latest");
+            assert.equal(diags.length, 1, diags.map((d) => d.message).join("\n"));
+            assert.match(diags[0].message, /containers\[name=known-bad\]\.image/);
+            assert.doesNotMatch(diags[0].message, /not-yet-known/);
+            assert.deepEqual(unknownDiagnostics(result), []);
+        });
+
+        it("reports nothing, and no SDK 'can't run' advisory, when the whole pod spec is unknown", async () => {
+            const result = await analyzer.analyze(fixture("unknownSpecDeployment"));
+            // metadata.labels is known (and missing), so a label rule may still report; nothing may point into the spec.
+            assert.deepEqual(result.filter((d) => d.message.includes("(field spec")), []);
+            assert.deepEqual(unknownDiagnostics(result), []);
+        });
+
+        it("does not report in an unknown namespace while exemptions exist, and does when none are configured", async () => {
+            await analyzer.configure({ "images-disallow-latest": { exemptNamespaces: ["sandbox"] } });
+            try {
+                assert.deepEqual(of(await analyzer.analyze(fixture("unknownNamespacePod")), "images-disallow-latest"), []);
+            } finally {
+                await analyzer.configure({});
+            }
+            assert.equal(of(await analyzer.analyze(fixture("unknownNamespacePod")), "images-disallow-latest").length, 1);
+        });
+    });
+
+    describe("Configure (stack policy config)", () => {
+        afterEach(async () => {
+            await analyzer.configure({});
+        });
+
+        it("disables a rule, leaving the others on", async () => {
+            const pod = fixture("latestPod");
+            assert.equal(of(await analyzer.analyze(pod), "images-disallow-latest").length, 1);
+            await analyzer.configure({ "images-disallow-latest": "disabled" });
+            const result = await analyzer.analyze(pod);
+            assert.deepEqual(of(result, "images-disallow-latest"), []);
+            assert.ok(result.length > 0, "other rules still report on this pod");
+        });
+
+        it("changes a rule's enforcement level, and `all` changes every level", async () => {
+            await analyzer.configure({ "images-disallow-latest": "advisory" });
+            assert.deepEqual(of(await analyzer.analyze(fixture("latestPod")), "images-disallow-latest").map((d) => d.enforcementLevel), ["advisory"]);
+            await analyzer.configure({ all: "mandatory" });
+            const result = await analyzer.analyze(fixture("latestPod"));
+            assert.ok(result.length > 1);
+            for (const d of result) assert.equal(d.enforcementLevel, "mandatory", d.policyName);
+        });
+
+        it("passes rule parameters through", async () => {
+            const pod = fixture("compliantPod");
+            pod.props = { ...pod.props, spec: { containers: [{ name: "api", image: "docker.io/library/nginx:1.27.3" }] } };
+            assert.deepEqual(of(await analyzer.analyze(pod), "images-allowed-registries"), [], "default: any registry");
+            await analyzer.configure({ "images-allowed-registries": { allowedRegistries: ["europe-docker.pkg.dev/acme-platform/"] } });
+            const diags = of(await analyzer.analyze(pod), "images-allowed-registries");
+            assert.equal(diags.length, 1);
+            assert.match(diags[0].message, /\(field spec\.containers\[name=api\]\.image\)/);
+        });
+
+        it("skips exempt namespaces, including the provider's default namespace", async () => {
+            await analyzer.configure({ "images-disallow-latest": { exemptNamespaces: ["sandbox"] } });
+            const inSandbox = fixture("latestPod");
+            (inSandbox.props.metadata as Record<string, unknown>).namespace = "sandbox";
+            assert.deepEqual(of(await analyzer.analyze(inSandbox), "images-disallow-latest"), []);
+            assert.equal(of(await analyzer.analyze(fixture("latestPod")), "images-disallow-latest").length, 1, "apps is not exempt");
+
+            const viaProvider = fixture("latestPod");
+            delete (viaProvider.props.metadata as Record<string, unknown>).namespace;
+            viaProvider.provider = fixture("kubernetesProvider") as Required<AnalyzerResourceInput>["provider"];
+            assert.deepEqual(of(await analyzer.analyze(viaProvider), "images-disallow-latest"), [], "provider namespace sandbox is exempt");
+            viaProvider.provider.props = { namespace: "apps" };
+            assert.equal(of(await analyzer.analyze(viaProvider), "images-disallow-latest").length, 1);
+        });
+
+        it("applies the example config (policy-pack/test/fixtures/policy-config.json)", async () => {
+            const sent = await analyzer.configure(EXAMPLE_CONFIG);
+            assert.equal(sent["gke-binary-authorization"].enforcementLevel, "disabled");
+            assert.deepEqual(sent["images-disallow-latest"].properties?.requireDigest, false, "schema defaults are filled in, as by the engine");
+            const clean = await analyzer.analyze(fixture("compliantPod"));
+            assert.deepEqual(clean, [], clean.map((d) => d.message).join("\n"));
+            const bad = fixture("latestPod");
+            const result = await analyzer.analyze(bad);
+            assert.equal(of(result, "images-allowed-registries").length, 1);
+            assert.equal(of(result, "metadata-required-labels")[0]?.enforcementLevel, "mandatory");
+            (bad.props.metadata as Record<string, unknown>).namespace = "sandbox";
+            assert.deepEqual(of(await analyzer.analyze(bad), "images-disallow-latest"), [], "sandbox is exempt from images-disallow-latest");
+        });
+
+        it("rejects a config that does not match a rule's schema, as the engine does", () => {
+            return assert.rejects(analyzer.configure({ "images-allowed-registries": { allowedRegistries: "gcr.io/" } }), /allowedRegistries: Invalid type/);
+        });
+    });
+
+    describe("Remediate", () => {
+        const remediable = RULES.filter((r): r is KubernetesRule => r.target === "kubernetes" && typeof r.remediate === "function");
+
+        afterEach(async () => {
+            await analyzer.configure({});
+        });
+
+        it("fixes a violating corpus object when the level is remediate; Analyze then passes", async function () {
+            if (remediable.length === 0) this.skip();
+            for (const rule of remediable) {
+                const c = loadCorpus().find((x) => x.rule === rule.id && x.expect === "violation" && !x.params && x.object);
+                if (!c) continue;
+                await analyzer.configure({ [rule.id]: "remediate" });
+                const resource = corpusResource(c, 0);
+                const remediations = (await analyzer.remediate(resource)).filter((r) => r.policyName === rule.id);
+                assert.equal(remediations.length, 1, `${rule.id}: one remediation`);
+                const fixed = { ...resource, props: remediations[0].properties ?? {} };
+                assert.deepEqual(of(await analyzer.analyze(fixed), rule.id), [], `${rule.id}: fixed object passes`);
+                assert.deepEqual(of(await analyzer.analyze(resource), rule.id).map((d) => d.enforcementLevel).slice(0, 1), ["mandatory"], `${rule.id}: unfixed is mandatory`);
+            }
+        });
+
+        it("does not remediate at the default levels", async () => {
+            const resource = fixture("latestPod");
+            assert.deepEqual(await analyzer.remediate(resource), []);
+        });
+    });
+
+    describe("AnalyzeStack", () => {
+        it("accepts a mixed stack (parents, providers, unknowns) and reports nothing twice: all policies are per-resource", async () => {
+            const provider = fixture("kubernetesProvider");
+            const parent = resourceUrn("secure-gitops:apps:Workloads", "apps");
+            const resources: AnalyzerResourceInput[] = [
+                { ...provider, provider: undefined },
+                { ...fixture("latestPod"), parent, dependencies: [provider.urn!] },
+                { ...fixture("mixedUnknownDeployment"), parent },
+                ...loadCorpus()
+                    .filter((c) => c.props)
+                    .slice(0, 5)
+                    .map((c, i) => corpusResource(c, i)),
+            ];
+            const result = await analyzer.analyzeStack(resources);
+            assert.deepEqual(result, []);
+        });
+    });
+
+    describe("a program run (tools/mock-engine) through the analyzer", () => {
+        it("analyzes the custom resources a program registers, with their provider", async () => {
+            // Loaded lazily: the mock engine pulls in the Pulumi runtime and the Kubernetes SDK.
+            const { runProgram } = require("../tools/mock-engine") as typeof import("../tools/mock-engine");
+            const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
+            const run = await runProgram({
+                stack: "dev",
+                config: {},
+                program: () => {
+                    const provider = new k8s.Provider("cluster", { namespace: "apps", kubeconfig: "{}" });
+                    new k8s.core.v1.Pod("web", { metadata: { name: "web" }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } }, { provider });
+                },
+            });
+            const resources = resourcesFromProgramRun(run);
+            assert.deepEqual(resources.map((r) => r.type).sort(), ["kubernetes:core/v1:Pod", "pulumi:providers:kubernetes"]);
+            const pod = resources.find((r) => r.type === "kubernetes:core/v1:Pod")!;
+            assert.equal(pod.provider?.type, "pulumi:providers:kubernetes");
+            const diags = of(await analyzer.analyze(pod), "images-disallow-latest");
+            assert.equal(diags.length, 1);
+            assert.match(diags[0].message, /Pod apps\/web/, "the provider's namespace is the pod's namespace");
+            assert.deepEqual(await analyzer.analyzeStack(resources), []);
+        });
+    });
+
+    it("left nothing on the pack's stderr", () => {
+        assert.equal(analyzer.stderr.trim(), "");
+    });
+});
