@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES, podSecurityLevelFor } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "./exemptions";
+import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -21,6 +22,8 @@ export interface ArgoCdArgs {
     provider: k8s.Provider;
     environment: EnvironmentName;
     config: ArgoCdConfig;
+    /** CIDRs of the Kubernetes control plane: the only place Argo CD's controllers may reach besides Git/OIDC. */
+    apiServerCidrs: string[];
     /**
      * Resources the AppProject and Application must wait for - the Gatekeeper constraints (and the app
      * namespaces): nothing may sync before admission control enforces.
@@ -93,16 +96,6 @@ export const HARDENED_CONTAINER_SECURITY_CONTEXT = {
     seccompProfile: { type: "RuntimeDefault" },
     capabilities: { drop: ["ALL"] },
 };
-
-/** Pod Security Admission labels for a platform namespace, at the level its exemptions allow. */
-export function podSecurityLabels(namespace: string): Record<string, string> {
-    const level = podSecurityLevelFor(namespace);
-    return {
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
-    };
-}
 
 /** The `oidc.config` block of argocd-cm; the client secret is a reference into argocd-secret, never inline. */
 export function oidcConfigYaml(oidc: { issuer: string; clientId: string }): string {
@@ -197,6 +190,8 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
         // No notification services are configured; alerting runs through falcosidekick.
         notifications: { enabled: false },
         redis: {
+            // Redis never calls the Kubernetes API.
+            automountServiceAccountToken: false,
             resources: sizing.redis,
             containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
         },
@@ -219,6 +214,35 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
             },
         },
     };
+}
+
+/**
+ * Holes in the namespace's default-deny egress: the API server for every component, the Git host for the
+ * repo-server, the OIDC issuer for the API server. Git and OIDC hosts have no stable IPs, hence 0.0.0.0/0
+ * restricted to their ports and to the one component that needs them.
+ */
+export function argoCdEgress(config: ArgoCdConfig, apiServerCidrs: string[]): EgressAllowance[] {
+    const sshRepo = /^(ssh:\/\/|[\w.-]+@)/.test(config.appRepoUrl);
+    const allowances: EgressAllowance[] = [
+        apiServerEgress(apiServerCidrs),
+        {
+            name: "git-egress",
+            reason: `The repo-server clones the application repository ${config.appRepoUrl}.`,
+            podSelector: { "app.kubernetes.io/name": "argocd-repo-server" },
+            toCidrs: ["0.0.0.0/0"],
+            ports: [{ port: sshRepo ? 22 : 443, protocol: "TCP" }],
+        },
+    ];
+    if (config.oidc) {
+        allowances.push({
+            name: "oidc-egress",
+            reason: `The API server fetches keys and exchanges tokens with the OIDC issuer ${config.oidc.issuer}.`,
+            podSelector: { "app.kubernetes.io/name": "argocd-server" },
+            toCidrs: ["0.0.0.0/0"],
+            ports: [{ port: 443, protocol: "TCP" }],
+        });
+    }
+    return allowances;
 }
 
 /** The AppProject spec: one repository, the app namespaces on this cluster, no cluster-scoped kinds. */
@@ -274,12 +298,14 @@ export class ArgoCd extends pulumi.ComponentResource {
         const provider = args.provider;
         const namespaceName = PLATFORM_NAMESPACES.argocd;
 
-        const namespace = new k8s.core.v1.Namespace(
+        if (args.apiServerCidrs.length === 0) throw new Error("ArgoCd: apiServerCidrs must name the control plane range");
+
+        const namespace = new SecureNamespace(
             `${name}-ns`,
-            { metadata: { name: namespaceName, labels: podSecurityLabels(namespaceName) } },
-            { parent: this, provider },
+            { provider, name: namespaceName, allowEgress: argoCdEgress(args.config, args.apiServerCidrs) },
+            { parent: this },
         );
-        this.namespace = pulumi.output(namespaceName);
+        this.namespace = namespace.name;
 
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,

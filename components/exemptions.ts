@@ -93,6 +93,16 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
             "Fluentd tails container logs from the node (hostPath /var/log and /var/lib/docker/containers, root-owned, so it runs as root) and keeps its " +
             "read positions and GCS upload buffers there across restarts; its kubernetes_metadata filter reads pod metadata through the API with its token.",
     },
+    // Argo CD (components/argocd.ts): its pods stay restricted (non-root, read-only root, no capabilities);
+    // only the API token is needed. Redis gets no token.
+    {
+        namespace: PLATFORM_NAMESPACES.argocd,
+        rules: ["pods-no-automount-service-account-token"],
+        reason:
+            "Argo CD's application controller applies and watches the application's objects, the API server and ApplicationSet controller read " +
+            "Applications, AppProjects and repository Secrets, the repo-server and the redis-secret-init Job use their service account: all through " +
+            "the Kubernetes API with the token the chart mounts (automountServiceAccountToken: true); RBAC limits each token.",
+    },
 ];
 
 /** Namespaces exempt from a rule: system namespaces plus the declared exemptions. */

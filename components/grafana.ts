@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
-import { podSecurityLabels } from "./argocd";
+import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -36,6 +36,8 @@ export interface GrafanaArgs {
     environment: EnvironmentName;
     /** Prometheus-compatible query endpoint for the default datasource. */
     prometheusUrl?: string;
+    /** CIDRs of a Prometheus endpoint outside the cluster (an in-cluster `*.svc` URL needs none). */
+    prometheusCidrs?: string[];
     /** Public URL Grafana builds links and redirects from; default suits `kubectl port-forward svc/grafana 3000:80`. */
     rootUrl?: string;
     /** Folder of dashboard JSON files (default: the repository's dashboards/). */
@@ -58,6 +60,26 @@ export function grafanaSizing(environment: EnvironmentName): GrafanaSizing {
             // Dev keeps state in an emptyDir: dashboards and datasources are provisioned, nothing to lose.
             return { persistence: false, storageSize: "0", resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } } };
     }
+}
+
+/**
+ * The one hole Grafana needs in its namespace's default-deny egress: the Prometheus it queries. An in-cluster
+ * URL (`<service>.<namespace>.svc...`) opens that namespace on that port only; the monitoring namespace itself
+ * is already reachable; an external endpoint needs its CIDRs.
+ */
+export function prometheusEgress(prometheusUrl: string, ownNamespace: string, externalCidrs?: string[]): EgressAllowance[] {
+    const url = new URL(prometheusUrl);
+    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const reason = `Grafana queries its Prometheus datasource at ${prometheusUrl}.`;
+    const inCluster = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(url.hostname);
+    if (inCluster) {
+        const namespace = inCluster[1];
+        return namespace === ownNamespace ? [] : [{ name: "prometheus-egress", reason, toNamespaces: [namespace], ports: [{ port }] }];
+    }
+    if (!externalCidrs || externalCidrs.length === 0) {
+        throw new Error(`grafana: prometheusUrl ${prometheusUrl} is outside the cluster; give prometheusCidrs for the egress policy`);
+    }
+    return [{ name: "prometheus-egress", reason, toCidrs: externalCidrs, ports: [{ port }] }];
 }
 
 /** Reads and validates dashboards/*.json; returns file name -> JSON text. Fails the deployment on invalid JSON. */
@@ -191,12 +213,14 @@ export class Grafana extends pulumi.ComponentResource {
         const namespaceName = PLATFORM_NAMESPACES.monitoring;
         const dashboards = loadDashboards(args.dashboardsDir);
 
-        const namespace = new k8s.core.v1.Namespace(
+        const prometheusUrl = args.prometheusUrl ?? DEFAULT_PROMETHEUS_URL;
+
+        const namespace = new SecureNamespace(
             `${name}-ns`,
-            { metadata: { name: namespaceName, labels: podSecurityLabels(namespaceName) } },
-            { parent: this, provider },
+            { provider, name: namespaceName, allowEgress: prometheusEgress(prometheusUrl, namespaceName, args.prometheusCidrs) },
+            { parent: this },
         );
-        this.namespace = pulumi.output(namespaceName);
+        this.namespace = namespace.name;
 
         const password = new random.RandomPassword(
             `${name}-admin-password`,
@@ -238,7 +262,7 @@ export class Grafana extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 values: grafanaValues({
                     environment: args.environment,
-                    prometheusUrl: args.prometheusUrl ?? DEFAULT_PROMETHEUS_URL,
+                    prometheusUrl,
                     rootUrl: args.rootUrl ?? "http://localhost:3000",
                     adminSecretName: adminSecret.metadata.name,
                     dashboardsConfigMapName: dashboardsConfigMap.metadata.name,

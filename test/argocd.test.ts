@@ -32,6 +32,8 @@ function toConfig(fixture: Fixture): ArgoCdConfig {
 }
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const API_SERVER_CIDRS = ["172.16.0.0/28"];
 const CUSTOM = "kubernetes:argoproj.io/v1alpha1";
 
 async function deploy(name: string): Promise<{ run: ProgramRun; fixture: Fixture }> {
@@ -55,6 +57,7 @@ async function deploy(name: string): Promise<{ run: ProgramRun; fixture: Fixture
                 environment: fixture.environment,
                 config: toConfig(fixture),
                 adminGroups: fixture.adminGroups,
+                apiServerCidrs: API_SERVER_CIDRS,
                 dependsOn: constraints,
             });
         },
@@ -79,9 +82,18 @@ describe("ArgoCd component", () => {
 
     it("is a component of the declared type parenting all its resources", () => {
         const component = findResource(prod, "secure-gitops:gitops:ArgoCd", "argocd");
-        for (const r of prod.resources.filter((x) => x.name.startsWith("argocd-"))) {
-            assert.equal(r.parent, component.urn, `${r.type} ${r.name} parent`);
+        const owned = prod.resources.filter((x) => x.name.startsWith("argocd-"));
+        assert.ok(owned.length >= 6);
+        const parentOf = new Map(prod.resources.map((r) => [r.urn, r.parent]));
+        const ancestors = (urn: string): string[] => {
+            const parent = parentOf.get(urn);
+            return parent ? [parent, ...ancestors(parent)] : [];
+        };
+        for (const r of owned.filter((x) => x.urn !== component.urn)) {
+            // Direct children, or grandchildren through the SecureNamespace.
+            assert.ok(ancestors(r.urn).includes(component.urn), `${r.type} ${r.name} is under the component`);
         }
+        assert.equal(findResource(prod, RELEASE).parent, component.urn);
     });
 
     it("installs the official chart at an exact pinned version into the argocd namespace", () => {
@@ -93,7 +105,24 @@ describe("ArgoCd component", () => {
         assert.equal(release.inputs.namespace, "argocd");
         const ns = findResource(prod, "kubernetes:core/v1:Namespace");
         assert.equal(ns.inputs.metadata.name, "argocd");
-        assert.ok(release.dependencies.includes(ns.urn), "release waits for its namespace");
+        assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        const secureNamespace = findResource(prod, "secure-gitops:kubernetes:SecureNamespace");
+        assert.equal(ns.parent, secureNamespace.urn);
+        assert.ok(release.dependencies.includes(secureNamespace.urn) || release.dependencies.includes(ns.urn), "release waits for its namespace");
+    });
+
+    it("opens the namespace's default-deny only to the API server, Git (repo-server) and OIDC (server)", () => {
+        const policies = (run: ProgramRun) => new Map(ofType(run, NETWORK_POLICY).map((p) => [p.inputs.metadata.name as string, p]));
+        const prodPolicies = policies(prod);
+        assert.ok(prodPolicies.has("default-deny-all"));
+        const api = prodPolicies.get("allow-apiserver-egress");
+        assert.deepEqual(api?.inputs.spec.egress[0].to, API_SERVER_CIDRS.map((cidr) => ({ ipBlock: { cidr } })));
+        const git = prodPolicies.get("allow-git-egress");
+        assert.deepEqual(git?.inputs.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
+        assert.deepEqual(git?.inputs.spec.egress[0].ports, [{ port: 443, protocol: "TCP" }]);
+        const oidc = prodPolicies.get("allow-oidc-egress");
+        assert.deepEqual(oidc?.inputs.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server" });
+        assert.ok(!policies(dev).has("allow-oidc-egress"), "no OIDC hole without OIDC");
     });
 
     it("hardens the server: TLS, ClusterIP, no ingress, no exec, no anonymous, read-only default role", () => {

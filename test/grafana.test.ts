@@ -4,9 +4,9 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { DEFAULT_PROMETHEUS_URL, Grafana, GRAFANA_CHART, PROMETHEUS_DATASOURCE_UID } from "../components/grafana";
+import { DEFAULT_PROMETHEUS_URL, Grafana, GRAFANA_CHART, PROMETHEUS_DATASOURCE_UID, prometheusEgress } from "../components/grafana";
 import { EnvironmentName } from "../stacks/types";
-import { findResource, ProgramRun, runProgram } from "../tools/mock-engine";
+import { findResource, ofType, ProgramRun, runProgram } from "../tools/mock-engine";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -122,6 +122,19 @@ describe("Grafana component", () => {
         const [devDs] = values(runs.dev).datasources["datasources.yaml"].datasources;
         assert.equal(devDs.url, DEFAULT_PROMETHEUS_URL);
         assert.match(DEFAULT_PROMETHEUS_URL, /\.svc\.cluster\.local:\d+$/);
+    });
+
+    it("lives in a SecureNamespace whose only egress hole is the Prometheus it queries", () => {
+        const ns = findResource(runs.prod, "kubernetes:core/v1:Namespace");
+        assert.equal(ns.inputs.metadata.name, "monitoring");
+        assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        const policies = (run: ProgramRun) => ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs);
+        const egress = policies(runs.prod).find((p) => p.metadata.name === "allow-prometheus-egress");
+        assert.deepEqual(egress?.spec.egress[0].to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "example" } } }]);
+        assert.deepEqual(egress?.spec.egress[0].ports, [{ port: 9090, protocol: "TCP" }]);
+        // The default datasource lives in the monitoring namespace itself: no extra hole.
+        assert.ok(!policies(runs.dev).some((p) => p.metadata.name === "allow-prometheus-egress"));
+        assert.throws(() => prometheusEgress("https://prometheus.example.com", "monitoring"), /prometheusCidrs/);
     });
 
     it("provisions every dashboard file from a ConfigMap mounted through dashboardsConfigMaps", () => {
