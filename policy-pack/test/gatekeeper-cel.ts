@@ -69,20 +69,24 @@ export function evaluateCel(cel: CelBlock, object: unknown, params: Record<strin
     const compiled = compileCel(cel);
     const variables: Record<string, unknown> = { params };
     const bindings = { object, variables } as Record<string, CelInput>; // plain JSON objects are CEL maps
-    const errors: string[] = [];
+    // Gatekeeper evaluates variables lazily: a variable that fails only matters to the expressions that use it.
+    // Its error value is bound as is, so a use propagates the error and an unused one is harmless.
+    const variableErrors: string[] = [];
     for (const v of compiled.variables) {
         const value = v.program(bindings);
         const error = errorText(value);
-        if (error !== undefined) errors.push(`variables.${v.name}: ${error}`);
+        if (error !== undefined) variableErrors.push(`variables.${v.name}: ${error}`);
         variables[v.name] = value;
     }
+    const context = variableErrors.length > 0 ? ` (failing variables: ${variableErrors.join("; ")})` : "";
+    const errors: string[] = [];
     const messages: string[] = [];
-    let allowed = errors.length === 0;
+    let allowed = true;
     for (const validation of compiled.validations) {
         const result = validation.expression(bindings);
         const error = errorText(result);
         if (error !== undefined) {
-            errors.push(`validation "${validation.source}": ${error}`);
+            errors.push(`validation "${validation.source}": ${error}${context}`);
             allowed = false;
             continue;
         }
@@ -92,7 +96,7 @@ export function evaluateCel(cel: CelBlock, object: unknown, params: Record<strin
         if (validation.message) {
             const message = validation.message(bindings);
             const messageError = errorText(message);
-            if (messageError !== undefined) errors.push(`messageExpression of "${validation.source}": ${messageError}`);
+            if (messageError !== undefined) errors.push(`messageExpression of "${validation.source}": ${messageError}${context}`);
             else if (typeof message !== "string") errors.push(`messageExpression of "${validation.source}" returned a non-string`);
             else messages.push(message);
         } else messages.push(validation.staticMessage ?? `failed: ${validation.source}`);
