@@ -1,0 +1,208 @@
+// Shared plumbing for the Pod Security Standards rules: safe field lookup in TypeScript and the same
+// lookup written in CEL, so the pack's `check` and Gatekeeper's CEL read a field the same way.
+//
+// Lookup semantics (both languages):
+//  - a missing key or a JSON null reads as "unset" (undefined in TS, null in CEL);
+//  - when an intermediate value is not an object (the unknown sentinel at preview, e.g. a whole
+//    securityContext that is still an Output), the lookup returns that value itself, so the caller sees
+//    the sentinel and skips the field instead of reading it as unset.
+// CEL notes: `has()` is only ever applied to a value proven to be a map (`type(x) == map`), because cel-go
+// rejects field selection on a string while @bufbuild/cel returns false; `has(x.k)` is paired with
+// `x.k != null` because the two engines disagree on whether a JSON null key "has" a value.
+import { CommonK8sParams, Finding, isUnknown, K8sObject, UNKNOWN_SENTINEL } from "../catalogue/types";
+import { ContainerRef, containersOf, isExemptImage, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
+
+export function isRecord(value: unknown): value is Json {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Reads `keys` under `root` (see the lookup semantics above). */
+export function get(root: unknown, keys: readonly string[]): unknown {
+    let current = root;
+    for (const key of keys) {
+        if (!isRecord(current)) return current;
+        const next = current[key];
+        if (next === undefined || next === null) return undefined;
+        current = next;
+    }
+    return current;
+}
+
+/** The unknown sentinel as a CEL string literal. */
+export const CEL_UNKNOWN = `'${UNKNOWN_SENTINEL}'`;
+
+/** CEL for `get(base, keys)`; `base` must be an expression known to be a map (a container, the pod spec). */
+export function celGet(base: string, keys: readonly string[]): string {
+    const [key, ...rest] = keys;
+    if (key === undefined) return base;
+    const child = `${base}.${key}`;
+    const present = `has(${child}) && ${child} != null`;
+    if (rest.length === 0) return `((${present}) ? ${child} : null)`;
+    return `((${present}) ? ((type(${child}) == map) ? ${celGet(child, rest)} : ${child}) : null)`;
+}
+
+/** `Deployment apps/web`, for messages. */
+export function subject(object: K8sObject): string {
+    const ns = object.metadata?.namespace;
+    return `${object.kind ?? "object"} ${typeof ns === "string" ? `${ns}/` : ""}${object.metadata?.name ?? "(unnamed)"}`;
+}
+
+/** The same subject in CEL (Gatekeeper always binds metadata; the name may be absent with generateName). */
+export const CEL_SUBJECT =
+    "object.kind + ' ' + ((has(object.metadata.namespace) && type(object.metadata.namespace) == string) ? object.metadata.namespace + '/' : '') + " +
+    "((has(object.metadata.name) && type(object.metadata.name) == string) ? object.metadata.name : '(unnamed)')";
+
+/** A container's name in CEL messages. */
+export function celName(container: string): string {
+    return `((has(${container}.name) && type(${container}.name) == string) ? ${container}.name : '(unnamed)')`;
+}
+
+/**
+ * CEL message for a list variable of offending containers: names the first one and counts the rest
+ * (standard CEL has no `join`).
+ */
+export function celFirstContainerMessage(listVar: string, what: string): string {
+    const list = `variables.${listVar}`;
+    return (
+        `${CEL_SUBJECT} + ': container ' + ${celName(`${list}[0]`)} + ${celString(` ${what}`)} + ` +
+        `(size(${list}) > 1 ? ' (and ' + string(size(${list}) - 1) + ' more container(s))' : '')`
+    );
+}
+
+/** A CEL string literal: JSON's double-quoted form is valid CEL (same escapes, including \\uXXXX). */
+export function celString(value: string): string {
+    return JSON.stringify(value);
+}
+
+export function celList(values: readonly string[]): string {
+    return `[${values.map(celString).join(", ")}]`;
+}
+
+/** Pod spec plus its non-exempt containers, or undefined when the rule has nothing to check. */
+export interface PodContext {
+    pod: PodSpecRef;
+    containers: ContainerRef[];
+}
+
+/**
+ * The pod and its containers, minus exempt images. Undefined when the object carries no pod, or when no
+ * container is left (all exempt, or the container lists are unknown): pod-level fields then belong to
+ * exempt software only, so they are not judged either. The CEL twin is `size(variables.containers) > 0`.
+ */
+export function podContext(object: K8sObject, params: CommonK8sParams): PodContext | undefined {
+    const pod = podSpecOf(object);
+    if (!pod) return undefined;
+    const containers = containersOf(object, params.exemptImages);
+    return containers.length > 0 ? { pod, containers } : undefined;
+}
+
+/** CEL guard matching `podContext`: true (admit) when there is no non-exempt container to judge. */
+export const CEL_NO_CONTAINERS = "size(variables.containers) == 0";
+
+/**
+ * Linux-only controls (restricted privilege escalation, seccomp, capabilities and readOnlyRootFilesystem)
+ * do not apply to Windows pods, as in the Pod Security Standards since v1.25 (`spec.os.name: windows`).
+ * An unknown `os.name` may turn out to be windows, so it is skipped too.
+ */
+export function isWindowsOrUnknownOs(podSpec: Json): boolean {
+    const os = get(podSpec, ["os", "name"]);
+    return os === "windows" || isUnknown(os);
+}
+
+export const CEL_WINDOWS_OR_UNKNOWN_OS = `(${celGet("variables.podSpec", ["os", "name"])} == 'windows' || ${celGet("variables.podSpec", ["os", "name"])} == ${CEL_UNKNOWN})`;
+
+/** Every container in the pod, exempt or not (used where an exempt container must be recognised by name). */
+export function allContainerRefs(object: K8sObject): ContainerRef[] {
+    return containersOf(object, []);
+}
+
+/** True when the named container exists in the pod and runs an exempt image. */
+export function isExemptContainerName(object: K8sObject, name: string, exemptImages: readonly string[]): boolean {
+    return allContainerRefs(object).some((c) => c.name === name && isExemptImage(c.container.image, exemptImages));
+}
+
+/** A finding for one field. */
+export function finding(object: K8sObject, path: string, problem: string, fix: string): Finding {
+    return { path, message: `${subject(object)}: ${problem}. Fix: ${fix}` };
+}
+
+/** `containers[name=app]` style label for messages: `init container "setup"`. */
+export function containerLabel(ref: ContainerRef): string {
+    const kind = ref.list === "containers" ? "container" : ref.list === "initContainers" ? "init container" : "ephemeral container";
+    return `${kind} "${ref.name}"`;
+}
+
+/** A deep copy of a Kubernetes object (for `remediate`, which must not mutate its input). */
+export function clone<T>(value: T): T {
+    return structuredClone(value);
+}
+
+// ---- field checks shared by the rule definitions ------------------------------------------------------
+
+/**
+ * One forbidden-value check on a field, written once for both engines. `violates` and `celViolates` must
+ * agree, and both must be false for the unknown sentinel (and for unset values unless unset is itself
+ * the problem).
+ */
+export interface FieldCheck {
+    /** Field path under the container (container checks) or under the pod spec (pod checks). */
+    field: readonly string[];
+    violates(value: unknown): boolean;
+    /** CEL over the bound value `v`. */
+    celViolates: string;
+    /** What is wrong, for the TS message, e.g. `sets securityContext.privileged: true`. */
+    problem(value: unknown): string;
+    /** What is wrong, for the CEL message (static: CEL cannot format arbitrary values portably). */
+    celProblem: string;
+    fix: string;
+}
+
+/** Findings for `check` on every non-exempt container. */
+export function checkContainers(object: K8sObject, ctx: PodContext, check: FieldCheck): Finding[] {
+    const findings: Finding[] = [];
+    for (const ref of ctx.containers) {
+        const value = get(ref.container, check.field);
+        if (check.violates(value)) {
+            findings.push(finding(object, `${ref.path}.${check.field.join(".")}`, `${containerLabel(ref)} ${check.problem(value)}`, check.fix));
+        }
+    }
+    return findings;
+}
+
+/** Findings for `check` at pod level. */
+export function checkPod(object: K8sObject, ctx: PodContext, check: FieldCheck): Finding[] {
+    const value = get(ctx.pod.spec, check.field);
+    return check.violates(value) ? [finding(object, `${ctx.pod.path}.${check.field.join(".")}`, `the pod ${check.problem(value)}`, check.fix)] : [];
+}
+
+/** `value` bound to `v` for a CEL predicate, evaluating the lookup once. */
+export function celLet(value: string, predicate: string): string {
+    return `[${value}].exists(v, ${predicate})`;
+}
+
+/** CEL: the variable listing offending containers, and the validation over it. */
+export function celContainerCheck(variableName: string, check: FieldCheck): { variable: { name: string; expression: string }; validation: { expression: string; messageExpression: string } } {
+    return {
+        variable: { name: variableName, expression: `variables.containers.filter(c, ${celLet(celGet("c", check.field), check.celViolates)})` },
+        validation: {
+            expression: `size(variables.${variableName}) == 0`,
+            messageExpression: celFirstContainerMessage(variableName, `${check.celProblem}. Fix: ${check.fix}`),
+        },
+    };
+}
+
+/** CEL: the pod-level validation for `check`. */
+export function celPodCheck(check: FieldCheck): { expression: string; messageExpression: string } {
+    return {
+        expression: `${CEL_NO_CONTAINERS} || !${celLet(celGet("variables.podSpec", check.field), check.celViolates)}`,
+        messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod ${check.celProblem}. Fix: ${check.fix}`)}`,
+    };
+}
+
+/** True for a known, set value (not unset, not the unknown sentinel). */
+export function isSet(value: unknown): boolean {
+    return value !== undefined && !isUnknown(value);
+}
+
+/** CEL twin of `isSet` for the bound value `v`. */
+export const CEL_V_IS_SET = `v != null && v != ${CEL_UNKNOWN}`;
