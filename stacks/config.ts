@@ -71,6 +71,7 @@ export const CONFIG_KEYS = {
     kubeconfig: { type: "string", default: "", secret: true },
     kubeconfigPath: { type: "string", default: "" },
     kubeContext: { type: "string", default: "" },
+    apiServerCidrs: { type: "array", default: [] },
     // Components and policy
     features: { type: "string", default: "{}" },
     policyEnforcement: { type: "string", default: "mandatory" },
@@ -386,7 +387,12 @@ function parseExistingCluster(read: Reader): ClusterConfig {
     } else if (kubeconfig && kubeconfigPath) {
         read.problem("kubeconfigPath", show(kubeconfigPath), "unset when kubeconfig is set (give one of the two)");
     }
-    return { mode: "existing", kubeconfig, kubeconfigPath, context: read.optional("kubeContext") };
+    // Platform namespaces deny all egress but DNS and the control plane, so its address must be known.
+    const apiServerCidrs = read.stringList("apiServerCidrs", (c) => parseCidr(c).ok, "IPv4 CIDRs of the API server (`kubectl get endpoints kubernetes -n default`)");
+    if (apiServerCidrs.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("apiServerCidrs")))) {
+        read.problem("apiServerCidrs", "[]", "in existing mode, the API server's IPv4 CIDRs, e.g. [\"10.0.0.2/32\"] from `kubectl get endpoints kubernetes -n default`");
+    }
+    return { mode: "existing", kubeconfig, kubeconfigPath, context: read.optional("kubeContext"), apiServerCidrs };
 }
 
 function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {

@@ -52,6 +52,8 @@ export interface ExistingClusterConfig {
     kubeconfig?: pulumi.Output<string>;
     kubeconfigPath?: string;
     context?: string;
+    /** Where the API server is reached from pods; the only egress destination besides DNS for controllers. */
+    apiServerCidrs: string[];
 }
 
 export type ClusterConfig = GkeClusterConfig | ExistingClusterConfig;

@@ -1,0 +1,95 @@
+// The secure-GitOps platform for one stack (dev, staging or prod). This file only composes components:
+// the typed config is loaded and validated first, so bad config fails before any resource is declared.
+import * as pulumi from "@pulumi/pulumi";
+import { ArgoCd } from "./components/argocd";
+import { AuditLogging } from "./components/audit-logging";
+import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
+import { Falco } from "./components/falco";
+import { Gatekeeper } from "./components/gatekeeper";
+import { GkeCluster } from "./components/gke-cluster";
+import { Grafana } from "./components/grafana";
+import { policyPackConfig as renderPolicyPackConfig } from "./components/policy-settings";
+import { TrivyOperator } from "./components/trivy-operator";
+import { loadStackConfig } from "./stacks/config";
+
+const config = loadStackConfig();
+const { environment, cluster: clusterConfig, features } = config;
+
+const gke =
+    clusterConfig.mode === "gke"
+        ? new GkeCluster("cluster", { ...clusterConfig, project: config.gcpProject as string, region: config.gcpRegion, environment })
+        : undefined;
+const cluster: ClusterAccess =
+    gke ??
+    new ExistingCluster("cluster", {
+        kubeconfig: clusterConfig.mode === "existing" ? clusterConfig.kubeconfig : undefined,
+        kubeconfigPath: clusterConfig.mode === "existing" ? clusterConfig.kubeconfigPath : undefined,
+        context: clusterConfig.mode === "existing" ? clusterConfig.context : undefined,
+        gcpProject: config.gcpProject,
+    });
+const provider = cluster.provider;
+// Where the control plane lives: platform namespaces deny all egress except to it (and DNS).
+const apiServerCidrs = clusterConfig.mode === "gke" ? [clusterConfig.masterCidr] : clusterConfig.apiServerCidrs;
+
+// Admission control first: every other workload (and every Argo CD sync) waits for the constraints.
+const gatekeeper = features.gatekeeper
+    ? new Gatekeeper("gatekeeper", {
+          provider,
+          environment,
+          enforcement: config.policy.enforcement,
+          webhookFailurePolicy: config.policy.webhookFailurePolicy,
+          allowedRegistries: config.policy.allowedRegistries,
+          publicServiceNamespaces: config.policy.publicServiceNamespaces,
+          apiServerCidrs,
+      })
+    : undefined;
+const admissionReady = gatekeeper?.constraints ?? [];
+
+const audit = features.auditLogging
+    ? new AuditLogging(
+          "audit",
+          {
+              provider,
+              environment,
+              retentionDays: config.audit.retentionDays,
+              gcp: gke ? { project: config.gcpProject as string, location: config.gcpRegion, clusterName: clusterConfig.mode === "gke" ? clusterConfig.name : "" } : undefined,
+          },
+          { dependsOn: admissionReady },
+      )
+    : undefined;
+
+const falco = features.falco
+    ? new Falco(
+          "falco",
+          {
+              provider,
+              environment,
+              alerting: config.alerting,
+              evidenceBucket: audit?.auditBucketName,
+              talonGcpServiceAccountEmail: audit?.talonServiceAccountEmail,
+          },
+          { dependsOn: admissionReady },
+      )
+    : undefined;
+
+const trivy = features.trivy ? new TrivyOperator("trivy", { provider, environment, config: config.trivy }, { dependsOn: admissionReady }) : undefined;
+
+const grafana = features.grafana ? new Grafana("grafana", { provider, environment }, { dependsOn: admissionReady }) : undefined;
+
+const argocd = features.argocd
+    ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady }, { dependsOn: admissionReady })
+    : undefined;
+
+export const stackEnvironment = environment;
+export const clusterMode = clusterConfig.mode;
+export const kubeconfig = pulumi.secret(cluster.kubeconfig);
+export const gkeClusterName = gke?.clusterName;
+export const gkeEndpoint = gke ? pulumi.secret(gke.endpoint) : undefined;
+export const auditBucket = audit?.auditBucketName;
+export const falcoNamespace = falco?.namespace;
+export const trivyNamespace = trivy?.namespace;
+export const grafanaAdminPassword = grafana ? pulumi.secret(grafana.adminPassword) : undefined;
+export const argocdNamespace = argocd?.namespace;
+export const constraintCount = admissionReady.length;
+/** The CrossGuard configuration matching this stack's Gatekeeper constraints (`--policy-pack-config`). */
+export const policyPackConfig = renderPolicyPackConfig(config.policy);
