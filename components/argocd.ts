@@ -29,6 +29,12 @@ export interface ArgoCdArgs {
      * namespaces): nothing may sync before admission control enforces.
      */
     dependsOn?: pulumi.Resource[];
+    /**
+     * Create the application namespaces as SecureNamespaces (restricted Pod Security, default-deny network
+     * policies) - the Application never creates namespaces itself. Default true; set false only when the
+     * namespaces are managed elsewhere (then pass them in `dependsOn`).
+     */
+    createAppNamespaces?: boolean;
     /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
     adminGroups?: string[];
     /**
@@ -292,6 +298,7 @@ export class ArgoCd extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly project: k8s.apiextensions.CustomResource;
     public readonly application: k8s.apiextensions.CustomResource;
+    public readonly appNamespaces: SecureNamespace[];
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secure-gitops:gitops:ArgoCd", name, {}, opts);
@@ -323,8 +330,15 @@ export class ArgoCd extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [namespace] },
         );
 
+        // The application's namespaces: restricted and default-deny; the app opens its own traffic with
+        // NetworkPolicies in its repository (the project allows that kind).
+        this.appNamespaces =
+            args.createAppNamespaces === false
+                ? []
+                : args.config.appNamespaces.map((ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }));
+
         const policyGates = args.dependsOn ?? [];
-        const crdReady: pulumi.Resource[] = [this.release, ...policyGates];
+        const crdReady: pulumi.Resource[] = [this.release, ...policyGates, ...this.appNamespaces];
 
         const repoSecret = this.repositorySecret(name, args.config, namespaceName, provider);
         if (repoSecret) crdReady.push(repoSecret);

@@ -103,16 +103,17 @@ describe("ArgoCd component", () => {
         assert.match(release.inputs.version, /^\d+\.\d+\.\d+$/);
         assert.equal(release.inputs.version, ARGOCD_CHART.version);
         assert.equal(release.inputs.namespace, "argocd");
-        const ns = findResource(prod, "kubernetes:core/v1:Namespace");
+        const ns = findResource(prod, "kubernetes:core/v1:Namespace", "argocd-ns");
         assert.equal(ns.inputs.metadata.name, "argocd");
         assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-        const secureNamespace = findResource(prod, "secure-gitops:kubernetes:SecureNamespace");
+        const secureNamespace = findResource(prod, "secure-gitops:kubernetes:SecureNamespace", "argocd-ns");
         assert.equal(ns.parent, secureNamespace.urn);
         assert.ok(release.dependencies.includes(secureNamespace.urn) || release.dependencies.includes(ns.urn), "release waits for its namespace");
     });
 
     it("opens the namespace's default-deny only to the API server, Git (repo-server) and OIDC (server)", () => {
-        const policies = (run: ProgramRun) => new Map(ofType(run, NETWORK_POLICY).map((p) => [p.inputs.metadata.name as string, p]));
+        const policies = (run: ProgramRun) =>
+            new Map(ofType(run, NETWORK_POLICY).filter((p) => p.inputs.metadata.namespace === "argocd").map((p) => [p.inputs.metadata.name as string, p]));
         const prodPolicies = policies(prod);
         assert.ok(prodPolicies.has("default-deny-all"));
         const api = prodPolicies.get("allow-apiserver-egress");
@@ -258,6 +259,21 @@ describe("ArgoCd component", () => {
             }
             const app = findResource(run, `${CUSTOM}:Application`);
             assert.ok(app.dependencies.includes(findResource(run, `${CUSTOM}:AppProject`).urn), "Application waits for its project");
+        }
+    });
+
+    it("creates every app namespace as a restricted, default-deny SecureNamespace before the Application syncs", () => {
+        const app = findResource(prod, `${CUSTOM}:Application`);
+        const namespaces = ofType(prod, "secure-gitops:kubernetes:SecureNamespace").filter((n) => n.name.startsWith("argocd-app-ns-"));
+        assert.deepEqual(namespaces.map((n) => n.name).sort(), prodFixture.config.appNamespaces.map((ns) => `argocd-app-ns-${ns}`).sort());
+        for (const name of prodFixture.config.appNamespaces) {
+            const [namespace] = ofType(prod, "kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === name);
+            assert.equal(namespace?.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted", name);
+            const denyAll = ofType(prod, NETWORK_POLICY).find((p) => p.inputs.metadata.namespace === name && p.inputs.metadata.name === "default-deny-all");
+            assert.ok(denyAll, `${name} has a default-deny policy`);
+            // Depending on a component means depending on its children: the namespace and its policies.
+            assert.ok(app.dependencies.includes(namespace.urn), `Application waits for namespace ${name}`);
+            assert.ok(app.dependencies.includes(denyAll.urn), `Application waits for the default-deny policy of ${name}`);
         }
     });
 
