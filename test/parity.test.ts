@@ -1,14 +1,15 @@
 // Verdict parity: for every Kubernetes rule and every corpus case, Gatekeeper (the rendered template's CEL,
-// evaluated as the admission webhook would) and CrossGuard (the rule's TypeScript check) must agree.
+// evaluated as the admission webhook would) and CrossGuard (the real pack, driven over the Analyzer gRPC protocol) must agree.
 // Cases holding the unknown-value sentinel are preview-only and skipped: the API server never sees them.
 import { strict as assert } from "assert";
 import * as path from "path";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
-import { effectiveParams, evaluate } from "../policy-pack/catalogue/evaluate";
+import { effectiveParams } from "../policy-pack/catalogue/evaluate";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
 import { renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
 import { exemptNamespacesFor } from "../components/exemptions";
 import { evaluateGatekeeper, isViolation } from "./gatekeeper-emulator";
+import { Diagnostic, PolicyPackAnalyzer } from "./harness/analyzer";
 
 /** Parity-specific edge cases (namespace exemptions, kinds outside the match) in the corpus format. */
 const PARITY_FIXTURES = path.join(__dirname, "fixtures", "gatekeeper", "parity");
@@ -22,11 +23,40 @@ function paramsFor(rule: KubernetesRule, c: CorpusCase): Record<string, unknown>
     return { ...params, exemptNamespaces: [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort() };
 }
 
+/** The Pulumi type token the Kubernetes provider registers an object under, e.g. `kubernetes:apps/v1:Deployment`. */
+function kubernetesType(apiVersion: string, kind: string): string {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+    return `kubernetes:${group}/${version}:${kind}`;
+}
+
 function verdictName(violation: boolean): string {
     return violation ? "violation" : "pass";
 }
 
-describe("Gatekeeper / CrossGuard verdict parity", () => {
+describe("Gatekeeper / CrossGuard verdict parity", function () {
+    this.timeout(120000);
+    // CrossGuard's verdict comes from the real pack over the Analyzer gRPC protocol, configured per case
+    // the way the engine would be for a stack with these parameters.
+    let analyzer: PolicyPackAnalyzer;
+    let configured = "";
+    before(async () => {
+        analyzer = await PolicyPackAnalyzer.start();
+    });
+    after(async () => {
+        if (analyzer) await analyzer.close();
+    });
+    async function crossGuard(rule: KubernetesRule, c: CorpusCase, params: Record<string, unknown>, index: number): Promise<Diagnostic[]> {
+        const key = JSON.stringify([rule.id, params]);
+        if (key !== configured) {
+            await analyzer.configure({ [rule.id]: params });
+            configured = key;
+        }
+        const object = c.object ?? {};
+        const name = typeof object.metadata?.name === "string" ? object.metadata.name : `case-${index}`;
+        const diagnostics = await analyzer.analyze({ type: kubernetesType(String(object.apiVersion), String(object.kind)), name, props: object as Record<string, unknown> });
+        return diagnostics.filter((d) => d.policyName === rule.id);
+    }
+
     it("has admission-time corpus cases for every Kubernetes rule", () => {
         assert.ok(KUBERNETES_RULES.length > 0, "the catalogue has no Kubernetes rules yet");
         for (const rule of KUBERNETES_RULES) {
@@ -44,14 +74,15 @@ describe("Gatekeeper / CrossGuard verdict parity", () => {
     for (const rule of KUBERNETES_RULES) {
         describe(rule.id, () => {
             const template = renderConstraintTemplate(rule);
-            for (const c of corpus.filter((x) => x.rule === rule.id && !x.unknown)) {
-                it(`${c.name} (expect ${c.expect})`, () => {
+            corpus.forEach((c, index) => {
+                if (c.rule !== rule.id || c.unknown) return;
+                it(`${c.name} (expect ${c.expect})`, async () => {
                     const object = c.object;
                     assert.ok(object, `${rule.id} / ${c.name}: kubernetes case without object`);
                     const params = paramsFor(rule, c);
                     const constraint = renderConstraint(rule, { enforcement: rule.defaultEnforcement, params });
                     const gatekeeper = evaluateGatekeeper(template, constraint, object);
-                    const crossguard = evaluate(rule, { object, params });
+                    const crossguard = await crossGuard(rule, c, params, index);
 
                     const gk = isViolation(gatekeeper);
                     const cg = crossguard.length > 0;
@@ -60,12 +91,12 @@ describe("Gatekeeper / CrossGuard verdict parity", () => {
                         cg,
                         `${rule.id} / ${c.name}: Gatekeeper says ${verdictName(gk)}, CrossGuard says ${verdictName(cg)} (corpus expects ${c.expect})\n` +
                             `  Gatekeeper: matched=${gatekeeper.matched} violations=${JSON.stringify(gatekeeper.violations)} errors=${JSON.stringify(gatekeeper.errors)}\n` +
-                            `  CrossGuard: ${JSON.stringify(crossguard)}`,
+                            `  CrossGuard: ${JSON.stringify(crossguard.map((d) => d.message))}`,
                     );
                     assert.equal(verdictName(gk), c.expect, `${rule.id} / ${c.name}: both engines say ${verdictName(gk)}, corpus expects ${c.expect}`);
                     if (gk) assert.ok(gatekeeper.errors.length > 0 || gatekeeper.violations.every((m) => m.length > 0), "a denial needs a message");
                 });
-            }
+            });
         });
     }
 });
