@@ -130,6 +130,8 @@ export function grafanaValues(args: {
 }): Record<string, unknown> {
     const sizing = grafanaSizing(args.environment);
     return {
+        // Ownership labels (metadata-required-labels) on every object and the pod template; the chart sets the name.
+        extraLabels: { "app.kubernetes.io/part-of": "monitoring" },
         // One replica: Grafana keeps state in SQLite, which cannot be shared between replicas.
         replicas: 1,
         // A RWO volume cannot be attached to the old and the new pod at once during a rolling update.

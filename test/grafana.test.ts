@@ -112,6 +112,7 @@ describe("Grafana component", () => {
         assert.equal(v.automountServiceAccountToken, false);
         assert.equal(v.networkPolicy.enabled, true);
         assert.ok(v.resources.requests.cpu && v.resources.limits.memory);
+        assert.equal(v.extraLabels["app.kubernetes.io/part-of"], "monitoring", "ownership label for metadata-required-labels");
     });
 
     it("provisions the Prometheus datasource from the argument, with an in-cluster default", () => {
