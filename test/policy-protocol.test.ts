@@ -7,7 +7,12 @@ import { parse } from "yaml";
 import { RULES, ruleById } from "../policy-pack/catalogue";
 import { evaluate } from "../policy-pack/catalogue/evaluate";
 import { Enforcement, K8sObject, KubernetesRule, UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
+import { GATEKEEPER_ACTION, toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
+import { parseKubernetesType, toK8sObject } from "../policy-pack/pack/kubernetes";
+import { applyChanges } from "../policy-pack/pack/remediation";
+import { README_PATH, ruleTableMarkdown, tableInReadme } from "../policy-pack/pack/rule-table";
+import { plainProps } from "../policy-pack/pack/unknowns";
 import { AnalyzerResourceInput, AnalyzeResult, Diagnostic, POLICY_PACK_DIR, PolicyPackAnalyzer, resourceUrn } from "./harness/analyzer";
 import { PolicyPackConfigFile } from "./harness/policy-config";
 import { resourcesFromProgramRun } from "./harness/program-resources";
@@ -28,6 +33,11 @@ function withUnknowns(value: unknown): unknown {
 const RESOURCES = withUnknowns(parse(fs.readFileSync(path.join(FIXTURES, "protocol-resources.yaml"), "utf8"))) as Record<string, AnalyzerResourceInput>;
 function fixture(name: string): AnalyzerResourceInput {
     return structuredClone(RESOURCES[name]);
+}
+
+/** A secret value as the engine marshals it (the SDK's secret signature). */
+function SECRET(value: unknown): Record<string, unknown> {
+    return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
 }
 
 /** `kubernetes:apps/v1:Deployment` / `kubernetes:core/v1:Pod` for an object. */
@@ -247,6 +257,19 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
             assert.deepEqual(of(await analyzer.analyze(bad), "images-disallow-latest"), [], "sandbox is exempt from images-disallow-latest");
         });
 
+        it("accepts every generated per-stack policy config (policy-config/<stack>.json)", async () => {
+            const dir = path.resolve(__dirname, "../policy-config");
+            const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
+            for (const file of files) {
+                const config = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as PolicyPackConfigFile;
+                const sent = await analyzer.configure(config);
+                for (const [id, entry] of Object.entries(config)) {
+                    const level = typeof entry === "string" ? entry : entry.enforcementLevel;
+                    if (level) assert.equal(sent[id]?.enforcementLevel, level, `${file}: ${id}`);
+                }
+            }
+        });
+
         it("rejects a config that does not match a rule's schema, as the engine does", () => {
             return assert.rejects(analyzer.configure({ "images-allowed-registries": { allowedRegistries: "gcr.io/" } }), /allowedRegistries: Invalid type/);
         });
@@ -266,9 +289,13 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
                 if (!c) continue;
                 await analyzer.configure({ [rule.id]: "remediate" });
                 const resource = corpusResource(c, 0);
+                // A secret elsewhere in the object must come back still marked secret.
+                resource.props = { ...resource.props, metadata: { ...(resource.props.metadata as object), annotations: { token: SECRET("s3cret") } } };
                 const remediations = (await analyzer.remediate(resource)).filter((r) => r.policyName === rule.id);
                 assert.equal(remediations.length, 1, `${rule.id}: one remediation`);
-                const fixed = { ...resource, props: remediations[0].properties ?? {} };
+                const fixedProps = remediations[0].properties ?? {};
+                assert.deepEqual((fixedProps.metadata as { annotations?: unknown }).annotations, { token: SECRET("s3cret") }, `${rule.id}: secret kept secret`);
+                const fixed = { ...resource, props: fixedProps };
                 assert.deepEqual(of(await analyzer.analyze(fixed), rule.id), [], `${rule.id}: fixed object passes`);
                 assert.deepEqual(of(await analyzer.analyze(resource), rule.id).map((d) => d.enforcementLevel).slice(0, 1), ["mandatory"], `${rule.id}: unfixed is mandatory`);
             }
@@ -324,5 +351,75 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
 
     it("left nothing on the pack's stderr", () => {
         assert.equal(analyzer.stderr.trim(), "");
+    });
+});
+
+// The SDK's internal proxies (not in its typings): the exact wrappers a policy receives its props in.
+interface SdkInternals {
+    unknownCheckingProxy(props: object): Record<string, unknown>;
+    secretsPreservingProxy(props: object): Record<string, unknown>;
+    Secret: new (value: unknown) => { value: unknown };
+    serializeProperties(props: object): Promise<Record<string, unknown>>;
+}
+const sdk: SdkInternals = {
+    unknownCheckingProxy: require(require.resolve("@pulumi/policy/proxy", { paths: [POLICY_PACK_DIR] })).unknownCheckingProxy,
+    secretsPreservingProxy: require(require.resolve("@pulumi/policy/secret", { paths: [POLICY_PACK_DIR] })).secretsPreservingProxy,
+    Secret: require(require.resolve("@pulumi/policy/policy", { paths: [POLICY_PACK_DIR] })).Secret,
+    serializeProperties: require(require.resolve("@pulumi/policy/deserialize", { paths: [POLICY_PACK_DIR] })).serializeProperties,
+};
+
+describe("policy-pack/README.md", () => {
+    it("lists every rule in the generated table, up to date (npx tsx policy-pack/pack/rule-table.ts --write)", () => {
+        const readme = fs.readFileSync(README_PATH, "utf8");
+        assert.equal(tableInReadme(readme), ruleTableMarkdown(RULES));
+        for (const rule of RULES) assert.ok(readme.includes(`\`${rule.id}\``), rule.id);
+    });
+});
+
+describe("pack helpers (in-process, on the SDK's own proxies)", () => {
+    it("copies props out of the unknown-checking proxy, unknowns (of any kind) as the sentinel", () => {
+        const unknownBool = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7";
+        const proxied = sdk.unknownCheckingProxy({ a: { b: [1, UNKNOWN_SENTINEL, { c: unknownBool }] }, d: UNKNOWN_SENTINEL, e: "x" });
+        assert.throws(() => proxied.d, /can't be known during preview/, "the SDK throws on direct access");
+        assert.deepEqual(plainProps(proxied), { a: { b: [1, UNKNOWN_SENTINEL, { c: UNKNOWN_SENTINEL }] }, d: UNKNOWN_SENTINEL, e: "x" });
+    });
+
+    it("writes a remediation back field by field, keeping untouched secrets secret", async () => {
+        const raw = { metadata: { name: "a", annotations: { token: new sdk.Secret("s3cret") } }, spec: { containers: [{ name: "c", image: "x" }], extra: 1 } };
+        const props = sdk.unknownCheckingProxy(sdk.secretsPreservingProxy(raw));
+        const before = plainProps(props);
+        const after = structuredClone(before) as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
+        after.spec.containers[0].securityContext = { readOnlyRootFilesystem: true };
+        delete after.spec.extra;
+        applyChanges(props, before, after);
+        const serialized = await sdk.serializeProperties(props);
+        assert.deepEqual(serialized, {
+            metadata: { name: "a", annotations: { token: SECRET("s3cret") } },
+            spec: { containers: [{ name: "c", image: "x", securityContext: { readOnlyRootFilesystem: true } }] },
+        });
+    });
+
+    it("maps type tokens to apiVersion/kind and skips non-objects", () => {
+        assert.deepEqual(parseKubernetesType("kubernetes:core/v1:Pod"), { group: "", kind: "Pod", apiVersion: "v1" });
+        assert.deepEqual(parseKubernetesType("kubernetes:batch/v1:CronJob"), { group: "batch", kind: "CronJob", apiVersion: "batch/v1" });
+        assert.deepEqual(parseKubernetesType("kubernetes:networking.k8s.io/v1:NetworkPolicy")?.apiVersion, "networking.k8s.io/v1");
+        for (const t of ["kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:DeploymentPatch", "kubernetes:core/v1:PodList", "kubernetes:yaml/v2:ConfigGroup", "gcp:storage/bucket:Bucket"]) {
+            assert.equal(parseKubernetesType(t), undefined, t);
+        }
+    });
+
+    it("puts namespaced objects without a namespace in the provider's namespace, never cluster-scoped ones", () => {
+        const pod = toK8sObject(parseKubernetesType("kubernetes:core/v1:Pod")!, { metadata: { name: "p" } }, "apps");
+        assert.equal(pod.metadata?.namespace, "apps");
+        const ns = toK8sObject(parseKubernetesType("kubernetes:core/v1:Namespace")!, { metadata: { name: "n" } }, "apps");
+        assert.equal(ns.metadata?.namespace, undefined);
+        const explicit = toK8sObject(parseKubernetesType("kubernetes:core/v1:Pod")!, { metadata: { name: "p", namespace: "web" } }, "apps");
+        assert.equal(explicit.metadata?.namespace, "web");
+    });
+
+    it("maps CrossGuard levels to Gatekeeper actions", () => {
+        assert.deepEqual(GATEKEEPER_ACTION, { mandatory: "deny", advisory: "warn", disabled: "dryrun", remediate: "deny" });
+        assert.equal(toGatekeeperAction("disabled"), "dryrun");
+        assert.throws(() => toGatekeeperAction("bogus" as Enforcement), /unknown enforcement level/);
     });
 });
