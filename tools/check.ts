@@ -55,10 +55,11 @@ export function loadManifests(files: readonly string[]): { documents: ManifestDo
         const lineCounter = new LineCounter();
         const text = fs.readFileSync(file, "utf8");
         for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-            const startLine = lineCounter.linePos(doc.range[0]).line;
+            // The contents node starts after any `---` marker and leading comments: the object's first line.
+            const startLine = lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
             if (doc.errors.length > 0) {
                 for (const error of doc.errors) {
-                    const line = error.linePos?.[0]?.line ?? startLine;
+                    const line = lineCounter.linePos(error.pos[0]).line;
                     problems.push({ file, line, message: `unparsable YAML: ${error.message.split("\n")[0]}` });
                 }
                 continue;

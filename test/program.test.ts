@@ -1,0 +1,86 @@
+// The whole program (index.ts) under the in-process engine, per stack.
+import { strict as assert } from "assert";
+import { runProgram, ProgramRun } from "../tools/mock-engine";
+import { readConfigFixture } from "../stacks/fixtures";
+
+const runs: Record<string, ProgramRun> = {};
+
+describe("the program (index.ts) under mocks", function () {
+    this.timeout(120000);
+
+    before(async () => {
+        for (const stack of ["dev", "staging", "prod"]) runs[stack] = await runProgram({ stack });
+        const existing = readConfigFixture("existing");
+        runs.existing = await runProgram({ stack: existing.stack, config: existing.config, secretKeys: existing.secretKeys });
+    });
+
+    it("declares no resource directly in index.ts: every resource but the stack and components' roots has a component parent", () => {
+        for (const [stack, run] of Object.entries(runs)) {
+            const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
+            const topLevel = run.resources.filter((r) => r.parent === stackUrn);
+            for (const r of topLevel) assert.match(r.type, /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/, `${stack}: ${r.type} ${r.name} is declared outside a component`);
+        }
+    });
+
+    it("uses secure-gitops:<area>:<Name> type tokens for every component", () => {
+        for (const run of Object.values(runs)) {
+            for (const r of run.resources.filter((x) => !x.custom && x.type !== "pulumi:pulumi:Stack")) assert.match(r.type, /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/);
+        }
+    });
+
+    it("installs every component in gke mode and creates the cluster only there", () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const types = new Set(runs[stack].resources.map((r) => r.type));
+            for (const t of ["secure-gitops:gcp:GkeCluster", "secure-gitops:policy:Gatekeeper", "secure-gitops:gitops:ArgoCd", "secure-gitops:runtime:Falco", "secure-gitops:scanning:TrivyOperator", "secure-gitops:audit:AuditLogging", "secure-gitops:observability:Grafana", "gcp:container/cluster:Cluster"]) {
+                assert.ok(types.has(t), `${stack} lacks ${t}`);
+            }
+        }
+    });
+
+    it("touches no GCP resource in existing-cluster mode", () => {
+        const gcp = runs.existing.resources.filter((r) => r.type.startsWith("gcp:"));
+        assert.deepEqual(gcp.map((r) => r.type), []);
+        assert.ok(runs.existing.resources.some((r) => r.type === "secure-gitops:kubernetes:ExistingCluster"));
+    });
+
+    it("protects the prod cluster and KMS key, and not dev's cluster", () => {
+        const cluster = (stack: string) => runs[stack].resources.find((r) => r.type === "gcp:container/cluster:Cluster");
+        assert.equal(cluster("prod")?.protect, true);
+        assert.equal(cluster("prod")?.inputs.deletionProtection, true);
+        assert.equal(cluster("dev")?.protect, false);
+        const kms = runs.prod.resources.filter((r) => r.type === "gcp:kms/keyRing:KeyRing" || r.type === "gcp:kms/cryptoKey:CryptoKey");
+        assert.equal(kms.length, 2);
+        assert.ok(kms.every((r) => r.protect), "prod KMS key ring and key are protected");
+        const auditBucket = runs.prod.resources.find((r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true);
+        assert.ok(auditBucket?.protect, "prod audit bucket is locked and protected");
+    });
+
+    it("makes every workload component wait for the Gatekeeper constraints", () => {
+        for (const stack of ["dev", "prod"]) {
+            const run = runs[stack];
+            const constraints = run.resources.filter((r) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/")).map((r) => r.urn);
+            assert.ok(constraints.length > 0);
+            for (const type of ["kubernetes:argoproj.io/v1alpha1:Application", "kubernetes:argoproj.io/v1alpha1:AppProject"]) {
+                const r = run.resources.find((x) => x.type === type);
+                for (const c of constraints) assert.ok(r?.dependencies.includes(c), `${stack}: ${type} does not wait for ${c}`);
+            }
+            for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && !r.name.startsWith("gatekeeper"))) {
+                for (const c of constraints) assert.ok(release.dependencies.includes(c), `${stack}: release ${release.name} does not wait for ${c}`);
+            }
+        }
+    });
+
+    it("keeps secrets secret in the stack outputs", () => {
+        const stack = runs.prod.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        assert.ok(stack);
+        const { secretOutputs } = { secretOutputs: runs.prod.outputs };
+        assert.ok("kubeconfig" in secretOutputs && "grafanaAdminPassword" in secretOutputs);
+    });
+
+    it("exports the policy pack configuration matching its environment", () => {
+        const dev = runs.dev.outputs.policyPackConfig as Record<string, { enforcementLevel: string }>;
+        const prod = runs.prod.outputs.policyPackConfig as Record<string, { enforcementLevel: string }>;
+        assert.ok(Object.values(dev).every((c) => c.enforcementLevel !== "mandatory"), "dev is advisory");
+        assert.ok(Object.values(prod).some((c) => c.enforcementLevel === "mandatory"), "prod enforces");
+    });
+});
