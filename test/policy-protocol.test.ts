@@ -167,6 +167,31 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         });
     });
 
+    describe("applicability", () => {
+        it("declares each policy not applicable to resource types it does not check", async () => {
+            const pod = await analyzer.analyzeResponse(fixture("compliantPod"));
+            const podNa = pod.notApplicable.map((n) => n.policyName);
+            for (const rule of RULES) {
+                const applies = rule.target === "kubernetes" && rule.match.some((m) => m.kinds.includes("Pod"));
+                assert.equal(podNa.includes(rule.id), !applies, `${rule.id} on a Pod`);
+            }
+            const bucket = await analyzer.analyzeResponse({ type: "gcp:storage/bucket:Bucket", name: "b", props: { name: "b", location: "EU" } });
+            const bucketNa = bucket.notApplicable.map((n) => n.policyName);
+            for (const rule of RULES) {
+                const applies = rule.target === "gcp" && rule.resourceTypes.includes("gcp:storage/bucket:Bucket");
+                assert.equal(bucketNa.includes(rule.id), !applies, `${rule.id} on a Bucket`);
+            }
+        });
+
+        it("does not check Helm releases or Patch resources (partial or unseen objects)", async () => {
+            const pod = fixture("latestPod");
+            for (const type of ["kubernetes:helm.sh/v3:Release", "kubernetes:core/v1:PodPatch"]) {
+                const result = await analyzer.analyzeResponse({ ...pod, type });
+                assert.deepEqual(result.diagnostics, [], type);
+            }
+        });
+    });
+
     describe("unknown values", () => {
         it("reports the known-bad container and ignores the one whose image is unknown", async () => {
             const result = await analyzer.analyze(fixture("mixedUnknownDeployment"));
@@ -349,8 +374,11 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         });
     });
 
-    it("left nothing on the pack's stderr", () => {
-        assert.equal(analyzer.stderr.trim(), "");
+    // Defined last so it runs after every other suite above.
+    describe("after all requests", () => {
+        it("left nothing on the pack's stderr", () => {
+            assert.equal(analyzer.stderr.trim(), "");
+        });
     });
 });
 
