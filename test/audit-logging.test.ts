@@ -1,0 +1,216 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import { parse as parseYaml } from "yaml";
+import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
+import { ruleById } from "../policy-pack/catalogue";
+import { EnvironmentName } from "../stacks/types";
+import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
+
+interface GkeFixture {
+    gcp: AuditLoggingGcpArgs;
+    retentionDays: number;
+}
+const GKE = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "audit", "gke.yaml"), "utf8")) as GkeFixture;
+
+const BUCKET = "gcp:storage/bucket:Bucket";
+const SINK = "gcp:logging/projectSink:ProjectSink";
+const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
+const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+async function deploy(environment: EnvironmentName, mode: "gke" | "existing", extra: Partial<AuditLoggingArgs> = {}): Promise<ProgramRun> {
+    return runProgram({
+        stack: environment,
+        config: {},
+        program: () => {
+            const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+            const audit = new AuditLogging("audit", {
+                provider,
+                environment,
+                retentionDays: GKE.retentionDays,
+                gcp: mode === "gke" ? GKE.gcp : undefined,
+                ...extra,
+            });
+            return mode === "gke" ? { auditBucketName: audit.auditBucketName, talonServiceAccountEmail: audit.talonServiceAccountEmail } : {};
+        },
+    });
+}
+
+const bucket = (run: ProgramRun, suffix: "audit" | "logs"): RecordedResource => findResource(run, BUCKET, `audit-${suffix}`);
+const fluentd = (run: ProgramRun): RecordedResource => findResource(run, RELEASE, "audit-fluentd");
+const iamOn = (run: ProgramRun, bucketName: string): RecordedResource[] => ofType(run, BUCKET_IAM).filter((m) => m.inputs.bucket === bucketName);
+
+describe("AuditLogging component", () => {
+    it("creates the audit bucket private, uniform, retention-limited, Coldline-tiered and never force-destroyed", async () => {
+        const run = await deploy("dev", "gke");
+        const b = bucket(run, "audit").inputs;
+        assert.equal(b.uniformBucketLevelAccess, true);
+        assert.equal(b.publicAccessPrevention, "enforced");
+        assert.equal(b.forceDestroy, false);
+        assert.equal(b.retentionPolicy.retentionPeriod, String(GKE.retentionDays * 86400));
+        assert.ok(
+            b.lifecycleRules.some((r: { action: { type: string; storageClass?: string } }) => r.action.type === "SetStorageClass" && r.action.storageClass === "COLDLINE"),
+        );
+        // GCS refuses Object Versioning together with a retention policy: the retention policy wins here.
+        assert.ok(!b.versioning?.enabled);
+        const logs = bucket(run, "logs").inputs;
+        assert.equal(logs.versioning.enabled, true);
+        assert.equal(logs.uniformBucketLevelAccess, true);
+        assert.equal(logs.publicAccessPrevention, "enforced");
+        assert.equal(logs.retentionPolicy, undefined);
+    });
+
+    it("locks the retention policy and protects the buckets in prod only", async () => {
+        const dev = await deploy("dev", "gke");
+        const prod = await deploy("prod", "gke");
+        assert.equal(bucket(dev, "audit").inputs.retentionPolicy.isLocked, false);
+        assert.equal(bucket(prod, "audit").inputs.retentionPolicy.isLocked, true);
+        for (const suffix of ["audit", "logs"] as const) {
+            assert.equal(bucket(dev, suffix).protect, false, `dev ${suffix}`);
+            assert.equal(bucket(prod, suffix).protect, true, `prod ${suffix}`);
+        }
+    });
+
+    it("routes the cluster's Admin Activity and Data Access audit logs to the audit bucket with its own writer identity", async () => {
+        const run = await deploy("prod", "gke");
+        const sink = findResource(run, SINK, "audit-audit-sink");
+        const filter = sink.inputs.filter as string;
+        assert.match(filter, /resource\.type="k8s_cluster"/);
+        assert.match(filter, new RegExp(`resource\\.labels\\.cluster_name="${GKE.gcp.clusterName}"`));
+        assert.ok(filter.includes('"cloudaudit.googleapis.com%2Factivity"'));
+        assert.ok(filter.includes('"cloudaudit.googleapis.com%2Fdata_access"'));
+        assert.equal(sink.inputs.uniqueWriterIdentity, true);
+        const auditBucketName = bucket(run, "audit").inputs.name;
+        assert.equal(sink.inputs.destination, `storage.googleapis.com/${auditBucketName}`);
+        const writer = iamOn(run, auditBucketName).find((m) => m.name === "audit-audit-sink-writer");
+        assert.ok(writer);
+        assert.equal(writer.inputs.role, "roles/storage.objectCreator");
+        assert.equal(writer.inputs.member, "serviceAccount:sink-audit-audit-sink@gcp-sa-logging.iam.gserviceaccount.com");
+    });
+
+    it("enables Data Access audit logs (DATA_READ, DATA_WRITE) for the GKE API", async () => {
+        const run = await deploy("dev", "gke");
+        const cfg = findResource(run, "gcp:projects/iAMAuditConfig:IAMAuditConfig").inputs;
+        assert.equal(cfg.service, "container.googleapis.com");
+        assert.equal(cfg.project, GKE.gcp.project);
+        assert.deepEqual(cfg.auditLogConfigs.map((c: { logType: string }) => c.logType).sort(), ["DATA_READ", "DATA_WRITE"]);
+    });
+
+    it("gives Fluentd a Workload Identity service account that can only add objects to the logs bucket", async () => {
+        const run = await deploy("dev", "gke");
+        const logsName = bucket(run, "logs").inputs.name;
+        const role = findResource(run, "gcp:projects/iAMCustomRole:IAMCustomRole").inputs;
+        assert.ok(role.permissions.includes("storage.objects.create"));
+        assert.ok(!role.permissions.some((p: string) => p.endsWith(".delete") || p.endsWith(".update") || p.endsWith(".setIamPolicy")));
+        const grant = findResource(run, BUCKET_IAM, "audit-fluentd-writer").inputs;
+        assert.equal(grant.bucket, logsName);
+        const gsa = findResource(run, "gcp:serviceaccount/account:Account", "audit-fluentd-gsa");
+        assert.equal(grant.member, `serviceAccount:${gsa.inputs.accountId}@project.iam.gserviceaccount.com`);
+        const wi = findResource(run, SA_IAM, "audit-fluentd-workload-identity").inputs;
+        assert.equal(wi.role, "roles/iam.workloadIdentityUser");
+        assert.equal(wi.member, `serviceAccount:${GKE.gcp.project}.svc.id.goog[logging/fluentd]`);
+        const sa = fluentd(run).inputs.values.serviceAccount;
+        assert.equal(sa.name, "fluentd");
+        assert.equal(sa.annotations["iam.gke.io/gcp-service-account"], `fluentd-dev@${GKE.gcp.project}.iam.gserviceaccount.com`);
+        // Fluentd never gets a grant on the audit bucket.
+        assert.ok(!iamOn(run, bucket(run, "audit").inputs.name).some((m) => m.inputs.member === grant.member));
+    });
+
+    it("exposes the audit bucket and a Talon evidence writer identity bound to falco/falco-talon", async () => {
+        const run = await deploy("prod", "gke");
+        const auditName = bucket(run, "audit").inputs.name;
+        assert.equal(run.outputs.auditBucketName, auditName);
+        assert.equal(run.outputs.talonServiceAccountEmail, `falco-talon-prod@${GKE.gcp.project}.iam.gserviceaccount.com`);
+        const grant = findResource(run, BUCKET_IAM, "audit-talon-writer").inputs;
+        assert.equal(grant.bucket, auditName);
+        assert.equal(grant.role, "roles/storage.objectCreator");
+        assert.equal(findResource(run, SA_IAM, "audit-talon-workload-identity").inputs.member, `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco-talon]`);
+    });
+
+    it("installs the pinned fluentd chart with the GCS image, hardened, shipping container logs and Falco events to the logs bucket", async () => {
+        const run = await deploy("prod", "gke");
+        const r = fluentd(run);
+        assert.equal(r.inputs.chart, "fluentd");
+        assert.equal(r.inputs.version, "0.5.3");
+        assert.equal(r.inputs.repositoryOpts.repo, "https://fluent.github.io/helm-charts");
+        assert.equal(r.inputs.namespace, PLATFORM_NAMESPACES.logging);
+        const v = r.inputs.values;
+        assert.deepEqual(v.image, { repository: FLUENTD_GCS_IMAGE.repository, tag: FLUENTD_GCS_IMAGE.tag, pullPolicy: "IfNotPresent" });
+        assert.match(v.image.tag, /-gcs-/);
+        assert.equal(v.kind, "DaemonSet");
+        assert.equal(v.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(v.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(v.securityContext.capabilities.drop, ["ALL"]);
+        assert.equal(v.podSecurityPolicy.enabled, false);
+        assert.deepEqual(v.plugins, []);
+        const outputs = v.fileConfigs["04_outputs.conf"] as string;
+        assert.equal((outputs.match(/@type gcs/g) ?? []).length, 2);
+        assert.ok(outputs.includes(`bucket ${bucket(run, "logs").inputs.name}`));
+        assert.ok(outputs.includes(`project ${GKE.gcp.project}`));
+        assert.ok(outputs.includes("auto_create_bucket false"));
+        assert.ok(!/^\s*(keyfile|credentials_json)\s/m.test(outputs), "Workload Identity, no key");
+        // Falco's JSON lines are routed (and parsed) separately from other container logs.
+        assert.match(outputs, /<match kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*path falco-events\//);
+        assert.match(v.fileConfigs["02_filters.conf"], /<filter kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*@type parser/);
+        assert.match(v.fileConfigs["01_sources.conf"], /path \/var\/log\/containers\/\*\.log/);
+    });
+
+    it("routes Kubernetes events (exported by GKE to Cloud Logging) to the logs bucket", async () => {
+        const run = await deploy("dev", "gke");
+        const sink = findResource(run, SINK, "audit-events-sink").inputs;
+        assert.equal(sink.filter, `resource.type="k8s_cluster" AND resource.labels.cluster_name="${GKE.gcp.clusterName}" AND logName="projects/${GKE.gcp.project}/logs/events"`);
+        assert.equal(sink.destination, `storage.googleapis.com/${bucket(run, "logs").inputs.name}`);
+        assert.ok(findResource(run, BUCKET_IAM, "audit-events-sink-writer"));
+    });
+
+    it("sizes Fluentd per environment", async () => {
+        const dev = fluentd(await deploy("dev", "existing")).inputs.values.resources;
+        const prod = fluentd(await deploy("prod", "existing")).inputs.values.resources;
+        assert.deepEqual(dev.limits, { cpu: "500m", memory: "512Mi" });
+        assert.deepEqual(prod.limits, { cpu: "1000m", memory: "1Gi" });
+    });
+
+    it("creates no gcp: resource in existing-cluster mode and keeps logs in a node archive (or a custom output)", async () => {
+        const run = await deploy("prod", "existing");
+        assert.deepEqual(
+            run.resources.filter((r) => r.type.startsWith("gcp:")).map((r) => r.type),
+            [],
+        );
+        const v = fluentd(run).inputs.values;
+        assert.deepEqual(v.serviceAccount.annotations, {});
+        const outputs = v.fileConfigs["04_outputs.conf"] as string;
+        assert.ok(!outputs.includes("@type gcs"));
+        assert.match(outputs, /@type file[\s\S]*\/var\/log\/fluentd-archive\//);
+        assert.equal(run.outputs.auditBucketName, undefined);
+
+        const custom = "<match **>\n  @type forward\n  <server>\n    host siem.example.internal\n  </server>\n</match>";
+        const customRun = await deploy("dev", "existing", { customOutput: custom });
+        assert.ok((fluentd(customRun).inputs.values.fileConfigs["04_outputs.conf"] as string).includes(custom));
+    });
+
+    it("encrypts both buckets with a customer key when given and lets the GCS service agent use it", async () => {
+        const key = "projects/proj-audit/locations/europe-west1/keyRings/audit/cryptoKeys/logs";
+        const run = await deploy("prod", "gke", { gcp: { ...GKE.gcp, kmsKeyName: key } });
+        for (const suffix of ["audit", "logs"] as const) assert.equal(bucket(run, suffix).inputs.encryption.defaultKmsKeyName, key);
+        const grant = findResource(run, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").inputs;
+        assert.equal(grant.cryptoKeyId, key);
+        assert.equal(grant.member, "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com");
+    });
+
+    it("rejects a retention outside 1..36500 days", async () => {
+        await assert.rejects(deploy("dev", "gke", { retentionDays: 0 }), /retentionDays/);
+        await assert.rejects(deploy("dev", "gke", { retentionDays: 1.5 }), /retentionDays/);
+    });
+
+    it("declares the logging namespace's exemptions (Fluentd) with existing catalogue rule ids", () => {
+        const entries = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === PLATFORM_NAMESPACES.logging);
+        assert.equal(entries.length, 1);
+        for (const id of entries[0].rules) assert.equal(ruleById(id).id, id);
+        for (const id of ["pss-baseline-host-path", "pss-restricted-run-as-non-root"]) assert.ok(entries[0].rules.includes(id), id);
+        assert.ok(!entries[0].rules.includes("pss-baseline-capabilities"), "Fluentd drops all capabilities");
+        assert.equal(podSecurityLevelFor(PLATFORM_NAMESPACES.logging), "privileged");
+    });
+});
