@@ -74,10 +74,10 @@ const falco = features.falco
 
 const trivy = features.trivy ? new TrivyOperator("trivy", { provider, environment, config: config.trivy }, { dependsOn: admissionReady }) : undefined;
 
-const grafana = features.grafana ? new Grafana("grafana", { provider, environment }, { dependsOn: admissionReady }) : undefined;
+const grafana = features.grafana ? new Grafana("grafana", { provider, environment, dependsOn: admissionReady }) : undefined;
 
 const argocd = features.argocd
-    ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady }, { dependsOn: admissionReady })
+    ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
     : undefined;
 
 export const stackEnvironment = environment;

@@ -327,7 +327,8 @@ export class ArgoCd extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 values: argoCdValues(args),
             },
-            { parent: this, provider, dependsOn: [namespace] },
+            // Argo CD's own pods are admitted only once the constraints enforce, like every other workload.
+            { parent: this, provider, dependsOn: [namespace, ...(args.dependsOn ?? [])] },
         );
 
         // The application's namespaces: restricted and default-deny; the app opens its own traffic with

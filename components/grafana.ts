@@ -42,6 +42,8 @@ export interface GrafanaArgs {
     rootUrl?: string;
     /** Folder of dashboard JSON files (default: the repository's dashboards/). */
     dashboardsDir?: string;
+    /** Resources the Grafana workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
+    dependsOn?: pulumi.Resource[];
 }
 
 export interface GrafanaSizing {
@@ -270,7 +272,7 @@ export class Grafana extends pulumi.ComponentResource {
                     dashboardsConfigMapName: dashboardsConfigMap.metadata.name,
                 }),
             },
-            { parent: this, provider, dependsOn: [namespace, adminSecret, dashboardsConfigMap] },
+            { parent: this, provider, dependsOn: [namespace, adminSecret, dashboardsConfigMap, ...(args.dependsOn ?? [])] },
         );
 
         this.registerOutputs({ namespace: this.namespace, adminPassword: this.adminPassword, adminSecretName: this.adminSecretName });
