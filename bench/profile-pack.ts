@@ -1,0 +1,72 @@
+// Profiles a policy pack under the throughput workload: `npx tsx bench/profile-pack.ts [ours|empty] [count]`
+// writes a V8 CPU profile of the pack process to bench/results/profiles/ (open in Chrome DevTools) and
+// prints the top self-time functions. The harness spawns the pack; we add --cpu-prof to that spawn, and a
+// preload that turns the harness's SIGTERM into a normal exit (so the profile gets written).
+import type * as ChildProcessModule from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const PROFILE_DIR = path.join(__dirname, "results", "profiles");
+// The real module object (an `import *` namespace is read-only under tsx).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const childProcess = require("child_process") as typeof ChildProcessModule;
+const realSpawn = childProcess.spawn;
+// Patch before the harness is loaded: it calls child_process.spawn through the module object.
+(childProcess as { spawn: unknown }).spawn = (command: string, args: readonly string[], options: ChildProcessModule.SpawnOptions) =>
+    realSpawn(command, ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args], options);
+
+interface ProfileNode {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+}
+
+function topSelfTime(file: string, top = 25): string[] {
+    const profile = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[] };
+    const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+    const counts = new Map<string, number>();
+    for (const id of profile.samples) {
+        const f = byNode.get(id)!.callFrame;
+        const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/main\//, "")}:${f.lineNumber + 1}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const total = profile.samples.length;
+    return [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, v]) => `${((v * 100) / total).toFixed(1).padStart(5)}%  ${k}`);
+}
+
+async function main(): Promise<void> {
+    const which = process.argv[2] ?? "ours";
+    const count = Number(process.argv[3] ?? 2000);
+    fs.mkdirSync(PROFILE_DIR, { recursive: true });
+    const before = new Set(fs.readdirSync(PROFILE_DIR));
+    /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the spawn patch */
+    const { generateResources } = require("./resources") as typeof import("./resources");
+    const { PolicyPackAnalyzer } = require("../test/harness/analyzer") as typeof import("../test/harness/analyzer");
+    const { EMPTY_PACK, OUR_PACK } = require("./pack-throughput") as typeof import("./pack-throughput");
+    const pack = which === "empty" ? EMPTY_PACK : OUR_PACK;
+    const analyzer = await PolicyPackAnalyzer.start({ packDir: pack.dir, stack: "bench" });
+    await analyzer.configure({});
+    const resources = generateResources(count);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < resources.length) await analyzer.analyze(resources[next++]);
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await analyzer.close();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const written = fs.readdirSync(PROFILE_DIR).filter((f) => !before.has(f));
+    for (const file of written) {
+        console.log(path.join(PROFILE_DIR, file));
+        console.log(topSelfTime(path.join(PROFILE_DIR, file)).join("\n"));
+    }
+    if (written.length === 0) console.log("no profile written (the pack was killed before it could write one)");
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
