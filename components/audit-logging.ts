@@ -45,6 +45,8 @@ export interface AuditLoggingGcpArgs {
 
 export interface AuditLoggingArgs {
     provider: k8s.Provider;
+    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
+    dependsOn?: pulumi.Resource[];
     /**
      * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
      * API server on 6443 too, for existing clusters whose API server does not listen on 443.
@@ -224,6 +226,17 @@ export function fluentdFileConfigs(output: { kind: "gcs"; project: string; bucke
 ${outputs.join("\n")}
 </label>`,
     };
+}
+
+/**
+ * What the Helm releases must wait for: `args.dependsOn` plus the component's own `dependsOn` option
+ * (children do not inherit a component's dependsOn, and nothing may install before admission control).
+ */
+function admissionGates(args: { dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions): pulumi.Input<pulumi.Resource>[] {
+    const inherited = opts?.dependsOn;
+    const fromOpts = inherited === undefined ? [] : Array.isArray(inherited) ? inherited : pulumi.Resource.isInstance(inherited) ? [inherited] : undefined;
+    if (fromOpts === undefined) throw new Error("pass dependsOn as a list of resources (args.dependsOn)");
+    return [...(args.dependsOn ?? []), ...fromOpts];
 }
 
 export class AuditLogging extends pulumi.ComponentResource {
@@ -484,7 +497,7 @@ export class AuditLogging extends pulumi.ComponentResource {
                     fileConfigs,
                 },
             },
-            { parent: this, provider, dependsOn: [namespace] },
+            { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
         );
 
         this.registerOutputs({

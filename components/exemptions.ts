@@ -64,7 +64,8 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
             "Falco loads its modern eBPF probe with capabilities BPF, PERFMON, SYS_RESOURCE and SYS_PTRACE under an unconfined AppArmor profile and " +
             "without a seccomp profile (the probe's bpf()/perf_event_open() calls), runs as root and reads the host's /proc, /etc, /dev, /sys/kernel " +
             "and container runtime sockets through hostPath volumes; falcoctl writes rules and plugins into the image filesystem. " +
-            "Falco Talon mounts its service account token because it labels pods and creates NetworkPolicies to contain threats.",
+            "Falco Talon mounts its service account token because it labels pods and creates NetworkPolicies to contain threats; " +
+            "the falco-talon chart (0.4.1) offers no container securityContext, so its pod cannot declare the restricted fields.",
     },
     // Trivy operator (components/trivy-operator.ts): the node-collector Job that feeds the CIS/infra assessments.
     {

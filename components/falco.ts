@@ -63,6 +63,8 @@ export interface K8sAuditGkeSource {
 
 export interface FalcoArgs {
     provider: k8s.Provider;
+    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
+    dependsOn?: pulumi.Resource[];
     /**
      * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
      * API server on 6443 too, for existing clusters whose API server does not listen on 443.
@@ -171,6 +173,17 @@ export function talonRules(bucket: string | undefined, environment: EnvironmentN
     return result;
 }
 
+/**
+ * What the Helm releases must wait for: `args.dependsOn` plus the component's own `dependsOn` option
+ * (children do not inherit a component's dependsOn, and nothing may install before admission control).
+ */
+function admissionGates(args: { dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions): pulumi.Input<pulumi.Resource>[] {
+    const inherited = opts?.dependsOn;
+    const fromOpts = inherited === undefined ? [] : Array.isArray(inherited) ? inherited : pulumi.Resource.isInstance(inherited) ? [inherited] : undefined;
+    if (fromOpts === undefined) throw new Error("pass dependsOn as a list of resources (args.dependsOn)");
+    return [...(args.dependsOn ?? []), ...fromOpts];
+}
+
 export class Falco extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
@@ -183,6 +196,7 @@ export class Falco extends pulumi.ComponentResource {
         const provider = args.provider;
         const namespaceName = PLATFORM_NAMESPACES.falco;
         const sizing = falcoSizing(args.environment);
+        const gates = admissionGates(args, opts);
         if (args.enableWebUi && args.environment === "prod") {
             throw new Error("falco: the falcosidekick web UI is not allowed in prod (enableWebUi must be false)");
         }
@@ -257,10 +271,10 @@ export class Falco extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 values: pulumi.output(args.evidenceBucket).apply((bucket) => talonValues(args, sizing, bucket)),
             },
-            { parent: this, provider, dependsOn: [namespace, talonSa] },
+            { parent: this, provider, dependsOn: [namespace, talonSa, ...gates] },
         );
 
-        const falcoDeps: pulumi.Resource[] = [namespace, this.talonRelease];
+        const falcoDeps: pulumi.Input<pulumi.Resource>[] = [namespace, this.talonRelease, ...gates];
         if (this.alertSecret) falcoDeps.push(this.alertSecret);
         if (webUiSecret) falcoDeps.push(webUiSecret);
 

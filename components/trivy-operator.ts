@@ -20,6 +20,8 @@ export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
 export interface TrivyOperatorArgs {
     provider: k8s.Provider;
+    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
+    dependsOn?: pulumi.Resource[];
     /**
      * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
      * API server on 6443 too, for existing clusters whose API server does not listen on 443.
@@ -144,6 +146,17 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
     };
 }
 
+/**
+ * What the Helm releases must wait for: `args.dependsOn` plus the component's own `dependsOn` option
+ * (children do not inherit a component's dependsOn, and nothing may install before admission control).
+ */
+function admissionGates(args: { dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions): pulumi.Input<pulumi.Resource>[] {
+    const inherited = opts?.dependsOn;
+    const fromOpts = inherited === undefined ? [] : Array.isArray(inherited) ? inherited : pulumi.Resource.isInstance(inherited) ? [inherited] : undefined;
+    if (fromOpts === undefined) throw new Error("pass dependsOn as a list of resources (args.dependsOn)");
+    return [...(args.dependsOn ?? []), ...fromOpts];
+}
+
 export class TrivyOperator extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
@@ -197,7 +210,7 @@ export class TrivyOperator extends pulumi.ComponentResource {
                 cleanupOnFail: true,
                 values,
             },
-            { parent: this, provider, dependsOn: [namespace] },
+            { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
         );
 
         this.registerOutputs({ namespace: this.namespace, releaseStatus: this.release.status });

@@ -245,6 +245,20 @@ describe("Falco component", () => {
         assert.ok(!rules.some((e) => e.rule === "Evidence of container drift"), "a rule with only evidence actions is dropped");
     });
 
+    it("installs Falco and Talon only after the resources the component depends on", async () => {
+        const run = await runProgram({
+            stack: "dev",
+            config: {},
+            program: () => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+                const gate = new k8s.core.v1.ConfigMap("gate", { data: {} }, { provider });
+                new Falco("falco", { provider, environment: "dev", alerting: { minimumPriority: "warning" } }, { dependsOn: [gate] });
+            },
+        });
+        const gate = findResource(run, "kubernetes:core/v1:ConfigMap", "gate").urn;
+        for (const chart of ["falco", "falco-talon"]) assert.ok(releaseOf(run, chart).dependencies.includes(gate), chart);
+    });
+
     it("declares the falco namespace's exemptions with existing catalogue rule ids and a privileged level", () => {
         const entries = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === PLATFORM_NAMESPACES.falco);
         assert.equal(entries.length, 1);

@@ -107,6 +107,21 @@ describe("Trivy operator component", () => {
         assert.deepEqual(policy.inputs.spec.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
     });
 
+    it("installs only after the resources it is made to depend on (the Gatekeeper constraints)", async () => {
+        const run = await runProgram({
+            stack: "dev",
+            config: {},
+            program: () => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+                const gate = new k8s.core.v1.ConfigMap("gate", { data: {} }, { provider });
+                const gate2 = new k8s.core.v1.ConfigMap("gate2", { data: {} }, { provider });
+                new TrivyOperator("trivy", { provider, environment: "dev", config: CONFIG, dependsOn: [gate2] }, { dependsOn: [gate] });
+            },
+        });
+        const deps = release(run).dependencies;
+        for (const g of ["gate", "gate2"]) assert.ok(deps.includes(findResource(run, "kubernetes:core/v1:ConfigMap", g).urn), g);
+    });
+
     it("declares trivy-system's exemptions (node-collector) with existing catalogue rule ids", () => {
         const entries = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === PLATFORM_NAMESPACES.trivy);
         assert.equal(entries.length, 1);
