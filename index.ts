@@ -53,8 +53,8 @@ const audit = features.auditLogging
               environment,
               retentionDays: config.audit.retentionDays,
               gcp: gke ? { project: config.gcpProject as string, location: config.gcpRegion, clusterName: clusterConfig.mode === "gke" ? clusterConfig.name : "" } : undefined,
+              dependsOn: admissionReady,
           },
-          { dependsOn: admissionReady },
       )
     : undefined;
 
@@ -67,12 +67,12 @@ const falco = features.falco
               alerting: config.alerting,
               evidenceBucket: audit?.auditBucketName,
               talonGcpServiceAccountEmail: audit?.talonServiceAccountEmail,
+              dependsOn: admissionReady,
           },
-          { dependsOn: admissionReady },
       )
     : undefined;
 
-const trivy = features.trivy ? new TrivyOperator("trivy", { provider, environment, config: config.trivy }, { dependsOn: admissionReady }) : undefined;
+const trivy = features.trivy ? new TrivyOperator("trivy", { provider, environment, config: config.trivy, dependsOn: admissionReady }) : undefined;
 
 const grafana = features.grafana ? new Grafana("grafana", { provider, environment, dependsOn: admissionReady }) : undefined;
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
+import { admissionGates } from "./admission-gates";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -328,7 +329,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                 values: argoCdValues(args),
             },
             // Argo CD's own pods are admitted only once the constraints enforce, like every other workload.
-            { parent: this, provider, dependsOn: [namespace, ...(args.dependsOn ?? [])] },
+            { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
         );
 
         // The application's namespaces: restricted and default-deny; the app opens its own traffic with
@@ -338,8 +339,8 @@ export class ArgoCd extends pulumi.ComponentResource {
                 ? []
                 : args.config.appNamespaces.map((ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }));
 
-        const policyGates = args.dependsOn ?? [];
-        const crdReady: pulumi.Resource[] = [this.release, ...policyGates, ...this.appNamespaces];
+        const policyGates = admissionGates(args, opts);
+        const crdReady: pulumi.Input<pulumi.Resource>[] = [this.release, ...policyGates, ...this.appNamespaces];
 
         const repoSecret = this.repositorySecret(name, args.config, namespaceName, provider);
         if (repoSecret) crdReady.push(repoSecret);

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, SecureNamespace } from "./secure-namespace";
+import { admissionGates } from "./admission-gates";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
@@ -226,17 +227,6 @@ export function fluentdFileConfigs(output: { kind: "gcs"; project: string; bucke
 ${outputs.join("\n")}
 </label>`,
     };
-}
-
-/**
- * What the Helm releases must wait for: `args.dependsOn` plus the component's own `dependsOn` option
- * (children do not inherit a component's dependsOn, and nothing may install before admission control).
- */
-function admissionGates(args: { dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions): pulumi.Input<pulumi.Resource>[] {
-    const inherited = opts?.dependsOn;
-    const fromOpts = inherited === undefined ? [] : Array.isArray(inherited) ? inherited : pulumi.Resource.isInstance(inherited) ? [inherited] : undefined;
-    if (fromOpts === undefined) throw new Error("pass dependsOn as a list of resources (args.dependsOn)");
-    return [...(args.dependsOn ?? []), ...fromOpts];
 }
 
 export class AuditLogging extends pulumi.ComponentResource {

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { EgressAllowance, SecureNamespace } from "./secure-namespace";
+import { admissionGates } from "./admission-gates";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -272,7 +273,7 @@ export class Grafana extends pulumi.ComponentResource {
                     dashboardsConfigMapName: dashboardsConfigMap.metadata.name,
                 }),
             },
-            { parent: this, provider, dependsOn: [namespace, adminSecret, dashboardsConfigMap, ...(args.dependsOn ?? [])] },
+            { parent: this, provider, dependsOn: [namespace, adminSecret, dashboardsConfigMap, ...admissionGates(args, opts)] },
         );
 
         this.registerOutputs({ namespace: this.namespace, adminPassword: this.adminPassword, adminSecretName: this.adminSecretName });
