@@ -104,6 +104,18 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
             "Applications, AppProjects and repository Secrets, the repo-server and the redis-secret-init Job use their service account: all through " +
             "the Kubernetes API with the token the chart mounts (automountServiceAccountToken: true); RBAC limits each token.",
     },
+    // Monitoring (components/monitoring.ts): every pod stays restricted (non-root, read-only root, no
+    // capabilities, RuntimeDefault seccomp; node-exporter is off). Only the API token is needed by some;
+    // Alertmanager and Grafana get none.
+    {
+        namespace: PLATFORM_NAMESPACES.monitoring,
+        rules: ["pods-no-automount-service-account-token"],
+        reason:
+            "The Prometheus Operator watches PodMonitors, ServiceMonitors and PrometheusRules in every namespace and manages the Prometheus and " +
+            "Alertmanager StatefulSets and Secrets; Prometheus discovers scrape targets (pods, services, endpoints) and scrapes the API server with " +
+            "its token; kube-state-metrics lists the objects it reports on; the webhook certificate Jobs write the certificate Secret and patch the " +
+            "webhook configurations. All through the Kubernetes API with their token; RBAC limits each one.",
+    },
 ];
 
 /** Namespaces exempt from a rule: system namespaces plus the declared exemptions. */

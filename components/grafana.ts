@@ -45,6 +45,12 @@ export interface GrafanaArgs {
     dashboardsDir?: string;
     /** Resources the Grafana workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
     dependsOn?: pulumi.Resource[];
+    /**
+     * The existing `monitoring` SecureNamespace (Monitoring owns it when the platform installs Prometheus).
+     * Grafana then creates no namespace, and its Prometheus must be reachable without a new egress hole
+     * (in that namespace). Omitted: Grafana creates the namespace itself.
+     */
+    namespace?: SecureNamespace;
 }
 
 export interface GrafanaSizing {
@@ -220,11 +226,12 @@ export class Grafana extends pulumi.ComponentResource {
 
         const prometheusUrl = args.prometheusUrl ?? DEFAULT_PROMETHEUS_URL;
 
-        const namespace = new SecureNamespace(
-            `${name}-ns`,
-            { provider, name: namespaceName, allowEgress: prometheusEgress(prometheusUrl, namespaceName, args.prometheusCidrs) },
-            { parent: this },
-        );
+        const egress = prometheusEgress(prometheusUrl, namespaceName, args.prometheusCidrs);
+        if (args.namespace && egress.length > 0) {
+            throw new Error(`grafana: prometheusUrl ${prometheusUrl} needs an egress hole, which an existing namespace must declare itself; use an in-namespace Prometheus`);
+        }
+        const namespace =
+            args.namespace ?? new SecureNamespace(`${name}-ns`, { provider, name: namespaceName, allowEgress: egress }, { parent: this });
         this.namespace = namespace.name;
 
         const password = new random.RandomPassword(

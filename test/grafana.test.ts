@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_PROMETHEUS_URL, Grafana, GRAFANA_CHART, PROMETHEUS_DATASOURCE_UID, prometheusEgress } from "../components/grafana";
+import { SecureNamespace } from "../components/secure-namespace";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, runProgram } from "../tools/mock-engine";
 
@@ -136,6 +137,33 @@ describe("Grafana component", () => {
         // The default datasource lives in the monitoring namespace itself: no extra hole.
         assert.ok(!policies(runs.dev).some((p) => p.metadata.name === "allow-prometheus-egress"));
         assert.throws(() => prometheusEgress("https://prometheus.example.com", "monitoring"), /prometheusCidrs/);
+    });
+
+    it("installs into an existing monitoring namespace without creating one, and refuses a Prometheus that needs a new hole there", async () => {
+        const run = await runProgram({
+            stack: "dev",
+            config: {},
+            program: () => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+                const namespace = new SecureNamespace("owner-ns", { provider, name: "monitoring" });
+                new Grafana("grafana", { provider, environment: "dev", namespace, prometheusUrl: "http://prometheus.monitoring.svc:9090" });
+            },
+        });
+        const namespaces = ofType(run, "kubernetes:core/v1:Namespace");
+        assert.deepEqual(namespaces.map((n) => n.name), ["owner-ns"], "no namespace of Grafana's own");
+        assert.ok(findResource(run, RELEASE).dependencies.includes(namespaces[0].urn), "the release waits for the existing namespace");
+        await assert.rejects(
+            runProgram({
+                stack: "dev",
+                config: {},
+                program: () => {
+                    const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+                    const namespace = new SecureNamespace("owner-ns", { provider, name: "monitoring" });
+                    new Grafana("grafana", { provider, environment: "dev", namespace, prometheusUrl: "http://prometheus.elsewhere.svc:9090" });
+                },
+            }),
+            /egress hole/,
+        );
     });
 
     it("provisions every dashboard file from a ConfigMap mounted through dashboardsConfigMaps", () => {
