@@ -67,6 +67,7 @@ const falco = features.falco
               alerting: config.alerting,
               evidenceBucket: audit?.auditBucketName,
               talonGcpServiceAccountEmail: audit?.talonServiceAccountEmail,
+              k8sAuditGke: audit?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
               dependsOn: admissionReady,
           },
       )

@@ -1,6 +1,6 @@
 // Audit logging: (a) on GCP, the cluster's Cloud Audit Logs (Admin Activity + Data Access, which are off by
-// default) routed by a log sink into a retention-locked bucket, and buckets/identities for Fluentd and Falco
-// Talon; (b) in the cluster, Fluentd from the official fluent chart shipping container logs and Falco's events
+// default) routed by a log sink into a retention-locked bucket and by a second sink to Pub/Sub for Falco's
+// k8saudit-gke plugin, and buckets/identities for Fluentd, Falco and Falco Talon; (b) in the cluster, Fluentd from the official fluent chart shipping container logs and Falco's events
 // to GCS. Without a GCP project (existing-cluster mode) no `gcp:` resource is created and Fluentd writes to
 // an archive on the node (or to an operator-supplied output).
 import * as gcp from "@pulumi/gcp";
@@ -10,6 +10,8 @@ import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "./falco";
+import { gkeMetadataServerEgress, workloadIdentityMember } from "./workload-identity";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
@@ -33,6 +35,22 @@ export const FALCO_LOG_TAG = `kubernetes.var.log.containers.*_${PLATFORM_NAMESPA
 const BUFFER_DIR = "/var/log/fluentd-buffers";
 /** Objects move to Coldline after this many days (audit logs are written once and rarely read). */
 export const COLDLINE_AFTER_DAYS = 30;
+
+/** Pub/Sub subscription Falco's k8saudit-gke plugin pulls from. */
+export const FALCO_AUDIT_SUBSCRIPTION = {
+    /** The plugin acks right after converting an entry; the client extends the deadline while it works anyway. */
+    ackDeadlineSeconds: 60,
+    /** Unacked audit entries survive a Falco outage of a long weekend, then are evaluated late rather than never. */
+    messageRetentionDuration: `${3 * 86400}s`,
+} as const;
+/**
+ * Lease renewals (every controller, every few seconds) are most of a cluster's audit volume and no k8s_audit
+ * rule looks at them: excluded from the Pub/Sub sink only (the k8saudit-gke README suggests this exclusion);
+ * the audit bucket still receives them.
+ */
+export const FALCO_SINK_EXCLUSIONS = [
+    { name: "lease-renewals", filter: 'protoPayload.methodName="io.k8s.coordination.v1.leases.update"', description: "Leader-election lease renewals: high volume, no Falco rule" },
+] as const;
 
 export interface AuditLoggingGcpArgs {
     project: string;
@@ -238,6 +256,12 @@ export class AuditLogging extends pulumi.ComponentResource {
     public readonly logsBucketName?: pulumi.Output<string>;
     /** GCP service account Falco Talon impersonates to write evidence to the audit bucket; gke mode only. */
     public readonly talonServiceAccountEmail?: pulumi.Output<string>;
+    /**
+     * Falco's Kubernetes audit source (Pub/Sub subscription + Workload Identity service account) for
+     * `Falco`'s `k8sAuditGke`; gke mode only. The subscription resolves once the subscriber grant and the
+     * Workload Identity binding exist, so a Falco release consuming it waits for them.
+     */
+    public readonly falcoAuditSource?: K8sAuditGkeSource;
     public readonly auditBucket?: gcp.storage.Bucket;
     public readonly logsBucket?: gcp.storage.Bucket;
 
@@ -391,7 +415,7 @@ export class AuditLogging extends pulumi.ComponentResource {
                 {
                     serviceAccountId: fluentdGsa.name,
                     role: "roles/iam.workloadIdentityUser",
-                    member: `serviceAccount:${project}.svc.id.goog[${namespaceName}/${FLUENTD_SERVICE_ACCOUNT}]`,
+                    member: workloadIdentityMember(project, namespaceName, FLUENTD_SERVICE_ACCOUNT),
                 },
                 { parent: this },
             );
@@ -413,11 +437,12 @@ export class AuditLogging extends pulumi.ComponentResource {
                 {
                     serviceAccountId: talonGsa.name,
                     role: "roles/iam.workloadIdentityUser",
-                    member: `serviceAccount:${project}.svc.id.goog[${PLATFORM_NAMESPACES.falco}/falco-talon]`,
+                    member: workloadIdentityMember(project, PLATFORM_NAMESPACES.falco, TALON_SERVICE_ACCOUNT),
                 },
                 { parent: this },
             );
             this.talonServiceAccountEmail = talonGsa.email;
+            this.falcoAuditSource = this.falcoAuditSourceFor(name, g, args.environment);
 
             if (!args.customOutput) {
                 outputKind = "gcs";
@@ -438,6 +463,8 @@ export class AuditLogging extends pulumi.ComponentResource {
                         ports: [{ port: 443, protocol: "TCP" }],
                     },
                     ...(args.apiServerCidrs ? [apiServerEgress(args.apiServerCidrs, [443, 6443])] : []),
+                    // Fluentd's Workload Identity token (gke mode) comes from the GKE metadata server.
+                    ...(args.gcp ? gkeMetadataServerEgress() : []),
                 ],
             },
             { parent: this },
@@ -495,8 +522,90 @@ export class AuditLogging extends pulumi.ComponentResource {
             auditBucketName: this.auditBucketName,
             logsBucketName: this.logsBucketName,
             talonServiceAccountEmail: this.talonServiceAccountEmail,
+            falcoAuditSubscription: this.falcoAuditSource?.subscription,
             output: outputKind,
         });
+    }
+
+    /**
+     * Falco's Kubernetes audit source. GKE's API server has no audit webhook backend (its audit events exist only
+     * as Cloud Audit Logs), so Falco cannot receive them the usual way (k8saudit plugin as webhook). Instead a
+     * second sink with the audit bucket sink's filter publishes the entries to a Pub/Sub topic, and Falco's
+     * k8saudit-gke plugin pulls them from a subscription and rebuilds audit.k8s.io events for the k8s_audit rules.
+     */
+    private falcoAuditSourceFor(name: string, g: AuditLoggingGcpArgs, environment: EnvironmentName): K8sAuditGkeSource {
+        const project = g.project;
+        const resourceName = `${g.clusterName}-k8s-audit-falco`;
+        const labels = { purpose: "falco-k8s-audit", environment };
+        const topic = new gcp.pubsub.Topic(`${name}-falco-audit-topic`, { project, name: resourceName, labels }, { parent: this });
+        const sink = new gcp.logging.ProjectSink(
+            `${name}-falco-audit-sink`,
+            {
+                project,
+                name: resourceName,
+                destination: pulumi.interpolate`pubsub.googleapis.com/projects/${project}/topics/${topic.name}`,
+                filter: auditSinkFilter(g.clusterName),
+                exclusions: FALCO_SINK_EXCLUSIONS.map((e) => ({ ...e })),
+                // Its own writer identity, granted publish on this topic only (not the project-wide logging agent).
+                uniqueWriterIdentity: true,
+                description: `Audit logs of GKE cluster ${g.clusterName} for Falco (k8saudit-gke plugin)`,
+            },
+            { parent: this },
+        );
+        new gcp.pubsub.TopicIAMMember(
+            `${name}-falco-audit-sink-publisher`,
+            { project, topic: topic.name, role: "roles/pubsub.publisher", member: sink.writerIdentity },
+            { parent: this },
+        );
+        const subscription = new gcp.pubsub.Subscription(
+            `${name}-falco-audit-sub`,
+            {
+                project,
+                name: resourceName,
+                topic: topic.name, // same project: the name is enough
+                ackDeadlineSeconds: FALCO_AUDIT_SUBSCRIPTION.ackDeadlineSeconds,
+                messageRetentionDuration: FALCO_AUDIT_SUBSCRIPTION.messageRetentionDuration,
+                retainAckedMessages: false,
+                // Pub/Sub deletes a subscription after 31 idle days by default (a cluster without API activity, or
+                // Falco down for a month); an empty TTL means never.
+                expirationPolicy: { ttl: "" },
+                // Every node's Falco pod pulls from this one subscription and Pub/Sub hands each entry to one of
+                // them; exactly-once keeps a redelivery from alerting twice (the plugin README's pattern for several
+                // plugin instances on one subscription; subscribers in the cluster's region).
+                enableExactlyOnceDelivery: true,
+                labels,
+            },
+            { parent: this },
+        );
+
+        // The plugin's identity: pull and ack on this subscription only. Subscription.Receive (StreamingPull,
+        // ModifyAckDeadline, Acknowledge) needs pubsub.subscriptions.consume and no subscriptions.get, so no viewer
+        // role; fetch_cluster_metadata stays off (components/falco.ts), so no container.clusterViewer either.
+        const gsa = new gcp.serviceaccount.Account(
+            `${name}-falco-gsa`,
+            { project, accountId: `falco-audit-${environment}`, displayName: `Falco k8saudit-gke subscriber (${environment})` },
+            { parent: this },
+        );
+        const subscriber = new gcp.pubsub.SubscriptionIAMMember(
+            `${name}-falco-subscriber`,
+            { project, subscription: subscription.name, role: "roles/pubsub.subscriber", member: gsa.member },
+            { parent: this },
+        );
+        const workloadIdentity = new gcp.serviceaccount.IAMMember(
+            `${name}-falco-workload-identity`,
+            {
+                serviceAccountId: gsa.name,
+                role: "roles/iam.workloadIdentityUser",
+                member: workloadIdentityMember(project, PLATFORM_NAMESPACES.falco, FALCO_SERVICE_ACCOUNT),
+            },
+            { parent: this },
+        );
+        return {
+            projectId: project,
+            // Carries the grants as dependencies: Falco starts pulling only once it is allowed to.
+            subscription: pulumi.all([subscription.name, subscriber.id, workloadIdentity.id]).apply(([subscriptionName]) => subscriptionName),
+            gcpServiceAccountEmail: gsa.email,
+        };
     }
 
     /** Cloud Storage encrypts with the key through its per-project service agent. */

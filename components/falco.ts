@@ -13,6 +13,7 @@ import { AlertingConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { gkeMetadataServerEgress } from "./workload-identity";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -40,6 +41,11 @@ export const TALON_RULES_FILE = "talon-rules.yaml";
 /** Release names are fixed: the falcosidekick service name and Talon's address derive from them. */
 export const FALCO_RELEASE_NAME = "falco";
 export const TALON_RELEASE_NAME = "falco-talon";
+/**
+ * Falco's ServiceAccount, set explicitly in the values (the chart would derive the same name from the release
+ * name): the Workload Identity binding for the k8saudit-gke plugin names it (components/audit-logging.ts).
+ */
+export const FALCO_SERVICE_ACCOUNT = "falco";
 /** The Talon chart always runs its pods as a ServiceAccount named after the chart (templates/deployment.yaml). */
 export const TALON_SERVICE_ACCOUNT = "falco-talon";
 export const TALON_PORT = 2803;
@@ -50,16 +56,68 @@ export const TALON_EVIDENCE_ACTIONNERS = ["kubernetes:log", "kubernetes:download
 /** falcoctl artifacts for the GKE audit source, pinned (falcosecurity/plugins releases). */
 export const K8SAUDIT_GKE_PLUGIN_REF = "ghcr.io/falcosecurity/plugins/plugin/k8saudit-gke:0.9.0";
 export const JSON_PLUGIN_REF = "ghcr.io/falcosecurity/plugins/plugin/json:0.7.4";
+export const K8SAUDIT_GKE_PLUGIN = "k8saudit-gke";
+/** The chart's default falcoctl rules artifact (values.yaml falcoctl.config.artifact.install.refs). */
+export const FALCO_RULES_REF = "falco-rules:5";
+/** plugin-sdk-go's DefaultEvtSize: the event buffer of the plugin's Pub/Sub source (see k8sAuditGkePluginConfig). */
+export const K8SAUDIT_GKE_MAX_EVENT_SIZE = 256 * 1024;
 
 export type FalcoPriority = AlertingConfig["minimumPriority"];
 
+/**
+ * Where the k8saudit-gke plugin reads the cluster's audit logs. GKE has no audit webhook backend (its API
+ * server logs to Cloud Audit Logs only), so a Cloud Logging sink publishes the audit entries to a Pub/Sub topic
+ * and the plugin pulls them from a subscription (components/audit-logging.ts creates all of it in gke mode).
+ */
 export interface K8sAuditGkeSource {
-    /** GCP project holding the Pub/Sub subscription. */
+    /** GCP project holding the Pub/Sub subscription (the plugin's `project_id`). */
     projectId: string;
-    /** Pub/Sub subscription fed by a Cloud Logging sink of the cluster's audit logs. */
+    /**
+     * The subscription ID in `projectId` (the plugin's `open_params`; it builds projects/<projectId>/subscriptions/<ID>).
+     * A full `projects/<projectId>/subscriptions/<ID>` name is accepted and shortened.
+     */
     subscription: pulumi.Input<string>;
     /** GCP service account (Workload Identity) with roles/pubsub.subscriber on the subscription. */
     gcpServiceAccountEmail: pulumi.Input<string>;
+}
+
+/**
+ * The plugin's `open_params`: the bare subscription ID (the Pub/Sub Go client prefixes projects/<project_id>/
+ * subscriptions/ itself, so a full name would be doubled). A full name must be in `projectId`.
+ */
+export function pubsubSubscriptionId(projectId: string, subscription: string): string {
+    const full = /^projects\/([^/]+)\/subscriptions\/([^/]+)$/.exec(subscription);
+    if (full) {
+        if (full[1] !== projectId) throw new Error(`falco: subscription ${subscription} is not in project ${projectId} (k8saudit-gke reads one project)`);
+        return full[2];
+    }
+    if (subscription.length === 0 || subscription.includes("/")) throw new Error(`falco: "${subscription}" is not a Pub/Sub subscription ID`);
+    return subscription;
+}
+
+/**
+ * The k8saudit-gke entry of falco.yaml's `plugins`. Keys as the plugin's PluginConfig (pkg/k8sauditgke/config.go)
+ * reads them; unknown keys are silently ignored by its schema (AllowAdditionalProperties), so a typo would not fail.
+ */
+export function k8sAuditGkePluginConfig(projectId: string, subscriptionId: string): Record<string, unknown> {
+    return {
+        name: K8SAUDIT_GKE_PLUGIN,
+        library_path: `lib${K8SAUDIT_GKE_PLUGIN}.so`,
+        init_config: {
+            project_id: projectId,
+            // The plugin pushes each event into a buffer of the SDK's default size (256 KiB, no custom size in
+            // Pub/Sub mode); a larger event fails the write and ends the k8s_audit source, which stops Falco. At
+            // this limit the plugin drops (and logs) an oversized event instead. The README's 8000000 is unsafe.
+            max_event_size: K8SAUDIT_GKE_MAX_EVENT_SIZE,
+            // No Container API calls (cluster labels): our rules do not use them, so no container.clusterViewer grant.
+            fetch_cluster_metadata: false,
+            // Async extraction busy-waits a CPU core (README note, falcosecurity/falco#2475); Falco has 500m in dev.
+            use_async: false,
+            // Every node's Falco pod pulls from the subscription: a couple of streams each, not the default 10.
+            num_goroutines: 2,
+        },
+        open_params: subscriptionId,
+    };
 }
 
 export interface FalcoArgs {
@@ -203,11 +261,13 @@ export class Falco extends pulumi.ComponentResource {
                 allowEgress: [
                     {
                         name: "https-egress",
-                        reason: "Talon calls the Kubernetes API and GCS, falcoctl fetches rules and plugins, falcosidekick posts alerts to Slack/PagerDuty (all HTTPS).",
+                        reason: "Talon calls the Kubernetes API and GCS, falcoctl fetches rules and plugins, falcosidekick posts alerts to Slack/PagerDuty, k8saudit-gke pulls audit logs from Pub/Sub (all HTTPS).",
                         toCidrs: ["0.0.0.0/0"],
                         ports: [{ port: 443, protocol: "TCP" }],
                     },
                     ...(args.apiServerCidrs ? [apiServerEgress(args.apiServerCidrs, [443, 6443])] : []),
+                    // Token fetches for the GCP identities (k8saudit-gke's subscriber, Talon's evidence writer).
+                    ...(args.k8sAuditGke || args.talonGcpServiceAccountEmail ? gkeMetadataServerEgress() : []),
                 ],
             },
             { parent: this },
@@ -347,6 +407,8 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
         resources: sizing.falco,
         serviceAccount: {
             create: true,
+            name: FALCO_SERVICE_ACCOUNT,
+            // Workload Identity: the plugin's Google client (no credentials_file) acts as this GCP service account.
             annotations: audit ? { "iam.gke.io/gcp-service-account": audit.gcpServiceAccountEmail } : {},
         },
         customRules: refs.customRules,
@@ -359,28 +421,31 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
             stdout_output: { enabled: true },
             syslog_output: { enabled: false },
             log_syslog: false,
+            // The k8s_audit event source next to the syscall one. The chart appends its managed plugins
+            // (container, k8smeta) to these lists and to falcoctl's install refs (templates/_helpers.tpl).
             ...(audit
                 ? {
                       plugins: [
-                          {
-                              name: "k8saudit-gke",
-                              library_path: "libk8saudit-gke.so",
-                              init_config: { project_id: audit.projectId, max_event_size: 8000000, set_cluster_labels: true },
-                              open_params: audit.subscription,
-                          },
+                          typeof audit.subscription === "string" // validated now when known, else once resolved
+                              ? k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, audit.subscription))
+                              : pulumi.output(audit.subscription).apply((s) => k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, s))),
+                          // json: the jevt.* fields; the upstream k8saudit-gke rules require it, our rules do not.
                           { name: "json", library_path: "libjson.so" },
                       ],
-                      load_plugins: ["k8saudit-gke", "json"],
+                      load_plugins: [K8SAUDIT_GKE_PLUGIN, "json"],
                   }
                 : {}),
         },
         ...(audit
             ? {
+                  // falcoctl's init container installs the pinned plugins into /usr/share/falco/plugins (where the
+                  // relative library_path resolves). Helm replaces lists, so the chart's default rules ref is repeated.
                   falcoctl: {
                       config: {
                           artifact: {
-                              install: { refs: ["falco-rules:5", K8SAUDIT_GKE_PLUGIN_REF, JSON_PLUGIN_REF] },
-                              follow: { refs: ["falco-rules:5"] },
+                              allowedTypes: ["rulesfile", "plugin"],
+                              install: { refs: [FALCO_RULES_REF, K8SAUDIT_GKE_PLUGIN_REF, JSON_PLUGIN_REF] },
+                              follow: { refs: [FALCO_RULES_REF] },
                           },
                       },
                   },
