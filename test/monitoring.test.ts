@@ -201,7 +201,7 @@ describe("Monitoring component", () => {
         // with RuntimeDefault seccomp.
         for (const spec of [v.prometheus.prometheusSpec, v.alertmanager.alertmanagerSpec]) {
             assert.equal(spec.securityContext.runAsNonRoot, true);
-            assert.ok(spec.securityContext.runAsUser > 0);
+            assert.ok(spec.securityContext.runAsUser > 0, "non-root uid");
             assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
             assert.equal(spec.podMetadata.labels["app.kubernetes.io/part-of"], "monitoring");
         }
@@ -301,13 +301,13 @@ describe("Monitoring component", () => {
         const podMonitor = ofType(run, "kubernetes:monitoring.coreos.com/v1:PodMonitor")[0];
         assert.ok(podMonitor.dependencies.includes(crdUrn), "Gatekeeper's PodMonitor waits for the CRDs");
         const stack = findResource(run, RELEASE, "monitoring-release");
-        assert.ok(stack.dependencies.includes(crdUrn));
+        assert.ok(stack.dependencies.includes(crdUrn), "kube-prometheus-stack waits for the CRDs");
         const constraint = run.resources.find((r: RecordedResource) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/"));
         assert.ok(constraint && stack.dependencies.includes(constraint.urn), "Prometheus waits for the constraints");
         const namespaces = ofType(run, "kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === PLATFORM_NAMESPACES.monitoring);
         assert.equal(namespaces.length, 1, "Grafana reuses the monitoring namespace");
         const grafana = findResource(run, RELEASE, "grafana-release");
-        assert.ok(grafana.dependencies.includes(namespaces[0].urn));
+        assert.ok(grafana.dependencies.includes(namespaces[0].urn), "Grafana waits for the shared namespace");
         assert.equal(grafana.inputs.values.datasources["datasources.yaml"].datasources[0].url, url);
         assert.equal(run.outputs.prometheusUrl, PROMETHEUS_URL);
     });
