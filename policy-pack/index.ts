@@ -4,7 +4,11 @@
 // which would add seconds of startup for type information the rules do not need).
 import { PolicyPack } from "@pulumi/policy";
 import { RULES } from "./catalogue";
+import { deserializeOncePerRequest } from "./pack/deserialize-once";
 import { buildPolicies } from "./pack/policies";
+
+// Performance: one props deserialization per request rather than one per policy (see the module).
+deserializeOncePerRequest();
 
 new PolicyPack("secure-gitops", {
     displayName: "Secure GitOps platform policies",

@@ -38,7 +38,59 @@ export function plainValue(value: unknown): unknown {
     return copy;
 }
 
+/** The key under which the SDK's unknown-checking proxy hands out its target (proxy.ts getSpecialProxyTarget). */
+const PROXY_TARGET_KEY = "__getSpecialProxyTarget";
+
+/** Every unknown sentinel the SDK's proxy throws on (proxy.ts unknown*Value); the engine sends the string one. */
+const SDK_UNKNOWNS: ReadonlySet<string> = new Set([
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    UNKNOWN_SENTINEL,
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
+/** Thrown when the deserialized props hold something other than JSON (an asset, a Secret wrapper). */
+class NotPlainJson extends Error {}
+
+/**
+ * The same copy as `plainValue` over the proxy, made from the proxy's target directly: reading every field
+ * through the proxy (a trap, a path array and a nested proxy per value) is most of what copying costs, and
+ * every policy copies every resource it applies to. Unknown sentinels become UNKNOWN_SENTINEL exactly where
+ * the proxy would have thrown.
+ */
+function plainTargetValue(value: unknown): unknown {
+    if (typeof value === "string") return SDK_UNKNOWNS.has(value) ? UNKNOWN_SENTINEL : value;
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) {
+        const copy: unknown[] = new Array(value.length);
+        for (let i = 0; i < value.length; i++) copy[i] = plainTargetValue(value[i]);
+        return copy;
+    }
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) throw new NotPlainJson();
+    const copy: Json = {};
+    for (const key of Object.keys(value)) copy[key] = plainTargetValue((value as Json)[key]);
+    return copy;
+}
+
+function proxyTarget(props: Json): Json | undefined {
+    const target = props[PROXY_TARGET_KEY];
+    return target !== null && typeof target === "object" && !Array.isArray(target) && target !== props ? (target as Json) : undefined;
+}
+
 export function plainProps(props: Json): Json {
+    const target = proxyTarget(props);
+    if (target) {
+        try {
+            return plainTargetValue(target) as Json;
+        } catch (error) {
+            // Assets or Secret wrappers: take the general path through the proxy.
+            if (!(error instanceof NotPlainJson)) throw error;
+        }
+    }
     const copy = plainValue(props);
     return copy !== null && typeof copy === "object" && !Array.isArray(copy) ? (copy as Json) : {};
 }
