@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
-import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, auditSinkFilter, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { Falco, K8S_AUDIT_RULES_FILE } from "../components/falco";
 import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
@@ -34,7 +35,9 @@ async function deploy(environment: EnvironmentName, mode: "gke" | "existing", ex
                 gcp: mode === "gke" ? GKE.gcp : undefined,
                 ...extra,
             });
-            return mode === "gke" ? { auditBucketName: audit.auditBucketName, talonServiceAccountEmail: audit.talonServiceAccountEmail } : {};
+            return mode === "gke"
+                ? { auditBucketName: audit.auditBucketName, talonServiceAccountEmail: audit.talonServiceAccountEmail, falcoAuditSource: audit.falcoAuditSource }
+                : { falcoAuditSourceGiven: audit.falcoAuditSource !== undefined };
         },
     });
 }
@@ -42,6 +45,25 @@ async function deploy(environment: EnvironmentName, mode: "gke" | "existing", ex
 const bucket = (run: ProgramRun, suffix: "audit" | "logs"): RecordedResource => findResource(run, BUCKET, `audit-${suffix}`);
 const fluentd = (run: ProgramRun): RecordedResource => findResource(run, RELEASE, "audit-fluentd");
 const iamOn = (run: ProgramRun, bucketName: string): RecordedResource[] => ofType(run, BUCKET_IAM).filter((m) => m.inputs.bucket === bucketName);
+
+const TOPIC = "gcp:pubsub/topic:Topic";
+const SUBSCRIPTION = "gcp:pubsub/subscription:Subscription";
+const TOPIC_IAM = "gcp:pubsub/topicIAMMember:TopicIAMMember";
+const SUBSCRIPTION_IAM = "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember";
+const FALCO_WI_MEMBER = `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco]`;
+
+/** AuditLogging composed with Falco the way index.ts does it. */
+async function deployWithFalco(mode: "gke" | "existing"): Promise<ProgramRun> {
+    return runProgram({
+        stack: "prod",
+        config: {},
+        program: () => {
+            const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+            const audit = new AuditLogging("audit", { provider, environment: "prod", retentionDays: GKE.retentionDays, gcp: mode === "gke" ? GKE.gcp : undefined });
+            new Falco("falco", { provider, environment: "prod", alerting: { minimumPriority: "warning" }, k8sAuditGke: audit.falcoAuditSource });
+        },
+    });
+}
 
 describe("AuditLogging component", () => {
     it("creates the audit bucket private, uniform, retention-limited, Coldline-tiered and never force-destroyed", async () => {
@@ -130,6 +152,100 @@ describe("AuditLogging component", () => {
         assert.equal(findResource(run, SA_IAM, "audit-talon-workload-identity").inputs.member, `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco-talon]`);
     });
 
+    it("publishes the cluster's audit logs to a Pub/Sub topic for Falco through a second sink with its own writer identity", async () => {
+        const run = await deploy("dev", "gke");
+        const topic = findResource(run, TOPIC, "audit-falco-audit-topic").inputs;
+        assert.equal(topic.project, GKE.gcp.project);
+        const sink = findResource(run, SINK, "audit-falco-audit-sink").inputs;
+        assert.equal(sink.filter, auditSinkFilter(GKE.gcp.clusterName));
+        assert.equal(sink.filter, findResource(run, SINK, "audit-audit-sink").inputs.filter, "same audit entries as the bucket sink");
+        assert.equal(sink.destination, `pubsub.googleapis.com/projects/${GKE.gcp.project}/topics/${topic.name}`);
+        assert.equal(sink.uniqueWriterIdentity, true);
+        assert.deepEqual(
+            sink.exclusions.map((e: { filter: string }) => e.filter),
+            ['protoPayload.methodName="io.k8s.coordination.v1.leases.update"'],
+        );
+        // The sink's writer may publish to this topic, and that is its only grant.
+        const publishers = ofType(run, TOPIC_IAM);
+        assert.equal(publishers.length, 1);
+        assert.deepEqual(
+            { topic: publishers[0].inputs.topic, role: publishers[0].inputs.role, member: publishers[0].inputs.member },
+            { topic: topic.name, role: "roles/pubsub.publisher", member: "serviceAccount:sink-audit-falco-audit-sink@gcp-sa-logging.iam.gserviceaccount.com" },
+        );
+        assert.ok(!ofType(run, BUCKET_IAM).some((m) => m.inputs.member === publishers[0].inputs.member));
+        assert.equal(ofType(run, "gcp:projects/iAMMember:IAMMember").length, 0, "no project-wide grant");
+    });
+
+    it("creates a pull subscription that never expires, keeps unacked entries three days and delivers each entry once", async () => {
+        const run = await deploy("dev", "gke");
+        const sub = findResource(run, SUBSCRIPTION, "audit-falco-audit-sub").inputs;
+        assert.equal(sub.topic, findResource(run, TOPIC, "audit-falco-audit-topic").inputs.name);
+        assert.equal(sub.project, GKE.gcp.project);
+        assert.equal(sub.pushConfig, undefined, "pull: the plugin calls Pub/Sub, nothing calls into the cluster");
+        assert.equal(sub.ackDeadlineSeconds, 60);
+        assert.equal(sub.messageRetentionDuration, "259200s");
+        assert.equal(sub.retainAckedMessages, false);
+        assert.deepEqual(sub.expirationPolicy, { ttl: "" });
+        assert.equal(sub.enableExactlyOnceDelivery, true, "several Falco pods share the subscription");
+    });
+
+    it("gives Falco a GCP identity that can only consume this subscription, bound to falco/falco through Workload Identity", async () => {
+        const run = await deploy("dev", "gke");
+        const gsa = findResource(run, "gcp:serviceaccount/account:Account", "audit-falco-gsa");
+        const member = `serviceAccount:${gsa.inputs.accountId}@project.iam.gserviceaccount.com`;
+        const subscriber = ofType(run, SUBSCRIPTION_IAM);
+        assert.equal(subscriber.length, 1);
+        assert.deepEqual(
+            { subscription: subscriber[0].inputs.subscription, role: subscriber[0].inputs.role, member: subscriber[0].inputs.member },
+            { subscription: findResource(run, SUBSCRIPTION, "audit-falco-audit-sub").inputs.name, role: "roles/pubsub.subscriber", member },
+        );
+        // No other grant anywhere: not on the topic, not on a bucket, not project-wide (no viewer, no clusterViewer).
+        const grantsToFalco = run.resources.filter((r) => r.type.startsWith("gcp:") && r.inputs.member === member);
+        assert.deepEqual(grantsToFalco.map((r) => r.name), ["audit-falco-subscriber"]);
+        const wi = findResource(run, SA_IAM, "audit-falco-workload-identity");
+        assert.equal(wi.inputs.role, "roles/iam.workloadIdentityUser");
+        assert.equal(wi.inputs.member, FALCO_WI_MEMBER);
+        assert.equal(wi.inputs.serviceAccountId, `projects/${GKE.gcp.project}/serviceAccounts/${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`, "bound on Falco's own GCP service account");
+        assert.deepEqual(run.outputs.falcoAuditSource, {
+            projectId: GKE.gcp.project,
+            subscription: findResource(run, SUBSCRIPTION, "audit-falco-audit-sub").inputs.name,
+            gcpServiceAccountEmail: `${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`,
+        });
+    });
+
+    it("turns Falco's Kubernetes audit rules on in gke mode, after the subscriber grant and Workload Identity binding exist", async () => {
+        const run = await deployWithFalco("gke");
+        const release = ofType(run, RELEASE).find((r) => r.inputs.chart === "falco");
+        assert.ok(release);
+        const v = release.inputs.values;
+        assert.ok(K8S_AUDIT_RULES_FILE in v.customRules);
+        const subscriptionName = findResource(run, SUBSCRIPTION, "audit-falco-audit-sub").inputs.name;
+        const plugin = v.falco.plugins.find((p: { name: string }) => p.name === "k8saudit-gke");
+        assert.equal(plugin.open_params, subscriptionName);
+        assert.equal(plugin.init_config.project_id, GKE.gcp.project);
+        const gsa = findResource(run, "gcp:serviceaccount/account:Account", "audit-falco-gsa");
+        assert.equal(v.serviceAccount.name, "falco", "the KSA named in the Workload Identity member");
+        assert.equal(v.serviceAccount.annotations["iam.gke.io/gcp-service-account"], `${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`);
+        for (const grant of [findResource(run, SUBSCRIPTION_IAM, "audit-falco-subscriber"), findResource(run, SA_IAM, "audit-falco-workload-identity")]) {
+            assert.ok(release.dependencies.includes(grant.urn), `Falco waits for ${grant.name}`);
+        }
+
+        const existing = await deployWithFalco("existing");
+        const existingValues = ofType(existing, RELEASE).find((r) => r.inputs.chart === "falco")?.inputs.values;
+        assert.ok(!(K8S_AUDIT_RULES_FILE in existingValues.customRules), "no audit source, no audit rules");
+        assert.equal(existingValues.falco.plugins, undefined);
+    });
+
+    it("lets the logging namespace reach the GKE metadata server for Fluentd's Workload Identity in gke mode only", async () => {
+        const names = (run: ProgramRun) =>
+            ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .filter((p) => p.inputs.metadata.namespace === PLATFORM_NAMESPACES.logging)
+                .map((p) => p.inputs.metadata.name as string);
+        const gke = names(await deploy("dev", "gke"));
+        assert.ok(gke.includes("allow-gke-metadata-egress") && gke.includes("allow-gke-metadata-legacy-egress"), gke.join(", "));
+        assert.ok(!names(await deploy("dev", "existing")).some((n) => n.includes("metadata")));
+    });
+
     it("installs the pinned fluentd chart with the GCS image, hardened, shipping container logs and Falco events to the logs bucket", async () => {
         const run = await deploy("prod", "gke");
         const r = fluentd(run);
@@ -185,6 +301,7 @@ describe("AuditLogging component", () => {
         assert.ok(!outputs.includes("@type gcs"));
         assert.match(outputs, /@type file[\s\S]*\/var\/log\/fluentd-archive\//);
         assert.equal(run.outputs.auditBucketName, undefined);
+        assert.equal(run.outputs.falcoAuditSourceGiven, false, "no Falco audit source without GCP");
 
         const custom = "<match **>\n  @type forward\n  <server>\n    host siem.example.internal\n  </server>\n</match>";
         const customRun = await deploy("dev", "existing", { customOutput: custom });

@@ -7,6 +7,11 @@ import { parse as parseYaml } from "yaml";
 import {
     Falco,
     FALCO_CHART,
+    FALCO_RULES_REF,
+    FALCO_SERVICE_ACCOUNT,
+    JSON_PLUGIN_REF,
+    K8SAUDIT_GKE_PLUGIN_REF,
+    pubsubSubscriptionId,
     FALCO_RULES_DIR,
     FALCO_TALON_CHART,
     K8S_AUDIT_RULES_FILE,
@@ -37,6 +42,13 @@ interface DefaultsFixture {
 }
 const fixture = (file: string): unknown => parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "falco", file), "utf8"));
 const ALERTS = fixture("alerting.yaml") as AlertFixture;
+interface PluginFixture {
+    initConfigKeys: string[];
+    sdkDefaultEventSize: number;
+    name: string;
+    libraryPath: string;
+}
+const PLUGIN = fixture("k8saudit-gke-plugin.yaml") as PluginFixture;
 const DEFAULTS = fixture("default-macros.yaml") as DefaultsFixture;
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -47,6 +59,8 @@ interface Options {
     secrets?: boolean;
     bucket?: boolean;
     audit?: boolean;
+    /** Overrides the fixture's subscription (e.g. a full projects/.../subscriptions/... name). */
+    subscription?: string;
     webUi?: boolean;
 }
 
@@ -66,7 +80,7 @@ async function deploy(o: Options): Promise<ProgramRun> {
                 },
                 evidenceBucket: o.bucket ? ALERTS.evidenceBucket : undefined,
                 talonGcpServiceAccountEmail: o.bucket ? ALERTS.talonGcpServiceAccountEmail : undefined,
-                k8sAuditGke: o.audit ? ALERTS.k8sAuditGke : undefined,
+                k8sAuditGke: o.audit ? { ...ALERTS.k8sAuditGke, subscription: o.subscription ?? ALERTS.k8sAuditGke.subscription } : undefined,
                 enableWebUi: o.webUi,
             });
         },
@@ -130,6 +144,73 @@ describe("Falco component", () => {
         assert.equal(prod.falco.plugins[0].init_config.project_id, ALERTS.k8sAuditGke.projectId);
         assert.ok(prod.falcoctl.config.artifact.install.refs.some((r: string) => r.includes("k8saudit-gke:")));
         assert.equal(prod.serviceAccount.annotations["iam.gke.io/gcp-service-account"], ALERTS.k8sAuditGke.gcpServiceAccountEmail);
+    });
+
+    it("configures the k8saudit-gke plugin with the keys the plugin reads and an event size within the SDK buffer", async () => {
+        const falco = releaseOf(await deploy({ environment: "dev", audit: true }), "falco").inputs.values.falco;
+        const plugin = falco.plugins.find((p: Entry) => p.name === PLUGIN.name);
+        assert.ok(plugin, "k8saudit-gke entry");
+        assert.equal(plugin.library_path, PLUGIN.libraryPath);
+        assert.equal(plugin.open_params, ALERTS.k8sAuditGke.subscription);
+        const init = plugin.init_config as Record<string, unknown>;
+        for (const key of Object.keys(init)) assert.ok(PLUGIN.initConfigKeys.includes(key), `init_config.${key} is not a k8saudit-gke setting (silently ignored)`);
+        assert.equal(init.project_id, ALERTS.k8sAuditGke.projectId);
+        // Above the SDK's buffer an event ends the k8s_audit source (and Falco); at it, the plugin drops the event.
+        assert.ok(typeof init.max_event_size === "number" && init.max_event_size <= PLUGIN.sdkDefaultEventSize, `max_event_size ${init.max_event_size}`);
+        assert.equal(init.fetch_cluster_metadata, false, "no Container API calls, no clusterViewer grant");
+        assert.equal(init.use_async, false);
+        // Every loaded plugin is configured, and both are installed by falcoctl at their pinned versions.
+        assert.deepEqual(falco.load_plugins, [PLUGIN.name, "json"]);
+        for (const loaded of falco.load_plugins) assert.ok(falco.plugins.some((p: Entry) => p.name === loaded), `${loaded} has no plugins entry`);
+        assert.equal(falco.plugins.find((p: Entry) => p.name === "json").library_path, "libjson.so");
+    });
+
+    it("installs the pinned plugins with falcoctl next to the default rules and binds Falco's ServiceAccount to the GCP subscriber", async () => {
+        const v = releaseOf(await deploy({ environment: "prod", audit: true }), "falco").inputs.values;
+        assert.deepEqual(v.falcoctl.config.artifact.install.refs, [FALCO_RULES_REF, K8SAUDIT_GKE_PLUGIN_REF, JSON_PLUGIN_REF]);
+        assert.equal(K8SAUDIT_GKE_PLUGIN_REF, "ghcr.io/falcosecurity/plugins/plugin/k8saudit-gke:0.9.0");
+        assert.equal(JSON_PLUGIN_REF, "ghcr.io/falcosecurity/plugins/plugin/json:0.7.4");
+        assert.deepEqual(v.falcoctl.config.artifact.follow.refs, [FALCO_RULES_REF], "plugins are installed once, only rules are followed");
+        assert.ok(v.falcoctl.config.artifact.allowedTypes.includes("plugin"));
+        assert.equal(v.serviceAccount.name, FALCO_SERVICE_ACCOUNT);
+        assert.equal(FALCO_SERVICE_ACCOUNT, "falco");
+        assert.deepEqual(v.serviceAccount.annotations, { "iam.gke.io/gcp-service-account": ALERTS.k8sAuditGke.gcpServiceAccountEmail });
+    });
+
+    it("neither loads the audit rules nor configures any plugin without an audit source", async () => {
+        const v = releaseOf(await deploy({ environment: "prod", bucket: true }), "falco").inputs.values;
+        assert.ok(!(K8S_AUDIT_RULES_FILE in v.customRules));
+        assert.equal(v.falco.plugins, undefined);
+        assert.equal(v.falco.load_plugins, undefined);
+        assert.equal(v.falcoctl, undefined, "the chart's falcoctl defaults stay untouched");
+        assert.deepEqual(v.serviceAccount.annotations, {});
+        assert.equal(v.serviceAccount.name, FALCO_SERVICE_ACCOUNT);
+    });
+
+    it("passes the bare subscription ID as open_params (the plugin prefixes projects/<project_id>/subscriptions/)", async () => {
+        const full = `projects/${ALERTS.k8sAuditGke.projectId}/subscriptions/${ALERTS.k8sAuditGke.subscription}`;
+        const v = releaseOf(await deploy({ environment: "dev", audit: true, subscription: full }), "falco").inputs.values;
+        assert.equal(v.falco.plugins[0].open_params, ALERTS.k8sAuditGke.subscription);
+        assert.equal(pubsubSubscriptionId("p", "projects/p/subscriptions/s"), "s");
+        assert.equal(pubsubSubscriptionId("p", "s"), "s");
+        assert.throws(() => pubsubSubscriptionId("p", "projects/other/subscriptions/s"), /not in project p/);
+        assert.throws(() => pubsubSubscriptionId("p", "topics/s"), /not a Pub\/Sub subscription ID/);
+        assert.throws(() => pubsubSubscriptionId("p", ""), /not a Pub\/Sub subscription ID/);
+        await assert.rejects(deploy({ environment: "dev", audit: true, subscription: "projects/elsewhere/subscriptions/x" }), /not in project/);
+    });
+
+    it("opens egress to the GKE metadata server only when a pod uses Workload Identity", async () => {
+        const metadataPolicies = (run: ProgramRun) =>
+            ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .filter((p) => String(p.inputs.metadata.name).includes("metadata"))
+                .map((p) => ({ name: p.inputs.metadata.name, egress: p.inputs.spec.egress }));
+        const expected = [
+            { name: "allow-gke-metadata-egress", egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] }] },
+            { name: "allow-gke-metadata-legacy-egress", egress: [{ to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] }] },
+        ];
+        assert.deepEqual(metadataPolicies(await deploy({ environment: "dev", audit: true })), expected);
+        assert.deepEqual(metadataPolicies(await deploy({ environment: "dev", bucket: true })), expected, "Talon's evidence writer too");
+        assert.deepEqual(metadataPolicies(await deploy({ environment: "dev" })), []);
     });
 
     it("keeps alert credentials in a secret Kubernetes Secret consumed through existingSecret, never in Helm values", async () => {

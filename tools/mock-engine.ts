@@ -50,6 +50,8 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
             return {
                 email: `${String(inputs.accountId ?? name)}@${String(inputs.project ?? "project")}.iam.gserviceaccount.com`,
                 member: `serviceAccount:${String(inputs.accountId ?? name)}@project.iam.gserviceaccount.com`,
+                // The fully-qualified name IAM bindings on the account (serviceAccountId) refer to.
+                name: `projects/${String(inputs.project ?? "project")}/serviceAccounts/${String(inputs.accountId ?? name)}@${String(inputs.project ?? "project")}.iam.gserviceaccount.com`,
             };
         case "gcp:kms/keyRing:KeyRing":
             return { id: `projects/p/locations/l/keyRings/${String(inputs.name ?? name)}` };
