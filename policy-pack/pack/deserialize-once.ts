@@ -5,7 +5,7 @@
 // pack - and that was the largest per-resource cost left in the pack (bench/: `npm run bench`, profile
 // with bench/profile-pack.ts). The handlers reach the function through the module object at call time, so
 // wrapping the export makes the repeats hit a cache keyed by the Struct instance (one per request). The
-// cache holds the last few requests only (the engine sends one at a time; a few more cover concurrent
+// cache holds the last 64 requests only (the engine sends one at a time; the rest covers concurrent
 // callers): a WeakMap kept every request's props alive until a full GC and doubled the pack's peak RSS.
 //
 // Sharing the result between policies is safe here because no policy in this pack writes to the props it
@@ -20,7 +20,7 @@ interface DeserializeModule {
 
 const CACHED = Symbol.for("secure-gitops.deserializeOnce");
 /** Requests remembered; a miss only costs the deserialization the SDK would have done anyway. */
-const SLOTS = 8;
+const SLOTS = 64;
 
 export function deserializeOncePerRequest(): void {
     // The SDK's internal module (not part of its typed API): pinned by package.json, checked below.
