@@ -64,7 +64,10 @@ async function pass(live: LivePack, resources: readonly AnalyzerResourceInput[],
         while (next < resources.length) {
             const resource = resources[next++];
             if (engineLike) await live.analyzer.remediate(resource);
-            diagnostics += (await live.analyzer.analyze(resource)).length;
+            // Awaited first: `diagnostics += await ...` would read the counter before the await and lose
+            // the other workers' updates.
+            const found = (await live.analyzer.analyze(resource)).length;
+            diagnostics += found;
         }
     };
     const cpuBefore = cpuMs(live.pid);
