@@ -4,6 +4,8 @@
 //
 // Knobs (environment): BENCH_RESOURCES (10000), BENCH_BLOCKS (5), BENCH_CONCURRENCY (1 = as the engine:
 // Remediate then Analyze, one resource at a time), BENCH_COLD_RUNS (5), BENCH_PROGRAM_RUNS (5), BENCH_SEED,
+// BENCH_STRESS_CONCURRENCY (16; 0 skips: the same resources as Analyze only with that many in flight, an
+// informational row showing the pack's own per-Analyze cost without Remediate and round-trip latency),
 // BENCH_STRICT=1 (exit 2 when a target is missed).
 import * as fs from "fs";
 import * as os from "os";
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     const resourcesCount = envNumber("BENCH_RESOURCES", 10000);
     const blocks = envNumber("BENCH_BLOCKS", 5);
     const concurrency = envNumber("BENCH_CONCURRENCY", 1);
+    const stressConcurrency = process.env.BENCH_STRESS_CONCURRENCY === "0" ? 0 : envNumber("BENCH_STRESS_CONCURRENCY", 16);
     const coldRuns = envNumber("BENCH_COLD_RUNS", 5);
     const programRuns = envNumber("BENCH_PROGRAM_RUNS", 5);
     const seed = envNumber("BENCH_SEED", 20240601);
@@ -80,6 +83,12 @@ async function main(): Promise<void> {
     log(`1. pack throughput: ${resources.length} resources (seed ${seed}), ${concurrency === 1 ? "Remediate+Analyze one at a time, as the engine" : `Analyze with ${concurrency} in flight`}`);
     const throughput = await measureThroughput(resources, { blocks, concurrency, warmup: Math.min(500, resources.length), log });
 
+    let stress: Awaited<ReturnType<typeof measureThroughput>> | undefined;
+    if (stressConcurrency > 0) {
+        log(`1b. the same resources, Analyze only, ${stressConcurrency} in flight (informational)`);
+        stress = await measureThroughput(resources, { blocks, concurrency: stressConcurrency, warmup: Math.min(500, resources.length), log });
+    }
+
     log(`2. pack cold start: spawn -> GetAnalyzerInfo answered, ${coldRuns} runs per pack`);
     const cold = await measureColdStart(coldRuns, log);
 
@@ -93,6 +102,12 @@ async function main(): Promise<void> {
         { metric: "analyzer: resources/second", ours: ours.resourcesPerSecond, floor: empty.resourcesPerSecond, unit: "/s" },
         { metric: "analyzer: pack CPU (user+sys)", ours: ours.medianPackCpuMs, floor: empty.medianPackCpuMs, unit: "ms" },
         { metric: "analyzer: pack peak RSS", ours: (ours.peakRssKiB ?? NaN) / 1024, floor: (empty.peakRssKiB ?? NaN) / 1024, unit: "MiB" },
+        ...(stress
+            ? [
+                  { metric: `analyzer, Analyze only, ${stressConcurrency} in flight: wall`, ours: stress.ours.medianWallMs, floor: stress.empty.medianWallMs, unit: "ms" },
+                  { metric: `analyzer, Analyze only, ${stressConcurrency} in flight: pack CPU`, ours: stress.ours.medianPackCpuMs, floor: stress.empty.medianPackCpuMs, unit: "ms" },
+              ]
+            : []),
         { metric: "cold start: spawn -> GetAnalyzerInfo", ours: cold.ours.medianMs, floor: cold.empty.medianMs, unit: "ms", target: 1.3 },
         { metric: "cold start: pack peak RSS", ours: cold.ours.peakRssKiB / 1024, floor: cold.empty.peakRssKiB / 1024, unit: "MiB" },
         { metric: `program: prod graph (${program.program.resources} resources)`, ours: program.program.medianWallMs, floor: program.imports.medianWallMs, unit: "ms", target: 2 },
@@ -108,10 +123,11 @@ async function main(): Promise<void> {
     const report = {
         date: new Date().toISOString(),
         machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
-        settings: { resources: resourcesCount, blocks, concurrency, coldRuns, programRuns, seed },
+        settings: { resources: resourcesCount, blocks, concurrency, stressConcurrency, coldRuns, programRuns, seed },
         workload: mix,
         summary: rows.map((r) => ({ metric: r.metric, ours: round(r.ours, 1), floor: round(r.floor, 1), unit: r.unit, ratio: round(ratio(r), 3), target: r.target ?? null, result: verdict(r) })),
         throughput,
+        throughputStress: stress ?? null,
         coldStart: cold,
         program,
         elapsedSeconds: elapsedS,
