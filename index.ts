@@ -4,10 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgoCd } from "./components/argocd";
 import { AuditLogging } from "./components/audit-logging";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
+import { PLATFORM_NAMESPACES } from "./components/exemptions";
 import { Falco } from "./components/falco";
 import { Gatekeeper } from "./components/gatekeeper";
 import { GkeCluster } from "./components/gke-cluster";
 import { Grafana } from "./components/grafana";
+import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
 import { policyPackConfig as renderPolicyPackConfig } from "./components/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
 import { loadStackConfig } from "./stacks/config";
@@ -31,7 +33,10 @@ const provider = cluster.provider;
 // Where the control plane lives: platform namespaces deny all egress except to it (and DNS).
 const apiServerCidrs = clusterConfig.mode === "gke" ? [clusterConfig.masterCidr] : clusterConfig.apiServerCidrs;
 
-// Admission control first: every other workload (and every Argo CD sync) waits for the constraints.
+// The Prometheus Operator CRDs (no pods) come first, so Gatekeeper can ship its alert rules and monitors.
+const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometheus-crds", { provider }) : undefined;
+
+// Admission control next: every other workload (and every Argo CD sync) waits for the constraints.
 const gatekeeper = features.gatekeeper
     ? new Gatekeeper("gatekeeper", {
           provider,
@@ -41,9 +46,15 @@ const gatekeeper = features.gatekeeper
           allowedRegistries: config.policy.allowedRegistries,
           publicServiceNamespaces: config.policy.publicServiceNamespaces,
           apiServerCidrs,
+          alerting: { enabled: prometheusCrds !== undefined, dependsOn: prometheusCrds ? [prometheusCrds.release] : [] },
       })
     : undefined;
 const admissionReady = gatekeeper?.constraints ?? [];
+
+const monitoring = prometheusCrds
+    ? new Monitoring("monitoring", { provider, environment, apiServerCidrs, crds: prometheusCrds, dependsOn: admissionReady })
+    : undefined;
+const monitoringNamespace = monitoring ? PLATFORM_NAMESPACES.monitoring : undefined;
 
 const audit = features.auditLogging
     ? new AuditLogging(
@@ -52,6 +63,7 @@ const audit = features.auditLogging
               provider,
               environment,
               retentionDays: config.audit.retentionDays,
+              apiServerCidrs,
               gcp: gke ? { project: config.gcpProject as string, location: config.gcpRegion, clusterName: clusterConfig.mode === "gke" ? clusterConfig.name : "" } : undefined,
               dependsOn: admissionReady,
           },
@@ -65,17 +77,31 @@ const falco = features.falco
               provider,
               environment,
               alerting: config.alerting,
+              apiServerCidrs,
               evidenceBucket: audit?.auditBucketName,
               talonGcpServiceAccountEmail: audit?.talonServiceAccountEmail,
               k8sAuditGke: audit?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
-              dependsOn: admissionReady,
+              monitoringNamespace,
+              dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
           },
       )
     : undefined;
 
-const trivy = features.trivy ? new TrivyOperator("trivy", { provider, environment, config: config.trivy, dependsOn: admissionReady }) : undefined;
+const trivy = features.trivy
+    ? new TrivyOperator("trivy", {
+          provider,
+          environment,
+          config: config.trivy,
+          apiServerCidrs,
+          serviceMonitor: monitoring !== undefined,
+          monitoringNamespace,
+          dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
+      })
+    : undefined;
 
-const grafana = features.grafana ? new Grafana("grafana", { provider, environment, dependsOn: admissionReady }) : undefined;
+const grafana = features.grafana
+    ? new Grafana("grafana", { provider, environment, namespace: monitoring?.namespace, prometheusUrl: monitoring?.prometheusUrl, dependsOn: admissionReady })
+    : undefined;
 
 const argocd = features.argocd
     ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
@@ -89,6 +115,7 @@ export const gkeEndpoint = gke ? pulumi.secret(gke.endpoint) : undefined;
 export const auditBucket = audit?.auditBucketName;
 export const falcoNamespace = falco?.namespace;
 export const trivyNamespace = trivy?.namespace;
+export const prometheusUrl = monitoring?.prometheusUrl;
 export const grafanaAdminPassword = grafana ? pulumi.secret(grafana.adminPassword) : undefined;
 export const argocdNamespace = argocd?.namespace;
 export const constraintCount = admissionReady.length;

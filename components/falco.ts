@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { AlertingConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
-import { apiServerEgress, SecureNamespace } from "./secure-namespace";
+import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { gkeMetadataServerEgress } from "./workload-identity";
 
@@ -120,8 +120,13 @@ export function k8sAuditGkePluginConfig(projectId: string, subscriptionId: strin
     };
 }
 
+/** falcosidekick serves its Prometheus metrics (event counts by rule and priority) on its API port. */
+export const SIDEKICK_METRICS_PORT = 2801;
+
 export interface FalcoArgs {
     provider: k8s.Provider;
+    /** Namespace of the Prometheus (Operator) that scrapes falcosidekick: opens the port and creates a ServiceMonitor. */
+    monitoringNamespace?: string;
     /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
     dependsOn?: pulumi.Resource[];
     /**
@@ -269,6 +274,9 @@ export class Falco extends pulumi.ComponentResource {
                     // Token fetches for the GCP identities (k8saudit-gke's subscriber, Talon's evidence writer).
                     ...(args.k8sAuditGke || args.talonGcpServiceAccountEmail ? gkeMetadataServerEgress() : []),
                 ],
+                allowIngress: args.monitoringNamespace
+                    ? [metricsIngressFrom(args.monitoringNamespace, [SIDEKICK_METRICS_PORT], { "app.kubernetes.io/name": "falcosidekick" })]
+                    : [],
             },
             { parent: this },
         );
@@ -459,6 +467,8 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
             resources: sizing.sidekick,
             podSecurityContext: { runAsUser: 1234, runAsNonRoot: true, fsGroup: 1234, seccompProfile: { type: "RuntimeDefault" } },
             securityContext: NON_ROOT_CONTAINER,
+            // The Falco dashboard reads falcosidekick's event counters; the CRD comes with the monitoring stack.
+            serviceMonitor: { enabled: args.monitoringNamespace !== undefined },
             config: {
                 // Slack webhook and PagerDuty key come from this Secret (envFrom after the chart's own Secret, so
                 // its keys win); the chart's Secret only holds the empty defaults and the non-secret settings.

@@ -102,7 +102,7 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
-export const FEATURE_NAMES = ["argocd", "gatekeeper", "falco", "trivy", "auditLogging", "grafana"] as const satisfies readonly (keyof FeatureSwitches)[];
+export const FEATURE_NAMES = ["argocd", "gatekeeper", "falco", "trivy", "auditLogging", "monitoring", "grafana"] as const satisfies readonly (keyof FeatureSwitches)[];
 export const FALCO_PRIORITIES = ["emergency", "alert", "critical", "error", "warning", "notice"] as const;
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export const WEBHOOK_FAILURE_POLICIES = ["Fail", "Ignore"] as const;
@@ -291,7 +291,7 @@ function parseAuthorizedNetworks(read: Reader, allowPublic: boolean): Authorized
 }
 
 function parseFeatures(read: Reader): FeatureSwitches {
-    const features: FeatureSwitches = { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, grafana: true };
+    const features: FeatureSwitches = { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, monitoring: true, grafana: true };
     const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys stay enabled)`;
     const parsed = read.json("features", allowed);
     if (parsed === undefined) return features;

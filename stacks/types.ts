@@ -64,6 +64,8 @@ export interface FeatureSwitches {
     falco: boolean;
     trivy: boolean;
     auditLogging: boolean;
+    /** Prometheus (kube-prometheus-stack): scrapes the platform, evaluates the alert rules; Grafana's datasource. */
+    monitoring: boolean;
     grafana: boolean;
 }
 

@@ -239,7 +239,7 @@ describe("stack configuration", () => {
             assert.equal(cluster.releaseChannel, "REGULAR");
             assert.deepEqual([cluster.subnetCidr, cluster.podsCidr, cluster.servicesCidr, cluster.masterCidr], ["10.10.0.0/20", "10.16.0.0/14", "10.20.0.0/20", "172.16.0.0/28"]);
             assert.equal(config.gcpRegion, "europe-west1");
-            assert.deepEqual(config.features, { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, grafana: true });
+            assert.deepEqual(config.features, { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, monitoring: true, grafana: true });
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");
             assert.equal(config.argocd.autoSyncPrune, true);

@@ -62,6 +62,7 @@ interface Options {
     /** Overrides the fixture's subscription (e.g. a full projects/.../subscriptions/... name). */
     subscription?: string;
     webUi?: boolean;
+    monitoringNamespace?: string;
 }
 
 async function deploy(o: Options): Promise<ProgramRun> {
@@ -82,6 +83,7 @@ async function deploy(o: Options): Promise<ProgramRun> {
                 talonGcpServiceAccountEmail: o.bucket ? ALERTS.talonGcpServiceAccountEmail : undefined,
                 k8sAuditGke: o.audit ? { ...ALERTS.k8sAuditGke, subscription: o.subscription ?? ALERTS.k8sAuditGke.subscription } : undefined,
                 enableWebUi: o.webUi,
+                monitoringNamespace: o.monitoringNamespace,
             });
         },
     });
@@ -99,6 +101,22 @@ type Entry = Record<string, any>;
 const parseRules = (file: string): Entry[] => parseYaml(readRules(file)) as Entry[];
 
 describe("Falco component", () => {
+    it("lets only the monitoring namespace scrape falcosidekick, with a ServiceMonitor, when monitoring is on", async () => {
+        const scraped = await deploy({ environment: "dev", monitoringNamespace: "monitoring" });
+        const sidekick = (run: ProgramRun) => (releaseOf(run, "falco").inputs.values as { falcosidekick: { serviceMonitor: { enabled: boolean } } }).falcosidekick;
+        assert.equal(sidekick(scraped).serviceMonitor.enabled, true, "ServiceMonitor on");
+        const policy = ofType(scraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.name.endsWith("metrics-ingress"));
+        assert.ok(policy, "a metrics ingress policy exists");
+        const rule = policy.inputs.spec.ingress[0];
+        assert.deepEqual(rule.ports, [{ port: 2801, protocol: "TCP" }], "only the sidekick port");
+        assert.deepEqual(rule.from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" }, "only from monitoring");
+        assert.deepEqual(policy.inputs.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "falcosidekick" }, "only to falcosidekick");
+
+        const unscraped = await deploy({ environment: "dev" });
+        assert.equal(sidekick(unscraped).serviceMonitor.enabled, false, "no ServiceMonitor without monitoring");
+        assert.ok(!ofType(unscraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => p.name.endsWith("metrics-ingress")), "no metrics hole");
+    });
+
     it("installs the pinned falco and falco-talon charts from the falcosecurity repository", async () => {
         const run = await deploy({ environment: "dev" });
         const falco = releaseOf(run, "falco");

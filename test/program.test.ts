@@ -31,7 +31,7 @@ describe("the program (index.ts) under mocks", function () {
     it("installs every component in gke mode and creates the cluster only there", () => {
         for (const stack of ["dev", "staging", "prod"]) {
             const types = new Set(runs[stack].resources.map((r) => r.type));
-            for (const t of ["secure-gitops:gcp:GkeCluster", "secure-gitops:policy:Gatekeeper", "secure-gitops:gitops:ArgoCd", "secure-gitops:runtime:Falco", "secure-gitops:scanning:TrivyOperator", "secure-gitops:audit:AuditLogging", "secure-gitops:observability:Grafana", "gcp:container/cluster:Cluster"]) {
+            for (const t of ["secure-gitops:gcp:GkeCluster", "secure-gitops:policy:Gatekeeper", "secure-gitops:gitops:ArgoCd", "secure-gitops:runtime:Falco", "secure-gitops:scanning:TrivyOperator", "secure-gitops:audit:AuditLogging", "secure-gitops:observability:Grafana", "secure-gitops:observability:Monitoring", "gcp:container/cluster:Cluster"]) {
                 assert.ok(types.has(t), `${stack} lacks ${t}`);
             }
         }
@@ -64,7 +64,8 @@ describe("the program (index.ts) under mocks", function () {
                 const r = run.resources.find((x) => x.type === type);
                 for (const c of constraints) assert.ok(r?.dependencies.includes(c), `${stack}: ${type} does not wait for ${c}`);
             }
-            for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && !r.name.startsWith("gatekeeper"))) {
+            // Gatekeeper itself and the pod-less Prometheus Operator CRDs come before the constraints.
+            for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && !r.name.startsWith("gatekeeper") && r.inputs.chart !== "prometheus-operator-crds")) {
                 for (const c of constraints) assert.ok(release.dependencies.includes(c), `${stack}: release ${release.name} does not wait for ${c}`);
             }
         }
