@@ -1,5 +1,5 @@
 // Pack throughput and cold start through the Analyzer protocol, our pack against the empty floor pack, on
-// the same harness (test/harness/analyzer.ts: spawned as the engine spawns it, gRPC as the engine speaks it).
+// the same harness (tools/analyzer/analyzer.ts: spawned as the engine spawns it, gRPC as the engine speaks it).
 //
 // How the engine calls a pack during a preview: the deployment executor handles one RegisterResource event
 // at a time (deploymentExecutor.handleSingleEvent -> stepGenerator.GenerateSteps), and GenerateSteps calls
@@ -7,7 +7,7 @@
 // in flight, Remediate followed by Analyze, per resource. That is the default here (`concurrency: 1`);
 // a higher concurrency is available to stress the pack (it then runs Analyze only).
 import * as path from "path";
-import { AnalyzerResourceInput, PolicyPackAnalyzer, POLICY_PACK_DIR } from "../test/harness/analyzer";
+import { AnalyzerResourceInput, PolicyPackAnalyzer, POLICY_PACK_DIR } from "../tools/analyzer/analyzer";
 import { cpuMs, median, packChildPid, peakRssKiB } from "./lib/stats";
 
 export const EMPTY_PACK_DIR = path.join(__dirname, "empty-pack");

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const before = new Set(fs.readdirSync(PROFILE_DIR));
     /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the spawn patch */
     const { generateResources } = require("./resources") as typeof import("./resources");
-    const { PolicyPackAnalyzer } = require("../test/harness/analyzer") as typeof import("../test/harness/analyzer");
+    const { PolicyPackAnalyzer } = require("../tools/analyzer/analyzer") as typeof import("../tools/analyzer/analyzer");
     const { EMPTY_PACK, OUR_PACK } = require("./pack-throughput") as typeof import("./pack-throughput");
     const pack = which === "empty" ? EMPTY_PACK : OUR_PACK;
     const analyzer = await PolicyPackAnalyzer.start({ packDir: pack.dir, stack: "bench" });

@@ -2,7 +2,7 @@
 // rule corpus (policy-pack/test/corpus) plus seeded variations - every pod-bearing kind with 1-4 containers,
 // hardened (compliant) or not, Services, GKE clusters, node pools, buckets and firewalls, a few with the
 // unknown sentinel. The same seed always gives the same resources, so runs and packs are comparable.
-import type { AnalyzerResourceInput } from "../test/harness/analyzer";
+import type { AnalyzerResourceInput } from "../tools/analyzer/analyzer";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
 

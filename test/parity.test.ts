@@ -9,7 +9,7 @@ import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
 import { renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
 import { exemptNamespacesFor } from "../components/exemptions";
 import { evaluateGatekeeper, isViolation } from "./gatekeeper-emulator";
-import { Diagnostic, PolicyPackAnalyzer } from "./harness/analyzer";
+import { Diagnostic, PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
 
 /** Parity-specific edge cases (namespace exemptions, kinds outside the match) in the corpus format. */
 const PARITY_FIXTURES = path.join(__dirname, "fixtures", "gatekeeper", "parity");

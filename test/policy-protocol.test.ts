@@ -13,9 +13,9 @@ import { parseKubernetesType, toK8sObject } from "../policy-pack/pack/kubernetes
 import { applyChanges } from "../policy-pack/pack/remediation";
 import { README_PATH, ruleTableMarkdown, tableInReadme } from "../policy-pack/pack/rule-table";
 import { plainProps } from "../policy-pack/pack/unknowns";
-import { AnalyzerResourceInput, AnalyzeResult, Diagnostic, POLICY_PACK_DIR, PolicyPackAnalyzer, resourceUrn } from "./harness/analyzer";
-import { PolicyPackConfigFile } from "./harness/policy-config";
-import { resourcesFromProgramRun } from "./harness/program-resources";
+import { AnalyzerResourceInput, AnalyzeResult, Diagnostic, POLICY_PACK_DIR, PolicyPackAnalyzer, resourceUrn } from "../tools/analyzer/analyzer";
+import { PolicyPackConfigFile } from "../tools/analyzer/policy-config";
+import { resourcesFromProgramRun } from "../tools/analyzer/program-resources";
 
 const FIXTURES = path.join(POLICY_PACK_DIR, "test", "fixtures");
 const EXAMPLE_CONFIG = JSON.parse(fs.readFileSync(path.join(FIXTURES, "policy-config.json"), "utf8")) as PolicyPackConfigFile;

@@ -6,7 +6,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, RULES, ruleById, Severity } from "../policy-pack/catalogue";
-import { AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "../test/harness/analyzer";
+import { AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { PROJECT_NAME, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { mandatoryViolations, Report, ReportResource, scoreCompliance, Violation } from "./report/model";
 import { writeReport } from "./report/write";

@@ -1,7 +1,7 @@
 // Turns a program run recorded by tools/mock-engine.ts into the resources the engine would hand the
 // analyzer: custom resources (providers included, as they are registered resources too), each with its
 // URN, type, name, inputs, parent, dependencies and the provider resource it is created with.
-import type { ProgramRun, RecordedResource } from "../../tools/mock-engine";
+import type { ProgramRun, RecordedResource } from "../mock-engine";
 import type { AnalyzerResourceInput } from "./analyzer";
 
 /** A provider reference is `<provider urn>::<provider id>`; the URN itself contains `::`. */
