@@ -154,7 +154,7 @@ function main(argv: string[]): number {
     for (const p of problems) console.error(`error: ${p.file}:${p.line}: ${p.message}`);
     for (const v of report.violations) console.log(`${v.enforcement.toUpperCase()} ${v.resource.file}:${v.resource.line} ${v.resource.type}/${v.resource.name} [${v.ruleId}] ${v.message}`);
     for (const s of report.compliance) console.log(`compliance ${s.framework}: ${s.passed}/${s.total} controls passed`);
-    const written = writeReport(report, RULES, { outRoot: values.out ?? "check-output", label: "check", defaultArtifact: positionals[0], toolVersion: "0.1.0" });
+    const written = writeReport(report, RULES, { outRoot: values.out ?? "check-output", label: "check", defaultArtifact: positionals[0] });
     const mandatory = mandatoryViolations(report).length;
     console.log(`${report.resources.length} objects in ${report.inputs.length} files: ${report.violations.length} violation(s), ${mandatory} mandatory. Reports in ${written.dir}`);
     if (problems.length > 0) return 2;

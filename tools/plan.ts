@@ -5,7 +5,7 @@
 // Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 the program or the pack failed.
 import * as path from "path";
 import { parseArgs } from "util";
-import { Enforcement, RULES, ruleById, Severity } from "../policy-pack/catalogue";
+import { Enforcement, RULES, ruleById } from "../policy-pack/catalogue";
 import { AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { PROJECT_NAME, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { mandatoryViolations, Report, ReportResource, scoreCompliance, Violation } from "./report/model";
@@ -33,7 +33,7 @@ export function countsByComponent(resources: readonly RecordedResource[]): Recor
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const counts: Record<string, number> = {};
     for (const r of resources) {
-        if (r.type === "pulumi:pulumi:Stack" || r.type.startsWith("pulumi:providers:") && !r.parent) continue;
+        if (r.type === "pulumi:pulumi:Stack" || (r.type.startsWith("pulumi:providers:") && !r.parent)) continue;
         let top = r;
         for (let parent = r.parent ? byUrn.get(r.parent) : undefined; parent && parent.type !== "pulumi:pulumi:Stack"; parent = parent.parent ? byUrn.get(parent.parent) : undefined) top = parent;
         const key = `${top.type}/${top.name}`;
@@ -82,7 +82,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
             const inputs = recorded?.inputs as { metadata?: { namespace?: string } } | undefined;
             return {
                 ruleId: d.policyName,
-                severity: ruleById(d.policyName).severity as Severity,
+                severity: ruleById(d.policyName).severity,
                 enforcement: d.enforcementLevel,
                 message: d.message,
                 resource: { type: recorded?.type ?? fallback?.type ?? "", name: recorded?.name ?? fallback?.name ?? "", urn: d.urn ?? fallback?.urn, parent: recorded?.parent, namespace: inputs?.metadata?.namespace },
@@ -113,7 +113,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const counts = countsByComponent(run.resources);
     const result: PlanResult = { report, tree: resourceTree(run.resources), countsByComponent: counts };
     if (options.outRoot) {
-        result.written = writeReport(report, RULES, { outRoot: options.outRoot, label: options.stack, defaultArtifact: `Pulumi.${options.stack}.yaml`, toolVersion: "0.1.0", countsByComponent: counts });
+        result.written = writeReport(report, RULES, { outRoot: options.outRoot, label: options.stack, defaultArtifact: `Pulumi.${options.stack}.yaml`, countsByComponent: counts });
     }
     return result;
 }
