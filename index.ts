@@ -6,7 +6,7 @@ import { AuditLogging } from "./components/audit-logging";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
 import { PLATFORM_NAMESPACES } from "./components/exemptions";
 import { Falco } from "./components/falco";
-import { Gatekeeper } from "./components/gatekeeper";
+import { Gatekeeper, WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "./components/gatekeeper";
 import { GkeCluster } from "./components/gke-cluster";
 import { Grafana } from "./components/grafana";
 import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
@@ -19,7 +19,14 @@ const { environment, cluster: clusterConfig, features } = config;
 
 const gke =
     clusterConfig.mode === "gke"
-        ? new GkeCluster("cluster", { ...clusterConfig, project: config.gcpProject as string, region: config.gcpRegion, environment })
+        ? new GkeCluster("cluster", {
+              ...clusterConfig,
+              project: config.gcpProject as string,
+              region: config.gcpRegion,
+              environment,
+              // Gatekeeper's webhook port is outside what GKE opens from the control plane to private nodes.
+              controlPlaneWebhookPorts: features.gatekeeper ? [GATEKEEPER_WEBHOOK_PORT] : [],
+          })
         : undefined;
 const cluster: ClusterAccess =
     gke ??

@@ -26,7 +26,11 @@ export const GATEKEEPER_CHART = {
 export const AUDIT_INTERVAL_SECONDS = 60;
 /** Controller-manager and audit metrics port (chart default `metricsPort`). */
 export const METRICS_PORT = 8888;
-/** Webhook server port (chart default `controllerManager.port`). */
+/**
+ * Webhook server port (chart default `controllerManager.port`). Not one GKE opens from the control plane to
+ * private nodes (443, 10250): in gke mode index.ts passes it to GkeCluster's `controlPlaneWebhookPorts`, which
+ * adds the VPC firewall rule; an existing private cluster needs the same rule.
+ */
 export const WEBHOOK_PORT = 8443;
 
 /** Waits until Gatekeeper has turned the template into a constraint CRD (pulumi-kubernetes >= 4.18). */

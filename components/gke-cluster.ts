@@ -48,7 +48,17 @@ export interface GkeClusterArgs extends Omit<GkeClusterConfig, "mode"> {
     securityPostureMode?: "BASIC" | "ENTERPRISE";
     /** Grant the node service account read-only Artifact Registry access (pull private images). Off by default. */
     grantArtifactRegistryRead?: boolean;
+    /**
+     * Pod ports admission webhooks serve on that the control plane must reach. GKE's own firewall rule for a
+     * private cluster lets the control plane reach nodes on 443 and 10250 only, so a webhook pod on any other
+     * port (Gatekeeper: 8443) times out - and with failurePolicy Fail, every admission request fails. Each port
+     * listed here is opened from the control plane range (masterCidr) to the cluster's nodes only.
+     */
+    controlPlaneWebhookPorts?: number[];
 }
+
+/** Ports GKE's auto-created firewall rule already opens from the control plane to private nodes. */
+export const GKE_CONTROL_PLANE_DEFAULT_PORTS: readonly number[] = [443, 10250];
 
 const POD_RANGE_NAME = "pods";
 const SERVICE_RANGE_NAME = "services";
@@ -138,6 +148,25 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
             { parent: this },
         );
         const nodeMember = pulumi.interpolate`serviceAccount:${nodeAccount.email}`;
+        // Control plane -> admission webhook pods on ports beyond GKE's default pair (see controlPlaneWebhookPorts),
+        // targeted at the node service account, so only this cluster's nodes (and their pods) are opened.
+        const webhookPorts = [...new Set(args.controlPlaneWebhookPorts ?? [])].filter((p) => !GKE_CONTROL_PLANE_DEFAULT_PORTS.includes(p)).sort((a, b) => a - b);
+        if (webhookPorts.length > 0) {
+            new gcp.compute.Firewall(
+                `${name}-webhooks`,
+                {
+                    project,
+                    network: network.id,
+                    description: `GKE ${args.name}: the control plane calls admission webhooks on pods (ports ${webhookPorts.join(", ")})`,
+                    direction: "INGRESS",
+                    priority: 1000,
+                    sourceRanges: [args.masterCidr],
+                    targetServiceAccounts: [nodeAccount.email],
+                    allows: [{ protocol: "tcp", ports: webhookPorts.map(String) }],
+                },
+                { parent: this },
+            );
+        }
         const roles = [...NODE_SERVICE_ACCOUNT_ROLES, ...(args.grantArtifactRegistryRead ? [ARTIFACT_REGISTRY_READER_ROLE] : [])];
         const nodeRoleBindings = roles.map(
             (role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project, role, member: nodeMember }, { parent: this }),

@@ -251,6 +251,28 @@ describe("GkeCluster", () => {
         });
     });
 
+    describe("control plane -> admission webhooks", () => {
+        const FIREWALL = "gcp:compute/firewall:Firewall";
+        it("opens no extra port by default (GKE's own rule covers 443 and 10250)", () => {
+            assert.deepEqual(ofType(prod.run, FIREWALL), []);
+        });
+        it("opens each webhook port from masterCidr to the cluster's nodes only, skipping GKE's default ports", async () => {
+            const e = await deploy("prod", { controlPlaneWebhookPorts: [8443, 443, 10250, 8443] });
+            const rules = ofType(e.run, FIREWALL);
+            assert.equal(rules.length, 1);
+            const rule = rules[0].inputs;
+            const account = findResource(e.run, "gcp:serviceaccount/account:Account");
+            assert.equal(rule.direction, "INGRESS");
+            assert.deepEqual(rule.sourceRanges, [fixture("prod").masterCidr]);
+            assert.deepEqual(rule.targetServiceAccounts, [`${account.inputs.accountId}@acme-prod.iam.gserviceaccount.com`]);
+            assert.deepEqual(rule.allows, [{ protocol: "tcp", ports: ["8443"] }]);
+            assert.equal(rule.network, `${findResource(e.run, "gcp:compute/network:Network").name}-id`);
+            for (const cloudRule of CLOUD_RULES) {
+                assert.deepEqual(evaluate(cloudRule, { resourceType: FIREWALL, props: rule }), [], cloudRule.id);
+            }
+        });
+    });
+
     describe("CrossGuard GCP rules on the component's own resources", () => {
         const judged = (e: Env) => [e.cluster, e.pool];
         for (const env of ["dev", "prod"]) {

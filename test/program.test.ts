@@ -2,6 +2,7 @@
 import { strict as assert } from "assert";
 import { runProgram, ProgramRun } from "../tools/mock-engine";
 import { readConfigFixture } from "../stacks/fixtures";
+import { WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "../components/gatekeeper";
 
 const runs: Record<string, ProgramRun> = {};
 
@@ -34,6 +35,16 @@ describe("the program (index.ts) under mocks", function () {
             for (const t of ["secure-gitops:gcp:GkeCluster", "secure-gitops:policy:Gatekeeper", "secure-gitops:gitops:ArgoCd", "secure-gitops:runtime:Falco", "secure-gitops:scanning:TrivyOperator", "secure-gitops:audit:AuditLogging", "secure-gitops:observability:Grafana", "secure-gitops:observability:Monitoring", "gcp:container/cluster:Cluster"]) {
                 assert.ok(types.has(t), `${stack} lacks ${t}`);
             }
+        }
+    });
+
+    it("gke mode: the control plane may call Gatekeeper's webhook port on the nodes (GKE opens only 443 and 10250)", () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const rules = runs[stack].resources.filter((r) => r.type === "gcp:compute/firewall:Firewall");
+            assert.equal(rules.length, 1, `${stack}: ${rules.length} firewall rules`);
+            assert.deepEqual(rules[0].inputs.allows, [{ protocol: "tcp", ports: [String(GATEKEEPER_WEBHOOK_PORT)] }], stack);
+            const cluster = runs[stack].resources.find((r) => r.type === "gcp:container/cluster:Cluster");
+            assert.deepEqual(rules[0].inputs.sourceRanges, [cluster?.inputs.privateClusterConfig.masterIpv4CidrBlock], stack);
         }
     });
 
