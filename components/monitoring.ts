@@ -21,6 +21,7 @@ import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { METRICS_PORT as GATEKEEPER_METRICS_PORT } from "./gatekeeper";
 import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } from "./secure-namespace";
+import { admissionGates } from "./admission-gates";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 
@@ -458,7 +459,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 timeout: 900,
                 values: monitoringValues(args.environment),
             },
-            { parent: this, provider, dependsOn: [this.namespace, this.crdsReady, ...(args.dependsOn ?? [])] },
+            { parent: this, provider, dependsOn: [this.namespace, this.crdsReady, ...admissionGates(args, opts)] },
         );
 
         this.prometheusUrl = PROMETHEUS_URL;

@@ -102,6 +102,20 @@ describe("Monitoring component", () => {
         }
     });
 
+    it("the release also waits for the component's own dependsOn option (Pulumi does not pass it to children)", async () => {
+        const run = await runProgram({
+            stack: "dev",
+            config: {},
+            program: () => {
+                const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
+                const gate = new k8s.core.v1.ConfigMap("option-gate", { data: {} }, { provider });
+                new Monitoring("monitoring", { provider, environment: "dev", apiServerCidrs: API_SERVER }, { dependsOn: [gate] });
+            },
+        });
+        const release = findResource(run, RELEASE, "monitoring-release");
+        assert.ok(release.dependencies.includes(findResource(run, "kubernetes:core/v1:ConfigMap", "option-gate").urn), "release waits for opts.dependsOn");
+    });
+
     it("keeps the bundled Grafana, node-exporter and unreachable control-plane scrapes off; kube-state-metrics and Alertmanager on", () => {
         const v = valuesOf(runs.dev);
         assert.equal(v.grafana.enabled, false);
