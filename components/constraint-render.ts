@@ -85,6 +85,9 @@ export function frameworksAnnotation(frameworks: readonly FrameworkControl[]): s
 /**
  * Converts a catalogue parameter schema to an OpenAPI structural schema: drops `default` (Gatekeeper
  * would default-in values the constraint deliberately omits) and keeps the validation keywords.
+ * `additionalProperties` is dropped next to `properties`: the API server rejects a CRD schema with both
+ * ("additionalProperties and properties are mutual exclusive"), so Gatekeeper could not create the
+ * constraint CRD; structural pruning drops undeclared fields of such an object instead.
  */
 export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
     const out: OpenApiSchema = { type: schema.type };
@@ -92,7 +95,7 @@ export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
     if (schema.items) out.items = toOpenApiSchema(schema.items);
     if (schema.enum) out.enum = [...schema.enum];
     if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toOpenApiSchema(v)]));
-    if (schema.additionalProperties !== undefined)
+    if (schema.additionalProperties !== undefined && !schema.properties)
         out.additionalProperties = typeof schema.additionalProperties === "boolean" ? schema.additionalProperties : toOpenApiSchema(schema.additionalProperties);
     if (schema.minimum !== undefined) out.minimum = schema.minimum;
     return out;

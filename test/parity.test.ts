@@ -6,7 +6,7 @@ import * as path from "path";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
 import { effectiveParams } from "../policy-pack/catalogue/evaluate";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
-import { renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
+import { OpenApiSchema, renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
 import { exemptNamespacesFor } from "../components/exemptions";
 import { evaluateGatekeeper, isViolation } from "./gatekeeper-emulator";
 import { Diagnostic, PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
@@ -63,6 +63,28 @@ describe("Gatekeeper / CrossGuard verdict parity", function () {
             const cases = corpus.filter((c) => c.rule === rule.id && !c.unknown);
             assert.ok(cases.some((c) => c.expect === "pass"), `${rule.id}: no compliant corpus case to compare`);
             assert.ok(cases.some((c) => c.expect === "violation"), `${rule.id}: no violating corpus case to compare`);
+        }
+    });
+
+    it("renders parameter schemas the API server accepts as structural CRD schemas", () => {
+        // Gatekeeper turns the template's openAPIV3Schema into the constraint CRD; a schema the API server
+        // rejects leaves the template without a CRD, so the rule never enforces (and pulumi waits forever).
+        function problems(schema: OpenApiSchema, at: string): string[] {
+            const found: string[] = [];
+            if (!schema.type) found.push(`${at}: no type`);
+            if (schema.properties && schema.additionalProperties !== undefined) found.push(`${at}: additionalProperties next to properties`);
+            if (schema.properties && schema.type !== "object") found.push(`${at}: properties on a ${schema.type}`);
+            if (schema.items && schema.type !== "array") found.push(`${at}: items on a ${schema.type}`);
+            if (schema.type === "array" && !schema.items) found.push(`${at}: array without items`);
+            if ("default" in schema) found.push(`${at}: default`);
+            for (const [key, child] of Object.entries(schema.properties ?? {})) found.push(...problems(child, `${at}.properties.${key}`));
+            if (schema.items) found.push(...problems(schema.items, `${at}.items`));
+            if (typeof schema.additionalProperties === "object") found.push(...problems(schema.additionalProperties, `${at}.additionalProperties`));
+            return found;
+        }
+        for (const rule of KUBERNETES_RULES) {
+            const schema = renderConstraintTemplate(rule).spec.crd.spec.validation.openAPIV3Schema;
+            assert.deepEqual(problems(schema, "openAPIV3Schema"), [], `${rule.id}: not a structural schema`);
         }
     });
 
