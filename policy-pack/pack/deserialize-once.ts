@@ -12,6 +12,11 @@
 // validates (they read a plain copy, see unknowns.ts). Only the `proxySecrets === false` calls are cached:
 // the Remediate handler deserializes with `true`, once per request, and then mutates that object on
 // purpose, so it keeps getting a fresh one.
+//
+// This patches an internal of one SDK version. On any other version, or when the internal is gone, it
+// throws at pack load instead of silently sharing objects a newer SDK might mutate: re-check the SDK's
+// server.js call sites, then update PATCHED_SDK_VERSION. test/deserialize-once.test.ts pins the call
+// sites and the caching behaviour.
 type Deserialize = (struct: object, proxySecrets: boolean) => Record<string, unknown>;
 
 interface DeserializeModule {
@@ -21,12 +26,32 @@ interface DeserializeModule {
 const CACHED = Symbol.for("secure-gitops.deserializeOnce");
 /** Requests remembered; a miss only costs the deserialization the SDK would have done anyway. */
 const SLOTS = 64;
+/** The @pulumi/policy version whose handlers this was checked against (package.json pins it exactly). */
+export const PATCHED_SDK_VERSION = "1.21.0";
+
+/** The installed @pulumi/policy version (its package.json spells it `v1.21.0`). */
+export function installedSdkVersion(): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version: unknown = require("@pulumi/policy/package.json").version;
+    return typeof version === "string" ? version.replace(/^v/, "") : String(version);
+}
 
 export function deserializeOncePerRequest(): void {
-    // The SDK's internal module (not part of its typed API): pinned by package.json, checked below.
+    const installed = installedSdkVersion();
+    if (installed !== PATCHED_SDK_VERSION) {
+        throw new Error(
+            `pack/deserialize-once.ts patches an internal of @pulumi/policy ${PATCHED_SDK_VERSION}, but ${installed} is installed: ` +
+                "check that its Analyze handlers still call deserialize.deserializeProperties(struct, false) through the module and never " +
+                "mutate the result, then update PATCHED_SDK_VERSION (or drop the patch).",
+        );
+    }
+    // The SDK's internal module (not part of its typed API): pinned by package.json, checked above.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const module = require("@pulumi/policy/deserialize") as DeserializeModule & { [CACHED]?: true };
-    if (typeof module.deserializeProperties !== "function" || module[CACHED]) return;
+    if (module[CACHED]) return;
+    if (typeof module.deserializeProperties !== "function") {
+        throw new Error(`@pulumi/policy ${installed}: deserialize.deserializeProperties is not a function; pack/deserialize-once.ts cannot patch it.`);
+    }
     const original = module.deserializeProperties;
     const structs: (object | undefined)[] = new Array(SLOTS);
     const results: (Record<string, unknown> | undefined)[] = new Array(SLOTS);
@@ -41,5 +66,6 @@ export function deserializeOncePerRequest(): void {
         next = (next + 1) % SLOTS;
         return props;
     };
+    if (module.deserializeProperties === original) throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
     module[CACHED] = true;
 }
