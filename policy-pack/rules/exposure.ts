@@ -1,7 +1,7 @@
 // Exposure rules: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard,
 // CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
-import { CEL_SUBJECT, describeObject } from "./images";
+import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 export type LoadBalancerCloud = "gke" | "aws" | "azure";
 

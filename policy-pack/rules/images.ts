@@ -1,17 +1,9 @@
 // Image rules: pinned tags/digests and trusted registries. Each rule is written twice - a TypeScript
 // `check` for CrossGuard and portable CEL for Gatekeeper - and test/cel-agreement.test.ts holds them to the
 // same verdict over the corpus.
-import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
+import { CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
-
-/** `Deployment apps/web`, for messages (shared by the other rule files). */
-export function describeObject(object: K8sObject): string {
-    const ns = object.metadata?.namespace;
-    return `${object.kind ?? "object"} ${typeof ns === "string" ? `${ns}/` : ""}${object.metadata?.name ?? "(unnamed)"}`;
-}
-
-/** The same subject in CEL (Gatekeeper always has metadata; name may be absent with generateName). */
-export const CEL_SUBJECT = "object.kind + ' ' + (has(object.metadata.name) ? object.metadata.name : '(unnamed)')";
+import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 // ---- image reference parsing -------------------------------------------------------------------------
 // A reference is `[registry[:port]/]path[:tag][@digest]`. The tag is a `:` in the last path segment, so

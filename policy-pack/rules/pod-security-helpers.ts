@@ -11,6 +11,7 @@
 // `x.k != null` because the two engines disagree on whether a JSON null key "has" a value.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, UNKNOWN_SENTINEL } from "../catalogue/types";
 import { ContainerRef, containersOf, isExemptImage, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
+import { CEL_SUBJECT, subject } from "./messages";
 
 export function isRecord(value: unknown): value is Json {
     return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -41,16 +42,7 @@ export function celGet(base: string, keys: readonly string[]): string {
     return `((${present}) ? ((type(${child}) == map) ? ${celGet(child, rest)} : ${child}) : null)`;
 }
 
-/** `Deployment apps/web`, for messages. */
-export function subject(object: K8sObject): string {
-    const ns = object.metadata?.namespace;
-    return `${object.kind ?? "object"} ${typeof ns === "string" ? `${ns}/` : ""}${object.metadata?.name ?? "(unnamed)"}`;
-}
-
-/** The same subject in CEL (Gatekeeper always binds metadata; the name may be absent with generateName). */
-export const CEL_SUBJECT =
-    "object.kind + ' ' + ((has(object.metadata.namespace) && type(object.metadata.namespace) == string) ? object.metadata.namespace + '/' : '') + " +
-    "((has(object.metadata.name) && type(object.metadata.name) == string) ? object.metadata.name : '(unnamed)')";
+export { CEL_SUBJECT, subject } from "./messages";
 
 /** A container's name in CEL messages. */
 export function celName(container: string): string {

@@ -3,7 +3,7 @@
 // agreement test holds both to the corpus.
 import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
-import { CEL_SUBJECT, describeObject } from "./images";
+import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 export interface RequestsLimitsParams extends CommonK8sParams {
     /** Also require `ephemeral-storage` requests and limits (local disk, emptyDir, logs). */
