@@ -8,6 +8,7 @@ import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -43,15 +44,6 @@ export interface ArgoCdArgs {
      * default is a `kubectl port-forward svc/argocd-server 8080:443` session.
      */
     domain?: string;
-}
-
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-
-function res(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources {
-    return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
 }
 
 /** Per-environment sizing. Only prod runs HA: it doubles the footprint and needs three nodes for redis-ha. */
@@ -94,15 +86,6 @@ export function argoCdSizing(environment: EnvironmentName): ArgoCdSizing {
         redis: res("50m", "64Mi", "250m", "128Mi"),
     };
 }
-
-/** Restricted-PSS container context; the chart defaults match it, set explicitly so an upgrade cannot relax it. */
-export const HARDENED_CONTAINER_SECURITY_CONTEXT = {
-    runAsNonRoot: true,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    seccompProfile: { type: "RuntimeDefault" },
-    capabilities: { drop: ["ALL"] },
-};
 
 /** The `oidc.config` block of argocd-cm; the client secret is a reference into argocd-secret, never inline. */
 export function oidcConfigYaml(oidc: { issuer: string; clientId: string }): string {
@@ -168,14 +151,14 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
             // destination a second replica would sit idle, so HA here comes from the StatefulSet restart.
             replicas: 1,
             resources: sizing.controller,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
         server: {
             replicas: sizing.replicas,
             autoscaling,
             pdb,
             resources: sizing.server,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             service: { type: "ClusterIP" },
             ingress: { enabled: false },
         },
@@ -184,13 +167,13 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
             autoscaling,
             pdb,
             resources: sizing.repoServer,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
         applicationSet: {
             replicas: sizing.replicas,
             pdb,
             resources: sizing.applicationSet,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
         // SSO goes straight to the OIDC provider (oidc.config): Dex would be one more exposed component.
         dex: { enabled: false },
@@ -200,24 +183,24 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
             // Redis never calls the Kubernetes API.
             automountServiceAccountToken: false,
             resources: sizing.redis,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
         redisSecretInit: {
             resources: res("50m", "64Mi", "200m", "128Mi"),
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
         },
         // Replaces the single redis in prod: three redis+sentinel pods behind HAProxy, on separate nodes.
         "redis-ha": {
             enabled: sizing.ha,
             auth: true,
             hardAntiAffinity: true,
-            containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             redis: { resources: sizing.redis },
             sentinel: { resources: res("50m", "64Mi", "200m", "128Mi") },
             haproxy: {
                 hardAntiAffinity: true,
                 resources: res("50m", "64Mi", "250m", "128Mi"),
-                containerSecurityContext: HARDENED_CONTAINER_SECURITY_CONTEXT,
+                containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             },
         },
     };

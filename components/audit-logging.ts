@@ -8,10 +8,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
-import { apiServerEgress, SecureNamespace } from "./secure-namespace";
+import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "./falco";
 import { gkeMetadataServerEgress, workloadIdentityMember } from "./workload-identity";
+import { res, Resources } from "./workload-sizing";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
@@ -85,16 +86,9 @@ export interface AuditLoggingArgs {
     customOutput?: string;
 }
 
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-
 /** Per-environment sizing of the Fluentd DaemonSet (per node). */
 export function fluentdResources(environment: EnvironmentName): Resources {
-    return environment === "prod"
-        ? { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1000m", memory: "1Gi" } }
-        : { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
+    return environment === "prod" ? res("200m", "512Mi", "1000m", "1Gi") : res("100m", "256Mi", "500m", "512Mi");
 }
 
 /** The Cloud Logging filter selecting one cluster's Admin Activity and Data Access audit logs. */
@@ -456,13 +450,10 @@ export class AuditLogging extends pulumi.ComponentResource {
                 provider,
                 name: namespaceName,
                 allowEgress: [
-                    {
-                        name: "https-egress",
-                        reason: "Fluentd enriches records through the Kubernetes API and uploads them to Cloud Storage (HTTPS).",
-                        toCidrs: ["0.0.0.0/0"],
-                        ports: [{ port: 443, protocol: "TCP" }],
-                    },
-                    ...(args.apiServerCidrs ? [apiServerEgress(args.apiServerCidrs, [443, 6443])] : []),
+                    ...httpsEgress(
+                        "Fluentd enriches records through the Kubernetes API and uploads them to Cloud Storage (HTTPS).",
+                        args.apiServerCidrs,
+                    ),
                     // Fluentd's Workload Identity token (gke mode) comes from the GKE metadata server.
                     ...(args.gcp ? gkeMetadataServerEgress() : []),
                 ],

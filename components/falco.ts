@@ -11,9 +11,10 @@ import * as random from "@pulumi/random";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { AlertingConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
-import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
+import { httpsEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { gkeMetadataServerEgress } from "./workload-identity";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -155,15 +156,6 @@ export interface FalcoArgs {
     talonDryRun?: boolean;
 }
 
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-
-function res(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources {
-    return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
-}
-
 export interface FalcoSizing {
     falco: Resources;
     sidekick: Resources;
@@ -264,13 +256,10 @@ export class Falco extends pulumi.ComponentResource {
                 // to Slack/PagerDuty; k8saudit-gke pulls from Pub/Sub: all HTTPS. Same-namespace traffic
                 // (falco -> sidekick -> talon) is allowed by the baseline.
                 allowEgress: [
-                    {
-                        name: "https-egress",
-                        reason: "Talon calls the Kubernetes API and GCS, falcoctl fetches rules and plugins, falcosidekick posts alerts to Slack/PagerDuty, k8saudit-gke pulls audit logs from Pub/Sub (all HTTPS).",
-                        toCidrs: ["0.0.0.0/0"],
-                        ports: [{ port: 443, protocol: "TCP" }],
-                    },
-                    ...(args.apiServerCidrs ? [apiServerEgress(args.apiServerCidrs, [443, 6443])] : []),
+                    ...httpsEgress(
+                        "Talon calls the Kubernetes API and GCS, falcoctl fetches rules and plugins, falcosidekick posts alerts to Slack/PagerDuty, k8saudit-gke pulls audit logs from Pub/Sub (all HTTPS).",
+                        args.apiServerCidrs,
+                    ),
                     // Token fetches for the GCP identities (k8saudit-gke's subscriber, Talon's evidence writer).
                     ...(args.k8sAuditGke || args.talonGcpServiceAccountEmail ? gkeMetadataServerEgress() : []),
                 ],
@@ -389,14 +378,6 @@ interface FalcoValueRefs {
     customRules: Record<string, string>;
 }
 
-const NON_ROOT_CONTAINER = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
 function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs): pulumi.Input<Record<string, unknown>> {
     const audit = args.k8sAuditGke;
     const minimum = args.alerting.minimumPriority;
@@ -466,7 +447,7 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
             replicaCount: sizing.sidekickReplicas,
             resources: sizing.sidekick,
             podSecurityContext: { runAsUser: 1234, runAsNonRoot: true, fsGroup: 1234, seccompProfile: { type: "RuntimeDefault" } },
-            securityContext: NON_ROOT_CONTAINER,
+            securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             // The Falco dashboard reads falcosidekick's event counters; the CRD comes with the monitoring stack.
             serviceMonitor: { enabled: args.monitoringNamespace !== undefined },
             config: {

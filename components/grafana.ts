@@ -10,6 +10,7 @@ import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -56,18 +57,18 @@ export interface GrafanaArgs {
 export interface GrafanaSizing {
     persistence: boolean;
     storageSize: string;
-    resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+    resources: Resources;
 }
 
 export function grafanaSizing(environment: EnvironmentName): GrafanaSizing {
     switch (environment) {
         case "prod":
-            return { persistence: true, storageSize: "10Gi", resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } } };
+            return { persistence: true, storageSize: "10Gi", resources: res("200m", "512Mi", "1", "1Gi") };
         case "staging":
-            return { persistence: true, storageSize: "5Gi", resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } } };
+            return { persistence: true, storageSize: "5Gi", resources: res("100m", "256Mi", "500m", "512Mi") };
         default:
             // Dev keeps state in an emptyDir: dashboards and datasources are provisioned, nothing to lose.
-            return { persistence: false, storageSize: "0", resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } } };
+            return { persistence: false, storageSize: "0", resources: res("50m", "128Mi", "250m", "256Mi") };
     }
 }
 
@@ -154,14 +155,7 @@ export function grafanaValues(args: {
         initChownData: { enabled: false },
         resources: sizing.resources,
         securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: {
-            runAsNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        containerSecurityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, privileged: false },
         // Writable scratch space under the read-only root filesystem.
         extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
         // Grafana never talks to the Kubernetes API here (no sidecars): no token, no RBAC.

@@ -22,6 +22,7 @@ import { PLATFORM_NAMESPACES } from "./exemptions";
 import { METRICS_PORT as GATEKEEPER_METRICS_PORT } from "./gatekeeper";
 import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 
@@ -72,15 +73,6 @@ export const PLATFORM_SCRAPE_TARGETS: readonly ScrapeTarget[] = [
     // argo-cd chart metrics ports: application-controller 8082, server 8083, repo-server 8084, applicationset 8080.
     { namespace: PLATFORM_NAMESPACES.argocd, ports: [8082, 8083, 8084, 8080], what: "Argo CD controller, API server, repo-server and ApplicationSet metrics" },
 ];
-
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-
-function res(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources {
-    return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
-}
 
 export interface MonitoringSizing {
     prometheusReplicas: number;
@@ -149,15 +141,6 @@ export function monitoringSizing(environment: EnvironmentName): MonitoringSizing
     }
 }
 
-/** Restricted-PSS container context for the chart-rendered containers (the chart defaults match; restated so an upgrade cannot relax them). */
-const RESTRICTED_CONTAINER = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
 function restrictedPod(uid: number, gid: number): Record<string, unknown> {
     return { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: "RuntimeDefault" } };
 }
@@ -223,7 +206,7 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
         "kube-state-metrics": {
             resources: sizing.kubeStateMetrics,
             securityContext: { enabled: true, ...restrictedPod(65534, 65534) },
-            containerSecurityContext: RESTRICTED_CONTAINER,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             // It lists and watches every object kind it reports on.
             // Its chart labels already carry app.kubernetes.io/name and part-of (a customLabels copy would
             // render a duplicate key).
@@ -248,7 +231,7 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
         prometheusOperator: {
             resources: sizing.operator,
             securityContext: restrictedPod(65534, 65534),
-            containerSecurityContext: RESTRICTED_CONTAINER,
+            containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             // The operator watches the monitoring CRs in every namespace and manages StatefulSets, Secrets and
             // ConfigMaps: it needs its token (exemption in exemptions.ts).
             serviceAccount: { create: true, automountServiceAccountToken: true },
@@ -277,8 +260,8 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
                     securityContext: { runAsNonRoot: true, runAsUser: 2000, runAsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } },
                     serviceAccount: { create: true, automountServiceAccountToken: true },
                 },
-                createSecretJob: { securityContext: RESTRICTED_CONTAINER },
-                patchWebhookJob: { securityContext: RESTRICTED_CONTAINER },
+                createSecretJob: { securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT },
+                patchWebhookJob: { securityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT },
             },
         },
 

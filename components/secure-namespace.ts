@@ -65,6 +65,17 @@ export function apiServerEgress(cidrs: string[], ports: number[] = [443]): Egres
     };
 }
 
+/**
+ * HTTPS to anywhere, for tools whose peers (Google APIs, registries, SaaS webhooks) have no stable IPs. With
+ * `apiServerCidrs`, also the API server on 443 and 6443 (existing clusters whose API server listens on 6443).
+ */
+export function httpsEgress(reason: string, apiServerCidrs?: string[]): EgressAllowance[] {
+    return [
+        { name: "https-egress", reason, toCidrs: ["0.0.0.0/0"], ports: [{ port: 443, protocol: "TCP" }] },
+        ...(apiServerCidrs ? [apiServerEgress(apiServerCidrs, [443, 6443])] : []),
+    ];
+}
+
 /** Prometheus in the monitoring namespace scrapes the metrics ports of selected pods. */
 export function metricsIngressFrom(namespace: string, ports: number[], podSelector?: Record<string, string>): IngressAllowance {
     return {

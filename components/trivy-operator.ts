@@ -5,8 +5,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, TrivyConfig } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
-import { apiServerEgress, SecureNamespace } from "./secure-namespace";
+import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
+import { res, Resources } from "./workload-sizing";
 
 export const TRIVY_OPERATOR_CHART = {
     chart: "trivy-operator",
@@ -38,15 +39,6 @@ export interface TrivyOperatorArgs {
     serviceMonitor?: boolean;
     /** Namespace of the Prometheus that scrapes the operator (metrics ingress allowance). */
     monitoringNamespace?: string;
-}
-
-interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-
-function res(cpu: string, memory: string, cpuLimit: string, memoryLimit: string): Resources {
-    return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
 }
 
 export interface TrivySizing {
@@ -164,13 +156,10 @@ export class TrivyOperator extends pulumi.ComponentResource {
                 provider,
                 name: namespaceName,
                 allowEgress: [
-                    {
-                        name: "https-egress",
-                        reason: "The operator and node-collector call the Kubernetes API; scan jobs pull image layers and the Trivy DB/checks from registries (HTTPS).",
-                        toCidrs: ["0.0.0.0/0"],
-                        ports: [{ port: 443, protocol: "TCP" }],
-                    },
-                    ...(args.apiServerCidrs ? [apiServerEgress(args.apiServerCidrs, [443, 6443])] : []),
+                    ...httpsEgress(
+                        "The operator and node-collector call the Kubernetes API; scan jobs pull image layers and the Trivy DB/checks from registries (HTTPS).",
+                        args.apiServerCidrs,
+                    ),
                 ],
                 allowIngress: args.monitoringNamespace
                     ? [
