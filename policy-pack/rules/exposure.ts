@@ -101,8 +101,10 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
         if (spec === null || typeof spec !== "object" || spec.type !== "LoadBalancer") return [];
         const annotations: unknown = object.metadata?.annotations ?? {};
         const namespace: unknown = object.metadata?.namespace ?? "default";
-        if (isUnknown(annotations) || isUnknown(namespace) || typeof annotations !== "object" || annotations === null) return [];
-        if ((params.allowedNamespaces ?? []).includes(String(namespace))) return [];
+        const allowedNamespaces = params.allowedNamespaces ?? [];
+        if (isUnknown(annotations) || typeof annotations !== "object" || annotations === null) return [];
+        // An unknown namespace might be an allowed one; with no allowed namespace it cannot excuse anything.
+        if (isUnknown(namespace) ? allowedNamespaces.length > 0 : allowedNamespaces.includes(String(namespace))) return [];
         const verdict = loadBalancerVerdict(annotations as Record<string, unknown>, params.clouds ?? ["gke"]);
         if (verdict !== "public") return [];
         return [
