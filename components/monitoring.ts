@@ -70,8 +70,8 @@ export const PLATFORM_SCRAPE_TARGETS: readonly ScrapeTarget[] = [
     { namespace: PLATFORM_NAMESPACES.falco, ports: [2801], what: "falcosidekick event and output metrics" },
     // trivy-operator chart service port 80 -> container port 8080 (metrics).
     { namespace: PLATFORM_NAMESPACES.trivy, ports: [8080], what: "Trivy operator findings and compliance metrics" },
-    // argo-cd chart metrics ports: application-controller 8082, server 8083, repo-server 8084, applicationset 8080.
-    { namespace: PLATFORM_NAMESPACES.argocd, ports: [8082, 8083, 8084, 8080], what: "Argo CD controller, API server, repo-server and ApplicationSet metrics" },
+    // Argo CD is not scraped: its chart's metrics endpoints and ServiceMonitors are off (no dashboard reads
+    // them), so an egress hole towards it would lead nowhere.
 ];
 
 export interface MonitoringSizing {
