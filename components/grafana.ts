@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PROMETHEUS_URL } from "./monitoring";
 import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
@@ -27,11 +28,8 @@ export const DASHBOARDS_DIR = path.resolve(__dirname, "..", "dashboards");
 export const PROMETHEUS_DATASOURCE_UID = "prometheus";
 /** Dashboard provider name; the chart mounts its ConfigMap at /var/lib/grafana/dashboards/<provider>. */
 export const DASHBOARD_PROVIDER = "security";
-/**
- * Default Prometheus endpoint: the Google Managed Prometheus query frontend, deployed as `frontend` in the
- * monitoring namespace. Any Prometheus-compatible URL can be given instead.
- */
-export const DEFAULT_PROMETHEUS_URL = `http://frontend.${PLATFORM_NAMESPACES.monitoring}.svc.cluster.local:9090`;
+/** Default Prometheus endpoint: the platform's own Prometheus (components/monitoring.ts). Any Prometheus-compatible URL can be given instead. */
+export const DEFAULT_PROMETHEUS_URL = PROMETHEUS_URL;
 
 export interface GrafanaArgs {
     provider: k8s.Provider;
