@@ -9,6 +9,7 @@ import { PLATFORM_NAMESPACES } from "./exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -298,17 +299,12 @@ export class ArgoCd extends pulumi.ComponentResource {
         );
         this.namespace = namespace.name;
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-release`,
+            ARGOCD_CHART,
             {
-                name: "argocd",
+                releaseName: "argocd",
                 namespace: namespaceName,
-                chart: ARGOCD_CHART.chart,
-                version: ARGOCD_CHART.version,
-                repositoryOpts: { repo: ARGOCD_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values: argoCdValues(args),
             },
             // Argo CD's own pods are admitted only once the constraints enforce, like every other workload.

@@ -13,6 +13,7 @@ import { admissionGates } from "./admission-gates";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "./falco";
 import { gkeMetadataServerEgress, workloadIdentityMember } from "./workload-identity";
 import { res, Resources } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
@@ -463,17 +464,12 @@ export class AuditLogging extends pulumi.ComponentResource {
         this.namespace = namespace.name;
 
         const image = args.image ?? FLUENTD_GCS_IMAGE;
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-fluentd`,
+            FLUENTD_CHART,
             {
-                name: "fluentd",
+                releaseName: "fluentd",
                 namespace: namespaceName,
-                chart: FLUENTD_CHART.chart,
-                version: FLUENTD_CHART.version,
-                repositoryOpts: { repo: FLUENTD_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values: {
                     kind: "DaemonSet",
                     variant: "gcs",

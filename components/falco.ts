@@ -15,6 +15,7 @@ import { httpsEgress, metricsIngressFrom, SecureNamespace } from "./secure-names
 import { admissionGates } from "./admission-gates";
 import { gkeMetadataServerEgress } from "./workload-identity";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -306,17 +307,12 @@ export class Falco extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [namespace] },
         );
 
-        this.talonRelease = new k8s.helm.v3.Release(
+        this.talonRelease = pinnedRelease(
             `${name}-talon`,
+            FALCO_TALON_CHART,
             {
-                name: TALON_RELEASE_NAME,
+                releaseName: TALON_RELEASE_NAME,
                 namespace: namespaceName,
-                chart: FALCO_TALON_CHART.chart,
-                version: FALCO_TALON_CHART.version,
-                repositoryOpts: { repo: FALCO_TALON_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values: pulumi.output(args.evidenceBucket).apply((bucket) => talonValues(args, sizing, bucket)),
             },
             { parent: this, provider, dependsOn: [namespace, talonSa, ...gates] },
@@ -326,17 +322,12 @@ export class Falco extends pulumi.ComponentResource {
         if (this.alertSecret) falcoDeps.push(this.alertSecret);
         if (webUiSecret) falcoDeps.push(webUiSecret);
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-release`,
+            FALCO_CHART,
             {
-                name: FALCO_RELEASE_NAME,
+                releaseName: FALCO_RELEASE_NAME,
                 namespace: namespaceName,
-                chart: FALCO_CHART.chart,
-                version: FALCO_CHART.version,
-                repositoryOpts: { repo: FALCO_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values: falcoValues(args, sizing, {
                     talonAddress,
                     alertSecretName: this.alertSecret ? "falcosidekick-alerting" : undefined,

@@ -13,6 +13,7 @@ import { renderConstraint, renderConstraintTemplate } from "./constraint-render"
 import { PLATFORM_NAMESPACES } from "./exemptions";
 import { ruleSettings } from "./policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
+import { pinnedRelease } from "./pinned-chart";
 
 export const GATEKEEPER_CHART = {
     repo: "https://open-policy-agent.github.io/gatekeeper/charts",
@@ -217,20 +218,15 @@ export class Gatekeeper extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             name,
+            GATEKEEPER_CHART,
             {
-                name: "gatekeeper",
-                chart: GATEKEEPER_CHART.chart,
-                version: GATEKEEPER_CHART.version,
-                repositoryOpts: { repo: GATEKEEPER_CHART.repo },
+                releaseName: "gatekeeper",
                 namespace: this.namespace.name,
-                createNamespace: false,
                 values: gatekeeperValues({ environment: args.environment, webhookFailurePolicy, replicas }),
                 // Roll back a failed install/upgrade instead of leaving a half-configured admission webhook.
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: 600,
+                timeoutSeconds: 600,
             },
             { parent: this, provider, dependsOn: [this.namespace] },
         );

@@ -12,6 +12,7 @@ import { PROMETHEUS_URL } from "./monitoring";
 import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -253,17 +254,12 @@ export class Grafana extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [namespace] },
         );
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-release`,
+            GRAFANA_CHART,
             {
-                name: "grafana",
+                releaseName: "grafana",
                 namespace: namespaceName,
-                chart: GRAFANA_CHART.chart,
-                version: GRAFANA_CHART.version,
-                repositoryOpts: { repo: GRAFANA_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values: grafanaValues({
                     environment: args.environment,
                     prometheusUrl,

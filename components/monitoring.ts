@@ -23,6 +23,7 @@ import { METRICS_PORT as GATEKEEPER_METRICS_PORT } from "./gatekeeper";
 import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 
@@ -367,17 +368,12 @@ export class PrometheusOperatorCrds extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusOperatorCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secure-gitops:observability:PrometheusOperatorCrds", name, {}, opts);
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             name,
+            PROMETHEUS_OPERATOR_CRDS_CHART,
             {
-                name: "prometheus-operator-crds",
+                releaseName: "prometheus-operator-crds",
                 namespace: args.releaseNamespace ?? "default",
-                chart: PROMETHEUS_OPERATOR_CRDS_CHART.chart,
-                version: PROMETHEUS_OPERATOR_CRDS_CHART.version,
-                repositoryOpts: { repo: PROMETHEUS_OPERATOR_CRDS_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 // Removing the release (or a failed upgrade rollback) must never delete the CRDs: that would
                 // delete every PodMonitor, ServiceMonitor and PrometheusRule of every component with them.
                 values: { crds: { annotations: { "helm.sh/resource-policy": "keep" } } },
@@ -426,20 +422,15 @@ export class Monitoring extends pulumi.ComponentResource {
         this.crds = args.crds ?? new PrometheusOperatorCrds(`${name}-crds`, { provider }, { parent: this });
         this.crdsReady = this.crds.release;
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-release`,
+            KUBE_PROMETHEUS_STACK_CHART,
             {
-                name: MONITORING_RELEASE_NAME,
+                releaseName: MONITORING_RELEASE_NAME,
                 namespace: this.namespace.name,
-                chart: KUBE_PROMETHEUS_STACK_CHART.chart,
-                version: KUBE_PROMETHEUS_STACK_CHART.version,
-                repositoryOpts: { repo: KUBE_PROMETHEUS_STACK_CHART.repo },
-                createNamespace: false,
                 // The chart's CRDs are off (crds.enabled) and come from the CRDs release.
                 skipCrds: true,
-                atomic: true,
-                cleanupOnFail: true,
-                timeout: 900,
+                timeoutSeconds: 900,
                 values: monitoringValues(args.environment),
             },
             { parent: this, provider, dependsOn: [this.namespace, this.crdsReady, ...admissionGates(args, opts)] },

@@ -8,6 +8,7 @@ import { PLATFORM_NAMESPACES } from "./exemptions";
 import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "./admission-gates";
 import { res, Resources } from "./workload-sizing";
+import { pinnedRelease } from "./pinned-chart";
 
 export const TRIVY_OPERATOR_CHART = {
     chart: "trivy-operator",
@@ -177,17 +178,12 @@ export class TrivyOperator extends pulumi.ComponentResource {
         );
         this.namespace = namespace.name;
 
-        this.release = new k8s.helm.v3.Release(
+        this.release = pinnedRelease(
             `${name}-release`,
+            TRIVY_OPERATOR_CHART,
             {
-                name: "trivy-operator",
+                releaseName: "trivy-operator",
                 namespace: namespaceName,
-                chart: TRIVY_OPERATOR_CHART.chart,
-                version: TRIVY_OPERATOR_CHART.version,
-                repositoryOpts: { repo: TRIVY_OPERATOR_CHART.repo },
-                createNamespace: false,
-                atomic: true,
-                cleanupOnFail: true,
                 values,
             },
             { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
