@@ -1,7 +1,8 @@
 // Argo CD from its official Helm chart, hardened: TLS on the API server, no anonymous access, no exec, a
 // read-only default role, in-cluster only (ClusterIP, no ingress), network policies on, HA in prod. The
 // application is delivered through one AppProject locked to the app repository and namespaces, and one root
-// Application that only syncs once the Gatekeeper constraints it is passed are in place.
+// Application that only syncs once the Gatekeeper constraints it is passed are in place. The built-in
+// `default` project, which permits everything, is patched to permit nothing.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
@@ -241,8 +242,9 @@ export function appProjectSpec(config: ArgoCdConfig): Record<string, unknown> {
     return {
         description: `${APP_NAME}: only ${config.appRepoUrl} into ${config.appNamespaces.join(", ")}`,
         sourceRepos: [config.appRepoUrl],
-        // The argocd namespace is deliberately not a destination: an Application written there could name
-        // any project and escape these restrictions.
+        // The argocd namespace is deliberately not a destination: an app that could sync objects there could
+        // write Applications, or AppProjects (this one included) that allow more, and escape these
+        // restrictions. (Naming the built-in `default` project would gain nothing: it is locked to deny all.)
         destinations: config.appNamespaces.map((namespace) => ({ server: IN_CLUSTER_SERVER, namespace })),
         // Empty list = no cluster-scoped kind (Namespace, ClusterRole, CRD, webhook...) may be synced.
         clusterResourceWhitelist: [],
@@ -253,6 +255,29 @@ export function appProjectSpec(config: ArgoCdConfig): Record<string, unknown> {
             { group: "", kind: "LimitRange" },
         ],
         orphanedResources: { warn: true },
+    };
+}
+
+/** Name of the project Argo CD's API server creates at start-up if missing, permitting everything. */
+export const DEFAULT_PROJECT = "default";
+
+/**
+ * The built-in `default` project with every permission removed, as Argo CD documents for locking it down
+ * (user-guide/projects, "The Default Project"). Semantics (AppProject.IsSourcePermitted /
+ * IsDestinationPermitted / IsGroupKindPermitted): an empty sourceRepos or destinations list matches nothing;
+ * an empty clusterResourceWhitelist admits no cluster-scoped kind. For namespaced kinds a *missing*
+ * whitelist means "all", and Argo CD's own writes drop an empty list (omitempty), so the `*` blacklist is
+ * what actually holds; the empty whitelist is belt and braces.
+ */
+export function lockedDefaultProjectSpec(): Record<string, unknown> {
+    return {
+        sourceRepos: [],
+        // No namespace besides argocd itself may hold Applications of this project.
+        sourceNamespaces: [],
+        destinations: [],
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [],
+        namespaceResourceBlacklist: [{ group: "*", kind: "*" }],
     };
 }
 
@@ -282,6 +307,8 @@ export class ArgoCd extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
     public readonly project: k8s.apiextensions.CustomResource;
+    /** Server-side apply patch that strips every permission from the built-in `default` project. */
+    public readonly defaultProjectLock: k8s.apiextensions.CustomResourcePatch;
     public readonly application: k8s.apiextensions.CustomResource;
     public readonly appNamespaces: SecureNamespace[];
 
@@ -309,6 +336,30 @@ export class ArgoCd extends pulumi.ComponentResource {
             },
             // Argo CD's own pods are admitted only once the constraints enforce, like every other workload.
             { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
+        );
+
+        // Argo CD's API server creates `default` (any repo, any destination, any cluster-scoped kind) on start-up
+        // when it is missing and never touches it again. Declaring it as a normal resource would fail on create
+        // (it already exists), and the chart (10.1.1) has no value for it: `extraObjects` would make Helm
+        // create an AppProject in the same release as its CRD (no mapping yet on a fresh install) and refuse
+        // to adopt the `default` that argocd-server already created (no Helm ownership labels). So a server-side apply patch takes ownership of the
+        // permission fields; patchForce resolves the field-manager conflict with argocd-server, which wrote
+        // them at creation. Lists in the AppProject CRD are atomic, so each empty list replaces the live one.
+        // It waits for the release: the atomic install returns once argocd-server is ready, i.e. after
+        // `default` exists and the CRD is served.
+        this.defaultProjectLock = new k8s.apiextensions.CustomResourcePatch(
+            `${name}-default-project-lock`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "AppProject",
+                metadata: {
+                    name: DEFAULT_PROJECT,
+                    namespace: namespaceName,
+                    annotations: { "pulumi.com/patchForce": "true" },
+                },
+                spec: lockedDefaultProjectSpec(),
+            },
+            { parent: this, provider, dependsOn: [this.release] },
         );
 
         // The application's namespaces: restricted and default-deny; the app opens its own traffic with

@@ -223,6 +223,26 @@ describe("ArgoCd component", () => {
         assert.equal(spec.orphanedResources.warn, true);
     });
 
+    it("locks the built-in default project with a forced server-side apply patch after the release", () => {
+        const locked = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "argocd", "locked-default-project.yaml"), "utf8"));
+        for (const run of [dev, prod]) {
+            const patches = ofType(run, `${CUSTOM}:AppProjectPatch`);
+            assert.equal(patches.length, 1, "one AppProject patch");
+            const [patch] = patches;
+            assert.equal(patch.inputs.metadata.name, "default");
+            assert.equal(patch.inputs.metadata.namespace, "argocd");
+            // Without force the apply conflicts with argocd-server, which owns the fields it created.
+            assert.equal(patch.inputs.metadata.annotations["pulumi.com/patchForce"], "true");
+            assert.deepEqual(patch.inputs.spec, locked);
+            assert.ok(patch.dependencies.includes(findResource(run, RELEASE).urn), "patch waits for the release (CRD, argocd-server)");
+            assert.equal(patch.parent, findResource(run, "secure-gitops:gitops:ArgoCd", "argocd").urn);
+            // `default` is only patched, never declared: creating it would collide with Argo CD's own copy.
+            const projects = ofType(run, `${CUSTOM}:AppProject`);
+            assert.deepEqual(projects.map((p) => p.inputs.metadata.name), ["missing-table"]);
+            assert.equal(findResource(run, `${CUSTOM}:Application`).inputs.spec.project, "missing-table");
+        }
+    });
+
     it("syncs the root Application from config with the project, finalizer and safe sync options", () => {
         for (const [run, fixture] of [
             [dev, devFixture],
