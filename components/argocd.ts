@@ -344,9 +344,9 @@ export class ArgoCd extends pulumi.ComponentResource {
         // create an AppProject in the same release as its CRD (no mapping yet on a fresh install) and refuse
         // to adopt the `default` that argocd-server already created (no Helm ownership labels). So a
         // server-side apply patch takes ownership of the permission fields; patchForce resolves the
-        // field-manager conflict with argocd-server, which wrote them at creation. Lists in the AppProject CRD are atomic, so each empty list replaces the live one.
-        // It waits for the release: the atomic install returns once argocd-server is ready, i.e. after
-        // `default` exists and the CRD is served.
+        // field-manager conflict with argocd-server, which wrote them at creation. Lists in the AppProject
+        // CRD are atomic, so each empty list replaces the live one. It waits for the release: the atomic
+        // install returns once argocd-server is ready, i.e. after `default` exists and the CRD is served.
         this.defaultProjectLock = new k8s.apiextensions.CustomResourcePatch(
             `${name}-default-project-lock`,
             {
