@@ -35,8 +35,14 @@ export const MONITORING_COMPONENTS: readonly string[] = [
     "HPA",
 ];
 
-/** KMS key rotation for the etcd secrets key. */
+/** KMS key rotation for the etcd secrets key and the disk key. */
 export const KMS_ROTATION_PERIOD = "7776000s"; // 90 days
+
+/** Name of the CMEK StorageClass for persistent volumes (CIS GKE 5.9.2). */
+export const CMEK_STORAGE_CLASS_NAME = "pd-balanced-cmek";
+
+/** The role a Google service agent needs to wrap/unwrap data keys with a Cloud KMS key. */
+export const KMS_ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 
 export interface GkeClusterArgs extends Omit<GkeClusterConfig, "mode"> {
     project: string;
@@ -64,8 +70,8 @@ const POD_RANGE_NAME = "pods";
 const SERVICE_RANGE_NAME = "services";
 
 /**
- * A private, hardened GKE cluster with a separately managed node pool, CMEK-encrypted secrets, Workload
- * Identity and a least-privilege node identity. Stateful parts are protected in prod.
+ * A private, hardened GKE cluster with a separately managed node pool, CMEK-encrypted secrets and disks,
+ * Workload Identity and a least-privilege node identity. Stateful parts are protected in prod.
  */
 export class GkeCluster extends pulumi.ComponentResource implements ClusterAccess {
     public readonly provider: k8s.Provider;
@@ -77,10 +83,16 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
     public readonly location: string;
     public readonly nodeServiceAccountEmail: pulumi.Output<string>;
     public readonly kmsKeyId: pulumi.Output<string>;
+    /**
+     * Cloud KMS key for node boot disks and persistent volumes (CIS GKE 5.9.1 / 5.9.2). A further CMEK
+     * StorageClass passes it as the pd.csi.storage.gke.io parameter `disk-encryption-kms-key`.
+     */
+    public readonly diskKmsKeyId: pulumi.Output<string>;
     public readonly networkId: pulumi.Output<string>;
     public readonly subnetId: pulumi.Output<string>;
     public readonly cluster: gcp.container.Cluster;
     public readonly nodePool: gcp.container.NodePool;
+    public readonly cmekStorageClass: k8s.storage.v1.StorageClass;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secure-gitops:gcp:GkeCluster", name, {}, opts);
@@ -187,7 +199,26 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
             .apply((p) => `serviceAccount:service-${p.number}@container-engine-robot.iam.gserviceaccount.com`);
         const keyGrant = new gcp.kms.CryptoKeyIAMMember(
             `${name}-secrets-gke-agent`,
-            { cryptoKeyId: cryptoKey.id, role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: gkeServiceAgent },
+            { cryptoKeyId: cryptoKey.id, role: KMS_ENCRYPTER_DECRYPTER_ROLE, member: gkeServiceAgent },
+            { parent: this },
+        );
+
+        // ---- CIS GKE 5.9.1 / 5.9.2: node boot disks and dynamically provisioned persistent disks encrypted
+        // with a customer-managed key. A separate key from the secrets key, so either can be rotated, audited
+        // or revoked alone. Same ring, rotation and prod protection as the secrets key.
+        const diskKey = new gcp.kms.CryptoKey(
+            `${name}-disks`,
+            { keyRing: keyRing.id, purpose: "ENCRYPT_DECRYPT", rotationPeriod: KMS_ROTATION_PERIOD, labels },
+            { parent: this, protect },
+        );
+        // Persistent disks are created by Compute Engine, so its service agent - not the node service
+        // account, and not the GKE agent - uses the key, for boot disks and CSI-provisioned volumes alike.
+        const computeServiceAgent = gcp.organizations
+            .getProjectOutput({ projectId: project }, { parent: this })
+            .apply((p) => `serviceAccount:service-${p.number}@compute-system.iam.gserviceaccount.com`);
+        const diskKeyGrant = new gcp.kms.CryptoKeyIAMMember(
+            `${name}-disks-compute-agent`,
+            { cryptoKeyId: diskKey.id, role: KMS_ENCRYPTER_DECRYPTER_ROLE, member: computeServiceAgent },
             { parent: this },
         );
 
@@ -260,7 +291,7 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
                 addonsConfig: {
                     httpLoadBalancing: { disabled: false }, // GKE Ingress / Gateway need it
                     horizontalPodAutoscaling: { disabled: false },
-                    gcePersistentDiskCsiDriverConfig: { enabled: true }, // CSI driver (supports CMEK disks, CIS GKE 5.9.1)
+                    gcePersistentDiskCsiDriverConfig: { enabled: true }, // CSI driver: provisions the CMEK volumes of CIS GKE 5.9.2
                     networkPolicyConfig: { disabled: true }, // Calico addon: not used with Dataplane V2 (see datapathProvider)
                 },
                 // CIS GKE 3.2.4 (kubelet): read-only port 10255 closed on every node pool by default.
@@ -302,6 +333,8 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
                     machineType: pool.machineType,
                     diskSizeGb: pool.diskSizeGb,
                     diskType: "pd-balanced",
+                    // CIS GKE 5.9.1: boot disks encrypted with the customer-managed disk key (the pool waits for the grant).
+                    bootDiskKmsKey: diskKey.id,
                     // Spot only outside prod (checked above): cheaper, but nodes can be reclaimed at any time.
                     spot: pool.spot && !isProd,
                     serviceAccount: nodeAccount.email, // CIS GKE 5.2.1: dedicated least-privilege service account
@@ -315,7 +348,8 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
                     resourceLabels: labels,
                 },
             },
-            { parent: this, dependsOn: nodeRoleBindings },
+            // Compute Engine cannot create a CMEK boot disk before its agent may use the key.
+            { parent: this, dependsOn: [...nodeRoleBindings, diskKeyGrant] },
         );
 
         this.project = pulumi.output(project);
@@ -324,6 +358,7 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
         this.endpoint = this.cluster.endpoint;
         this.nodeServiceAccountEmail = nodeAccount.email;
         this.kmsKeyId = cryptoKey.id;
+        this.diskKmsKeyId = diskKey.id;
         this.networkId = network.id;
         this.subnetId = subnet.id;
 
@@ -341,12 +376,32 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
             { parent: this, dependsOn: [this.nodePool] },
         );
 
+        // ---- CIS GKE 5.9.2: a StorageClass whose volumes the PD CSI driver (addon enabled above) creates
+        // encrypted with the disk key: `disk-encryption-kms-key` is the driver's parameter for the full key id.
+        // GKE's own default StorageClasses stay Google-encrypted; workloads holding data name this class in
+        // their PVCs. The Compute Engine agent's grant above covers these disks too.
+        this.cmekStorageClass = new k8s.storage.v1.StorageClass(
+            `${name}-${CMEK_STORAGE_CLASS_NAME}`,
+            {
+                metadata: { name: CMEK_STORAGE_CLASS_NAME, labels: { "managed-by": "pulumi", platform: "secure-gitops" } },
+                provisioner: "pd.csi.storage.gke.io",
+                parameters: { type: "pd-balanced", "disk-encryption-kms-key": diskKey.id },
+                // Prod keeps a released volume (and its data) for recovery; dev cleans up after itself.
+                reclaimPolicy: isProd ? "Retain" : "Delete",
+                allowVolumeExpansion: true,
+                // Create the disk in the zone the pod is scheduled to (regional clusters span zones).
+                volumeBindingMode: "WaitForFirstConsumer",
+            },
+            { parent: this, provider: this.provider, dependsOn: [diskKeyGrant] },
+        );
+
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,
             kubeconfig: this.kubeconfig,
             nodeServiceAccountEmail: this.nodeServiceAccountEmail,
             kmsKeyId: this.kmsKeyId,
+            diskKmsKeyId: this.diskKmsKeyId,
             workloadIdentityPool: this.workloadIdentityPool,
             networkId: this.networkId,
             subnetId: this.subnetId,

@@ -8,17 +8,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CLOUD_RULES } from "../policy-pack/catalogue";
 import { evaluate } from "../policy-pack/catalogue/evaluate";
-import { GkeCluster, GkeClusterArgs, KMS_ROTATION_PERIOD, LOGGING_COMPONENTS, NODE_SERVICE_ACCOUNT_ROLES } from "../components/gke-cluster";
+import { CMEK_STORAGE_CLASS_NAME, GkeCluster, GkeClusterArgs, KMS_ROTATION_PERIOD, LOGGING_COMPONENTS, NODE_SERVICE_ACCOUNT_ROLES } from "../components/gke-cluster";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 
 const CLUSTER = "gcp:container/cluster:Cluster";
 const NODE_POOL = "gcp:container/nodePool:NodePool";
+const CRYPTO_KEY = "gcp:kms/cryptoKey:CryptoKey";
+const KEY_GRANT = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember";
+const STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass";
+
+/** The etcd secrets key (CIS GKE 5.3.1) and the disk key (CIS GKE 5.9.1 / 5.9.2) of an environment. */
+const secretsKey = (e: { run: ProgramRun }, env: string) => findResource(e.run, CRYPTO_KEY, `${env}-secrets`);
+const diskKey = (e: { run: ProgramRun }, env: string) => findResource(e.run, CRYPTO_KEY, `${env}-disks`);
 
 function fixture(env: string): GkeClusterArgs {
     return parse(fs.readFileSync(path.join(__dirname, "fixtures", "gke", `${env}.yaml`), "utf8")) as GkeClusterArgs;
 }
 
 interface Env {
+    env: string;
     run: ProgramRun;
     gke: GkeCluster;
     cluster: RecordedResource;
@@ -28,7 +36,7 @@ interface Env {
 async function deploy(env: string, overrides: Partial<GkeClusterArgs> = {}): Promise<Env> {
     let gke: GkeCluster | undefined;
     const run = await runProgram({ stack: env, config: {}, program: () => (gke = new GkeCluster(env, { ...fixture(env), ...overrides })) });
-    return { run, gke: gke as GkeCluster, cluster: findResource(run, CLUSTER), pool: findResource(run, NODE_POOL) };
+    return { env, run, gke: gke as GkeCluster, cluster: findResource(run, CLUSTER), pool: findResource(run, NODE_POOL) };
 }
 
 describe("GkeCluster", () => {
@@ -120,9 +128,25 @@ describe("GkeCluster", () => {
         it("CIS GKE 5.1.1: security posture with vulnerability scanning", both(({ cluster }) => {
             assert.deepEqual(cluster.inputs.securityPostureConfig, { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" });
         }));
-        it("CIS GKE 5.3.1: secrets encrypted with the component's KMS key", both(({ run, cluster }) => {
-            const key = findResource(run, "gcp:kms/cryptoKey:CryptoKey");
+        it("CIS GKE 5.3.1: secrets encrypted with the component's KMS key", both((e) => {
+            const { cluster } = e;
+            const key = secretsKey(e, e.env);
             assert.deepEqual(cluster.inputs.databaseEncryption, { state: "ENCRYPTED", keyName: `${key.name}-id` });
+        }));
+        it("CIS GKE 5.9.1: node boot disks encrypted with the disk key (not the secrets key)", both((e) => {
+            assert.equal(e.pool.inputs.nodeConfig.bootDiskKmsKey, `${diskKey(e, e.env).name}-id`);
+            assert.notEqual(e.pool.inputs.nodeConfig.bootDiskKmsKey, `${secretsKey(e, e.env).name}-id`);
+        }));
+        it("CIS GKE 5.9.2: a pd-balanced CMEK StorageClass with the disk key, expandable, bound where the pod runs", both((e) => {
+            const sc = findResource(e.run, STORAGE_CLASS);
+            assert.equal(sc.inputs.metadata.name, CMEK_STORAGE_CLASS_NAME);
+            assert.equal(CMEK_STORAGE_CLASS_NAME, "pd-balanced-cmek");
+            assert.equal(sc.inputs.provisioner, "pd.csi.storage.gke.io");
+            assert.deepEqual(sc.inputs.parameters, { type: "pd-balanced", "disk-encryption-kms-key": `${diskKey(e, e.env).name}-id` });
+            assert.equal(sc.inputs.allowVolumeExpansion, true);
+            assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+            // Created in the cluster through the component's own provider.
+            assert.ok(sc.provider?.startsWith(`${findResource(e.run, "pulumi:providers:kubernetes").urn}::`), `provider ${sc.provider}`);
         }));
         it("CIS GKE 5.2.1: nodes run as the dedicated service account, cloud-platform scope", both(({ run, cluster, pool }) => {
             const account = findResource(run, "gcp:serviceaccount/account:Account");
@@ -197,18 +221,51 @@ describe("GkeCluster", () => {
             assert.ok(!ofType(dev.run, "gcp:projects/iAMMember:IAMMember").some((b) => b.inputs.role === "roles/artifactregistry.reader"));
         });
         it("KMS key rotates every 90 days, lives in the cluster region, and is protected in prod", () => {
-            const key = findResource(prod.run, "gcp:kms/cryptoKey:CryptoKey");
+            const key = secretsKey(prod, "prod");
             const ring = findResource(prod.run, "gcp:kms/keyRing:KeyRing");
             assert.equal(KMS_ROTATION_PERIOD, `${90 * 24 * 3600}s`);
             assert.equal(key.inputs.rotationPeriod, "7776000s");
             assert.equal(key.inputs.keyRing, `${ring.name}-id`);
             assert.equal(ring.inputs.location, "europe-west1");
             assert.ok(key.protect && ring.protect, "prod KMS resources are protected");
-            assert.ok(!findResource(dev.run, "gcp:kms/cryptoKey:CryptoKey").protect, "dev keys stay destroyable");
+            assert.ok(!secretsKey(dev, "dev").protect, "dev keys stay destroyable");
+        });
+        it("CIS GKE 5.9.1 / 5.9.2: the disk key shares the ring, rotates every 90 days, and is protected in prod only", () => {
+            assert.deepEqual(ofType(prod.run, CRYPTO_KEY).map((k) => k.name).sort(), ["prod-disks", "prod-secrets"]);
+            for (const e of [dev, prod]) {
+                const key = diskKey(e, e.env);
+                assert.equal(key.inputs.keyRing, `${findResource(e.run, "gcp:kms/keyRing:KeyRing").name}-id`);
+                assert.equal(key.inputs.rotationPeriod, "7776000s");
+                assert.equal(key.inputs.purpose, "ENCRYPT_DECRYPT");
+            }
+            assert.equal(diskKey(prod, "prod").protect, true, "prod disk key is protected");
+            assert.equal(diskKey(dev, "dev").protect, false, "dev disk key stays destroyable");
+        });
+        it("CIS GKE 5.9.1 / 5.9.2: the Compute Engine service agent may encrypt/decrypt with the disk key, before the pool and the StorageClass exist", () => {
+            for (const e of [dev, prod]) {
+                const grant = findResource(e.run, KEY_GRANT, `${e.env}-disks-compute-agent`);
+                const projectNumber = "123456789012"; // the mock's getProject number
+                assert.equal(grant.inputs.cryptoKeyId, `${diskKey(e, e.env).name}-id`);
+                assert.equal(grant.inputs.role, "roles/cloudkms.cryptoKeyEncrypterDecrypter");
+                assert.equal(grant.inputs.member, `serviceAccount:service-${projectNumber}@compute-system.iam.gserviceaccount.com`);
+                assert.ok(e.pool.dependencies.includes(grant.urn), `${e.env}: node pool waits for the disk key grant`);
+                assert.ok(findResource(e.run, STORAGE_CLASS).dependencies.includes(grant.urn), `${e.env}: StorageClass waits for the disk key grant`);
+            }
+            // Only the intended agents hold the role: GKE on the secrets key, Compute Engine on the disk key.
+            assert.deepEqual(ofType(prod.run, KEY_GRANT).map((g) => g.name).sort(), ["prod-disks-compute-agent", "prod-secrets-gke-agent"]);
+        });
+        it("CIS GKE 5.9.2: prod keeps released volumes (Retain), dev deletes them", () => {
+            assert.equal(findResource(prod.run, STORAGE_CLASS).inputs.reclaimPolicy, "Retain");
+            assert.equal(findResource(dev.run, STORAGE_CLASS).inputs.reclaimPolicy, "Delete");
+        });
+        it("exposes the disk key id as diskKmsKeyId", async () => {
+            const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+            assert.equal(await value(prod.gke.diskKmsKeyId), `${diskKey(prod, "prod").name}-id`);
+            assert.equal(await value(prod.gke.kmsKeyId), `${secretsKey(prod, "prod").name}-id`);
         });
         it("the GKE service agent (from the project number) may encrypt/decrypt with the key, before the cluster exists", () => {
-            const grant = findResource(prod.run, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
-            const key = findResource(prod.run, "gcp:kms/cryptoKey:CryptoKey");
+            const grant = findResource(prod.run, KEY_GRANT, "prod-secrets-gke-agent");
+            const key = secretsKey(prod, "prod");
             assert.equal(grant.inputs.cryptoKeyId, `${key.name}-id`);
             assert.equal(grant.inputs.role, "roles/cloudkms.cryptoKeyEncrypterDecrypter");
             assert.equal(grant.inputs.member, "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com");
@@ -245,7 +302,7 @@ describe("GkeCluster", () => {
         });
         it("every resource is a child of the component", () => {
             const component = findResource(prod.run, "secure-gitops:gcp:GkeCluster");
-            for (const r of prod.run.resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("pulumi:providers:"))) {
+            for (const r of prod.run.resources.filter((r) => r.type.startsWith("gcp:") || r.type.startsWith("pulumi:providers:") || r.type.startsWith("kubernetes:"))) {
                 assert.equal(r.parent, component.urn, `${r.type} ${r.name}`);
             }
         });
@@ -291,6 +348,12 @@ describe("GkeCluster", () => {
             weakened.nodeConfig.workloadMetadataConfig.mode = "GCE_METADATA";
             const ids = CLOUD_RULES.filter((rule) => evaluate(rule, { resourceType: CLUSTER, props: weakened }).length > 0).map((r) => r.id);
             assert.deepEqual(ids.sort(), ["gke-metadata-server", "gke-private-nodes"]);
+        });
+        it("a node pool without the boot disk key is caught by gke-boot-disk-cmek (CIS GKE 5.9.1)", () => {
+            const weakened = JSON.parse(JSON.stringify(prod.pool.inputs));
+            delete weakened.nodeConfig.bootDiskKmsKey;
+            const ids = CLOUD_RULES.filter((rule) => evaluate(rule, { resourceType: NODE_POOL, props: weakened }).length > 0).map((r) => r.id);
+            assert.deepEqual(ids, ["gke-boot-disk-cmek"]);
         });
     });
 });

@@ -60,8 +60,8 @@ describe("the program (index.ts) under mocks", function () {
         assert.equal(cluster("prod")?.inputs.deletionProtection, true);
         assert.equal(cluster("dev")?.protect, false);
         const kms = runs.prod.resources.filter((r) => r.type === "gcp:kms/keyRing:KeyRing" || r.type === "gcp:kms/cryptoKey:CryptoKey");
-        assert.equal(kms.length, 2);
-        assert.ok(kms.every((r) => r.protect), "prod KMS key ring and key are protected");
+        assert.equal(kms.length, 3); // ring, secrets key (CIS GKE 5.3.1), disk key (CIS GKE 5.9.1 / 5.9.2)
+        assert.ok(kms.every((r) => r.protect), "prod KMS key ring and keys are protected");
         const auditBucket = runs.prod.resources.find((r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true);
         assert.ok(auditBucket?.protect, "prod audit bucket is locked and protected");
     });
