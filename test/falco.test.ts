@@ -26,6 +26,7 @@ import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
+import { AuditFields, ConditionEvaluator } from "./support/falco-condition";
 
 interface AlertFixture {
     slackWebhookUrl: string;
@@ -444,6 +445,131 @@ describe("Falco rule files", () => {
         for (const r of talon.filter((e) => e.rule !== undefined)) {
             for (const falcoRule of r.match.rules ?? []) assert.ok(names.has(falcoRule), `${r.rule} matches unknown Falco rule ${falcoRule}`);
             for (const a of r.actions) assert.ok(actionNames.has(a.action), `${r.rule} uses undefined action ${a.action}`);
+        }
+    });
+});
+
+describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
+    interface FieldsFixture {
+        extractedFields: string[];
+        notFilledOnGke: Record<string, string>;
+        brokenUpstream: string[];
+        jsonPluginFields: string[];
+    }
+    interface EventsFixture {
+        gkeSystemIdentities: string[];
+        platformIdentities: string[];
+        otherIdentities: string[];
+        events: { name: string; fields: AuditFields; fires: string[] }[];
+    }
+    const FIELDS = fixture("k8saudit-gke-fields.yaml") as FieldsFixture;
+    const EVENTS = fixture("k8s-audit-gke-events.yaml") as EventsFixture;
+    const entries = parseRules(K8S_AUDIT_RULES_FILE);
+    const rules = entries.filter((e) => e.rule !== undefined);
+    const macros: Record<string, string> = Object.fromEntries(entries.filter((e) => e.macro !== undefined).map((m) => [m.macro, m.condition]));
+    const lists: Record<string, unknown[]> = Object.fromEntries(entries.filter((e) => e.list !== undefined).map((l) => [l.list, l.items]));
+    const evaluator = new ConditionEvaluator({ macros, lists, fields: new Set(FIELDS.extractedFields) });
+    const ruleNamed = (name: string): Entry => {
+        const rule = rules.find((r) => r.rule === name);
+        assert.ok(rule, `rule ${name} exists`);
+        return rule;
+    };
+    const user = (name: string): AuditFields => ({ "ka.user.name": name });
+    // Every field in a condition (after dropping quoted values) or an output (%field).
+    const conditionFields = (condition: string): string[] => condition.replace(/"[^"]*"|'[^']*'/g, " ").match(/\b[a-z]+\.[a-z_.]+[a-z_]/g) ?? [];
+    const outputFields = (output: string): string[] => (output.match(/%([a-z]+\.[\w.]+)/g) ?? []).map((f) => f.slice(1));
+
+    it("are all k8s_audit rules with a priority, tags and a condition the evaluator parses", () => {
+        assert.deepEqual(
+            rules.map((r) => r.rule),
+            ["SG Secret Access By Non-System User", "SG Cluster-Admin Binding Created", "SG Cluster-Admin Privileges Used", "SG Anonymous API Request Allowed"],
+        );
+        for (const r of rules) {
+            assert.equal(r.source, "k8s_audit", r.rule);
+            assert.ok(DEFAULTS.priorities.includes(String(r.priority).toUpperCase()), `${r.rule}: priority`);
+            assert.ok(Array.isArray(r.tags) && r.tags.includes("k8s_audit") && r.tags.some((t: string) => /^TA\d{4}$/.test(t)), `${r.rule}: tags`);
+            assert.doesNotThrow(() => evaluator.compile(r.condition), r.rule);
+        }
+        for (const [name, condition] of Object.entries(macros)) assert.doesNotThrow(() => evaluator.compile(condition), name);
+    });
+
+    it("reference only macros and lists of k8s-audit.yaml itself: no k8saudit rules file is installed", async () => {
+        // The evaluator throws on a macro it does not know; the syscall files' and default ruleset's macros are
+        // not offered to it, and a list reference must resolve inside this file too.
+        for (const r of rules) {
+            for (const match of r.condition.replace(/"[^"]*"|'[^']*'/g, " ").matchAll(/\bin \(([^)]*)\)/g)) {
+                for (const item of match[1].split(",").map((s: string) => s.trim())) {
+                    if (/^sg_/.test(item)) assert.ok(item in lists, `${r.rule}: list ${item} is not defined in ${K8S_AUDIT_RULES_FILE}`);
+                }
+            }
+        }
+        const v = releaseOf(await deploy({ environment: "prod", audit: true }), "falco").inputs.values;
+        assert.ok(!v.falcoctl.config.artifact.install.refs.some((r: string) => r.includes("k8saudit-rules")), "the plugin's rules are not installed");
+        assert.deepEqual(Object.keys(v.customRules).filter((f) => f === K8S_AUDIT_RULES_FILE), [K8S_AUDIT_RULES_FILE]);
+    });
+
+    it("use only fields k8saudit-gke extracts, never in conditions the ones GKE events leave empty", () => {
+        const notFilled = Object.keys(FIELDS.notFilledOnGke);
+        for (const e of entries.filter((x) => x.rule !== undefined || x.macro !== undefined)) {
+            const name = e.rule ?? e.macro;
+            for (const field of conditionFields(e.condition)) {
+                assert.ok(FIELDS.extractedFields.includes(field), `${name}: ${field} is not a k8saudit field`);
+                assert.ok(!notFilled.includes(field), `${name}: ${field} is never set on GKE (${FIELDS.notFilledOnGke[field]})`);
+            }
+        }
+        for (const r of rules) {
+            for (const field of outputFields(r.output)) {
+                assert.ok(FIELDS.extractedFields.includes(field) || FIELDS.jsonPluginFields.includes(field), `${r.rule}: output field ${field}`);
+                assert.ok(!FIELDS.brokenUpstream.includes(field), `${r.rule}: ${field} does not extract what its name says`);
+            }
+            assert.match(r.output, /%ka\.user\.name\b/, `${r.rule}: who`);
+            assert.match(r.output, /%jevt\.value\[\/sourceIPs\/0\]/, `${r.rule}: from where`);
+        }
+    });
+
+    it("base the cluster-admin rules on fields GKE fills: the binding's roleRef, its name, and the authorizer's reason", () => {
+        const binding = ruleNamed("SG Cluster-Admin Binding Created").condition as string;
+        assert.match(binding, /ka\.req\.binding\.role=cluster-admin/);
+        assert.match(binding, /ka\.target\.resource in \(sg_binding_resources\)/);
+        assert.match(binding, /ka\.target\.name in \(sg_cluster_admin_bindings\)/);
+        assert.deepEqual(lists.sg_binding_resources, ["clusterrolebindings", "rolebindings"]);
+        assert.deepEqual(lists.sg_binding_write_verbs, ["create", "update", "patch"]);
+        const used = ruleNamed("SG Cluster-Admin Privileges Used").condition as string;
+        assert.match(used, /ka\.auth\.reason contains 'of ClusterRole "cluster-admin"'/);
+    });
+
+    it("exempt GKE's own identities (robot, control plane, nodes, kube-system and gke-* service accounts) from both detections", () => {
+        for (const name of EVENTS.gkeSystemIdentities) {
+            assert.equal(evaluator.evaluate("sg_gke_system_user", user(name)), true, `${name} is GKE`);
+            assert.equal(evaluator.evaluate("sg_system_user", user(name)), true, `${name} may read secrets`);
+        }
+        for (const name of EVENTS.platformIdentities) {
+            assert.equal(evaluator.evaluate("sg_system_user", user(name)), true, `${name} may read secrets`);
+            assert.equal(evaluator.evaluate("sg_gke_system_user", user(name)), false, `${name} may not grant cluster-admin unseen`);
+        }
+        for (const name of EVENTS.otherIdentities) assert.equal(evaluator.evaluate("sg_system_user", user(name)), false, `${name} is not exempt`);
+        for (const rule of ["SG Cluster-Admin Binding Created", "SG Cluster-Admin Privileges Used"]) {
+            assert.match(ruleNamed(rule).condition, /not sg_gke_system_user/, rule);
+        }
+        assert.match(ruleNamed("SG Secret Access By Non-System User").condition, /not sg_system_user/);
+    });
+
+    it("exempt exactly the platform's namespaces that read Secrets, by their real names", () => {
+        const namespaces = [...macros.sg_platform_controller.matchAll(/"system:serviceaccount:([^:"]+):"/g)].map((m) => m[1]);
+        const platform: string[] = Object.values(PLATFORM_NAMESPACES);
+        for (const ns of namespaces) assert.ok(platform.includes(ns), `${ns} is not a platform namespace`);
+        assert.ok(!namespaces.includes(PLATFORM_NAMESPACES.logging), "Fluentd reads no Secrets");
+    });
+
+    it("fire exactly the expected rules on GKE-shaped audit events", () => {
+        for (const event of EVENTS.events) {
+            const fired = rules.filter((r) => evaluator.evaluate(r.condition, event.fields)).map((r) => r.rule);
+            assert.deepEqual(fired, event.fires, event.name);
+        }
+        // Every rule is exercised both ways.
+        for (const r of rules) {
+            assert.ok(EVENTS.events.some((e) => e.fires.includes(r.rule)), `${r.rule} fires on some event`);
+            assert.ok(EVENTS.events.filter((e) => !e.fires.includes(r.rule)).length >= 3, `${r.rule} stays quiet on others`);
         }
     });
 });
