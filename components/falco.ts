@@ -409,7 +409,7 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
                           typeof audit.subscription === "string" // validated now when known, else once resolved
                               ? k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, audit.subscription))
                               : pulumi.output(audit.subscription).apply((s) => k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, s))),
-                          // json: the jevt.* fields; the upstream k8saudit-gke rules require it, our rules do not.
+                          // json: the jevt.* fields; our audit rules print the caller IP from it (k8saudit's ka.sourceips reads the wrong field).
                           { name: "json", library_path: "libjson.so" },
                       ],
                       load_plugins: [K8SAUDIT_GKE_PLUGIN, "json"],
