@@ -1,7 +1,7 @@
 // Deserialize a resource's props once per request instead of once per policy.
 //
 // @pulumi/policy 1.21.0's Analyze and AnalyzeStack handlers call `deserializeProperties(struct, false)`
-// for EVERY policy on every resource - the same protobuf Struct turned into JSON 40 times over for this
+// for EVERY policy on every resource - the same protobuf Struct turned into JSON once per policy (43 times) for this
 // pack - and that was the largest per-resource cost left in the pack (bench/: `npm run bench`, profile
 // with bench/profile-pack.ts). The handlers reach the function through the module object at call time, so
 // wrapping the export makes the repeats hit a cache keyed by the Struct instance (one per request). The
