@@ -14,7 +14,7 @@ import {
     parseStackConfig,
     plainConfigSource,
 } from "../stacks/config";
-import { CONFIG_FIXTURES_DIR, normalizeConfigMap, readConfigFixture } from "../stacks/fixtures";
+import { CONFIG_FIXTURES_DIR, normalizeConfigMap, readConfigFixture } from "./support/config-fixtures";
 import { GkeClusterConfig, StackConfig } from "../stacks/types";
 import { PROJECT_ROOT, readStackConfigFile, runProgram } from "../tools/mock-engine";
 

@@ -1,7 +1,7 @@
 // The whole program (index.ts) under the in-process engine, per stack.
 import { strict as assert } from "assert";
 import { runProgram, ProgramRun } from "../tools/mock-engine";
-import { readConfigFixture } from "../stacks/fixtures";
+import { readConfigFixture } from "./support/config-fixtures";
 import { WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "../components/gatekeeper";
 
 const runs: Record<string, ProgramRun> = {};

@@ -117,23 +117,30 @@ interface MockMonitorLike {
     registerResource(req: RegisterRequest, cb: (err: unknown, res: { getUrn(): string } | undefined) => void): Promise<void>;
 }
 
-/** Reads `Pulumi.<stack>.yaml` and returns its config map (project keys namespaced) and secret keys. */
-export function readStackConfigFile(stack: string, root = PROJECT_ROOT): { config: Record<string, string>; secretKeys: string[] } {
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
-    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+/**
+ * A stack file's `config:` map in the shape the runtime takes: fully-qualified keys, structured values as
+ * JSON (as the CLI passes them), and `secure:` values as placeholders that stay marked secret (encrypted
+ * values cannot be decrypted offline).
+ */
+export function normalizeConfigMap(raw: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
-    for (const [key, raw] of Object.entries(doc.config ?? {})) {
+    for (const [key, value] of Object.entries(raw)) {
         const fullKey = key.includes(":") ? key : `${PROJECT_NAME}:${key}`;
-        if (raw !== null && typeof raw === "object" && "secure" in (raw as object)) {
-            // Encrypted values cannot be decrypted offline; stand in a placeholder, still marked secret.
+        if (value !== null && typeof value === "object" && "secure" in value) {
             config[fullKey] = `offline-placeholder-for-${key}`;
             secretKeys.push(fullKey);
         } else {
-            config[fullKey] = typeof raw === "string" ? raw : JSON.stringify(raw);
+            config[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
         }
     }
     return { config, secretKeys };
+}
+
+/** Reads `Pulumi.<stack>.yaml` and returns its config map (project keys namespaced) and secret keys. */
+export function readStackConfigFile(stack: string, root = PROJECT_ROOT): { config: Record<string, string>; secretKeys: string[] } {
+    const doc = (parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return normalizeConfigMap(doc.config ?? {});
 }
 
 export interface RunOptions {
