@@ -31,8 +31,14 @@ export interface ContainerRef {
     path: string;
 }
 
-function asRecord(value: unknown): Json | undefined {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
+/** A JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Json {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The value as a JSON object, or undefined. */
+export function asRecord(value: unknown): Json | undefined {
+    return isRecord(value) ? value : undefined;
 }
 
 /** The pod spec of a pod-bearing object, or undefined for other kinds (or an unknown spec). */

@@ -2,6 +2,7 @@
 // (`kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`), the props are the object's inputs
 // (apiVersion/kind/metadata/spec...). This rebuilds the object the API server (and Gatekeeper) would see.
 import { isUnknown, K8sObject } from "../catalogue/types";
+import { asRecord } from "../catalogue/workloads";
 import { Json } from "./unknowns";
 
 export interface KubernetesType {
@@ -47,10 +48,6 @@ const CLUSTER_SCOPED_KINDS = new Set([
     "APIService",
     "CSIDriver",
 ]);
-
-function asRecord(value: unknown): Json | undefined {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
 
 /**
  * The object the API server would receive. apiVersion and kind come from the type token (authoritative).

@@ -2,12 +2,9 @@
 // `remediateResource` a secrets-preserving proxy: writing a changed leaf through it keeps a secret value
 // secret, while returning a fresh plain object would send every secret in the resource back in clear.
 import { isUnknown } from "../catalogue/types";
+import { isRecord } from "../catalogue/workloads";
 
 type Container = Record<string | number, unknown>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function sameJson(a: unknown, b: unknown): boolean {
     return JSON.stringify(a) === JSON.stringify(b);

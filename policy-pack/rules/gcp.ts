@@ -5,6 +5,7 @@
 //  - a missing value is judged by what the provider / GKE API does with it: where the default is secure
 //    (documented next to each check) a missing field passes, otherwise it is a finding.
 import { CloudRule, Finding, FrameworkControl, isUnknown, Rule } from "../catalogue/types";
+import { isRecord } from "../catalogue/workloads";
 
 export const CLUSTER = "gcp:container/cluster:Cluster";
 export const NODE_POOL = "gcp:container/nodePool:NodePool";
@@ -32,9 +33,6 @@ function at(props: unknown, path: string): unknown {
     return current;
 }
 
-function isObject(value: unknown): value is Props {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** A node configuration to check, with the path prefix findings use. */
 interface NodeConfigSite {
@@ -58,7 +56,7 @@ function nodeConfigSites(props: Props, resourceType: string): NodeConfigSite[] {
     }
     if (Array.isArray(props.nodePools)) {
         props.nodePools.forEach((pool, i) => {
-            const p = isObject(pool) ? pool : {};
+            const p = isRecord(pool) ? pool : {};
             sites.push({ path: `nodePools[${i}].nodeConfig`, nodeConfig: p.nodeConfig ?? {}, management: p.management, defaultPool: false });
         });
     }
@@ -119,7 +117,7 @@ const masterAuthorizedNetworks: CloudRule<{ allowPublicEndpoint: boolean }> = {
         const config = at(props, "masterAuthorizedNetworksConfig");
         if (isUnknown(config)) return [];
         // Without the block, authorized networks are disabled: any IP can reach the endpoint.
-        if (!isObject(config)) {
+        if (!isRecord(config)) {
             findings.push(finding("masterAuthorizedNetworksConfig", "master authorized networks are disabled: add `masterAuthorizedNetworksConfig` with `cidrBlocks` listing only your admin ranges"));
         } else {
             const blocks = config.cidrBlocks;

@@ -1,12 +1,8 @@
 // Hygiene rules: ownership labels for inventory, and no API credentials in pods that do not need them.
 // TypeScript `check` for CrossGuard, CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
-import { containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
+import { asRecord, containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
-
-function asRecord(value: unknown): Json | undefined {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
-}
 
 // ---- metadata-required-labels ------------------------------------------------------------------------
 

@@ -10,12 +10,10 @@
 // rejects field selection on a string while @bufbuild/cel returns false; `has(x.k)` is paired with
 // `x.k != null` because the two engines disagree on whether a JSON null key "has" a value.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, UNKNOWN_SENTINEL } from "../catalogue/types";
-import { ContainerRef, containersOf, isExemptImage, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
+import { ContainerRef, containersOf, isExemptImage, isRecord, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject } from "./messages";
 
-export function isRecord(value: unknown): value is Json {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
+export { isRecord };
 
 /** Reads `keys` under `root` (see the lookup semantics above). */
 export function get(root: unknown, keys: readonly string[]): unknown {

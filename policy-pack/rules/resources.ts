@@ -2,7 +2,7 @@
 // workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper; the
 // agreement test holds both to the corpus.
 import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
-import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
+import { asRecord, containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 export interface RequestsLimitsParams extends CommonK8sParams {
@@ -19,10 +19,6 @@ const SECTIONS: readonly Section[] = ["requests", "limits"];
 
 function requiredResources(params: RequestsLimitsParams): Resource[] {
     return params.requireEphemeralStorage === true ? ["cpu", "memory", "ephemeral-storage"] : ["cpu", "memory"];
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** One CEL validation per (section, resource), so the denial names the missing field. */
