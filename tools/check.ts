@@ -8,8 +8,11 @@ import { parseArgs } from "util";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { Enforcement, K8sObject, KUBERNETES_RULES, KubernetesRule, RULES } from "../policy-pack/catalogue";
 import { evaluateKubernetes } from "../policy-pack/catalogue/evaluate";
+import { isRecord } from "../policy-pack/catalogue/workloads";
 import { mandatoryViolations, Report, scoreCompliance, Violation } from "./report/model";
 import { writeReport } from "./report/write";
+
+const isK8sObject = (value: unknown): value is K8sObject => isRecord(value);
 
 export interface ManifestDocument {
     object: K8sObject;
@@ -43,10 +46,6 @@ export function collectFiles(inputs: readonly string[]): { files: string[]; prob
     return { files, problems };
 }
 
-function isObject(value: unknown): value is K8sObject {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Parses every document of every file; a broken document is reported (file + line) and skipped. */
 export function loadManifests(files: readonly string[]): { documents: ManifestDocument[]; problems: InputProblem[] } {
     const documents: ManifestDocument[] = [];
@@ -66,7 +65,7 @@ export function loadManifests(files: readonly string[]): { documents: ManifestDo
             }
             const value: unknown = doc.toJS();
             if (value === null || value === undefined) continue; // empty document, e.g. a trailing `---`
-            if (!isObject(value) || typeof value.kind !== "string") {
+            if (!isK8sObject(value) || typeof value.kind !== "string") {
                 problems.push({ file, line: startLine, message: "not a Kubernetes object (no kind)" });
                 continue;
             }
@@ -75,7 +74,7 @@ export function loadManifests(files: readonly string[]): { documents: ManifestDo
                 value.items.forEach((item: unknown, i: number) => {
                     const offset = itemNodes?.items?.[i]?.range?.[0];
                     const line = offset === undefined ? startLine : lineCounter.linePos(offset).line;
-                    if (isObject(item)) documents.push({ object: item, file, line });
+                    if (isK8sObject(item)) documents.push({ object: item, file, line });
                     else problems.push({ file, line, message: `List item ${i} is not an object` });
                 });
             } else documents.push({ object: value, file, line: startLine });
@@ -93,7 +92,7 @@ export interface CheckSettings {
 export function settingsFromPolicyConfig(config: Record<string, unknown> = {}): CheckSettings {
     const entry = (id: string): Record<string, unknown> => {
         const raw = config[id];
-        return typeof raw === "string" ? { enforcementLevel: raw } : isObject(raw) ? (raw as Record<string, unknown>) : {};
+        return typeof raw === "string" ? { enforcementLevel: raw } : isK8sObject(raw) ? (raw as Record<string, unknown>) : {};
     };
     return {
         enforcement: (rule) => (entry(rule.id).enforcementLevel ?? entry("all").enforcementLevel ?? rule.defaultEnforcement) as Enforcement,
