@@ -199,9 +199,15 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
             containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             redis: { resources: sizing.redis },
             sentinel: { resources: res("50m", "64Mi", "200m", "128Mi") },
+            // The redis-ha subchart (4.38.0) leaves these containers without requests or limits, which the
+            // resources-requests-limits constraint denies: the config-init init container and the always-on
+            // split-brain-fix sidecar of the redis StatefulSet, and the haproxy config-init init container.
+            init: { resources: res("10m", "32Mi", "100m", "64Mi") },
+            splitBrainDetection: { resources: res("10m", "32Mi", "100m", "64Mi") },
             haproxy: {
                 hardAntiAffinity: true,
                 resources: res("50m", "64Mi", "250m", "128Mi"),
+                init: { resources: res("10m", "32Mi", "100m", "64Mi") },
                 containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,
             },
         },

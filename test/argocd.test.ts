@@ -69,6 +69,33 @@ function values(run: ProgramRun): any { // eslint-disable-line @typescript-eslin
     return findResource(run, RELEASE).inputs.values;
 }
 
+
+/** The audit of the Helm value paths the component sets, against the pinned chart's values.yaml and templates. */
+interface ChartPathAudit {
+    chart: string;
+    version: string;
+    /** Path -> "values ..." (an exact key of values.yaml) or "free-form ..." (a map rendered whole, covering its sub-paths). */
+    paths: Record<string, string>;
+}
+
+function loadChartPathAudit(): ChartPathAudit {
+    return parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "argocd", "chart-value-paths.yaml"), "utf8")) as ChartPathAudit;
+}
+
+/** Leaf paths of recorded Helm values: map keys joined by dots (keys holding a dot quoted); scalars, lists and empty maps are leaves. */
+function valuePaths(value: unknown, prefix: string[] = []): string[] {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0) {
+        return Object.entries(value).flatMap(([key, child]) => valuePaths(child, [...prefix, key]));
+    }
+    return [prefix.map((segment) => (segment.includes(".") ? `"${segment}"` : segment)).join(".")];
+}
+
+/** The audit entry covering a path: itself, or the nearest free-form map above it. */
+function auditEntryFor(valuePath: string, audit: ChartPathAudit): string | undefined {
+    if (audit.paths[valuePath]?.startsWith("values")) return valuePath;
+    return Object.keys(audit.paths).find((entry) => audit.paths[entry].startsWith("free-form") && (valuePath === entry || valuePath.startsWith(`${entry}.`)));
+}
+
 describe("ArgoCd component", () => {
     let dev: ProgramRun;
     let prod: ProgramRun;
@@ -201,8 +228,13 @@ describe("ArgoCd component", () => {
             assert.deepEqual(sc.capabilities.drop, ["ALL"], `${component} drop ALL`);
             assert.equal(sc.seccompProfile.type, "RuntimeDefault", `${component} seccomp`);
         }
-        for (const part of ["redis", "sentinel", "haproxy"]) {
-            assert.ok(v["redis-ha"][part].resources.limits.memory, `redis-ha ${part} limits`);
+        // redis-ha's containers and init containers (the subchart leaves init, split-brain-fix and haproxy init empty).
+        const redisHa = v["redis-ha"];
+        const redisHaParts = { redis: redisHa.redis, sentinel: redisHa.sentinel, init: redisHa.init, splitBrainDetection: redisHa.splitBrainDetection, haproxy: redisHa.haproxy, "haproxy.init": redisHa.haproxy.init };
+        for (const [part, settings] of Object.entries(redisHaParts)) {
+            for (const kind of ["requests", "limits"]) {
+                assert.ok(settings.resources[kind].cpu && settings.resources[kind].memory, `redis-ha ${part} ${kind}`);
+            }
         }
         // Larger in prod than in dev.
         assert.notDeepEqual(values(dev).controller.resources, v.controller.resources);
@@ -313,5 +345,16 @@ describe("ArgoCd component", () => {
         );
         const app = findResource(prod, `${CUSTOM}:Application`);
         assert.ok(app.dependencies.includes(secret.urn), "Application waits for its repository credentials");
+    });
+
+    it("sets only Helm value paths audited against the pinned chart's values.yaml and templates", () => {
+        const audit = loadChartPathAudit();
+        assert.equal(audit.chart, ARGOCD_CHART.chart);
+        assert.equal(audit.version, ARGOCD_CHART.version, "chart bumped: re-audit the value paths against the new version");
+        for (const [entry, found] of Object.entries(audit.paths)) assert.match(found, /^(values|free-form)\b/, entry);
+        const setPaths = [...new Set([dev, prod].flatMap((run) => valuePaths(values(run))))].sort();
+        assert.deepEqual(setPaths.filter((p) => auditEntryFor(p, audit) === undefined), [], "value paths missing from the audit");
+        const used = new Set(setPaths.map((p) => auditEntryFor(p, audit)));
+        assert.deepEqual(Object.keys(audit.paths).filter((entry) => !used.has(entry)), [], "audited paths the code no longer sets");
     });
 });
