@@ -17,7 +17,7 @@ import { pinnedRelease } from "./pinned-chart";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
-    version: "0.5.3", // chart for Fluentd 1.19
+    version: "0.5.3", // chart appVersion v1.17.1; the image (Fluentd 1.19) is set explicitly, see FLUENTD_GCS_IMAGE
     repo: "https://fluent.github.io/helm-charts",
 } as const;
 
@@ -472,7 +472,7 @@ export class AuditLogging extends pulumi.ComponentResource {
                 namespace: namespaceName,
                 values: {
                     kind: "DaemonSet",
-                    variant: "gcs",
+                    variant: "gcs", // only names the chart's default image tag, which `image.tag` overrides
                     image: { repository: image.repository, tag: image.tag, pullPolicy: "IfNotPresent" },
                     serviceAccount: {
                         create: true,

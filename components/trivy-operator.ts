@@ -107,6 +107,7 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
         trivyOperator: {
             // Scan jobs run in trivy-system (not in the scanned namespace), without a service account token.
             scanJobsInSameNamespace: false,
+            // The chart renders this key only when true (`with`); left out, the operator defaults to false too.
             scanJobAutomountServiceAccountToken: false,
             scanJobPodTemplatePodSecurityContext: {
                 runAsNonRoot: true,

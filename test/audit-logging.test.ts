@@ -3,17 +3,19 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
-import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, auditSinkFilter, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, auditSinkFilter, FLUENTD_CHART, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
 import { Falco, K8S_AUDIT_RULES_FILE } from "../components/falco";
 import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
+import { readChartKeys, unverifiedPaths, valuePaths } from "./support/chart-keys";
 
 interface GkeFixture {
     gcp: AuditLoggingGcpArgs;
     retentionDays: number;
 }
+const FLUENTD_CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "audit", "fluentd-chart-keys.yaml"));
 const GKE = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "audit", "gke.yaml"), "utf8")) as GkeFixture;
 
 const BUCKET = "gcp:storage/bucket:Bucket";
@@ -272,6 +274,22 @@ describe("AuditLogging component", () => {
         assert.match(outputs, /<match kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*path falco-events\//);
         assert.match(v.fileConfigs["02_filters.conf"], /<filter kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*@type parser/);
         assert.match(v.fileConfigs["01_sources.conf"], /path \/var\/log\/containers\/\*\.log/);
+    });
+
+    it("sets only fluentd value paths verified against the pinned chart's values.yaml and templates", async () => {
+        // A fixture verified for another chart version says nothing about this one: re-verify on every bump.
+        assert.equal(FLUENTD_CHART_KEYS.chart, FLUENTD_CHART.chart);
+        assert.equal(FLUENTD_CHART_KEYS.version, FLUENTD_CHART.version);
+        const setSomewhere = new Set<string>();
+        for (const env of ["dev", "prod"] as const) {
+            for (const mode of ["gke", "existing"] as const) {
+                const values = fluentd(await deploy(env, mode)).inputs.values;
+                assert.deepEqual(unverifiedPaths(values, FLUENTD_CHART_KEYS), [], `${env}/${mode}: paths not in the chart`);
+                for (const p of valuePaths(values)) setSomewhere.add(p);
+            }
+        }
+        // And the fixture lists no key the program has stopped setting.
+        assert.deepEqual(FLUENTD_CHART_KEYS.keys.filter((k) => !setSomewhere.has(k)), []);
     });
 
     it("routes Kubernetes events (exported by GKE to Cloud Logging) to the logs bucket", async () => {

@@ -11,16 +11,19 @@ import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "
 import { Gatekeeper, METRICS_PORT } from "../components/gatekeeper";
 import { Grafana, prometheusEgress } from "../components/grafana";
 import {
+    KUBE_PROMETHEUS_STACK_CHART,
     Monitoring,
     MonitoringArgs,
     OPERATOR_WEBHOOK_PORT,
     PLATFORM_SCRAPE_TARGETS,
     PROMETHEUS_URL,
+    PROMETHEUS_OPERATOR_CRDS_CHART,
     PrometheusOperatorCrds,
 } from "../components/monitoring";
 import { KUBERNETES_RULES, ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
+import { readChartKeys, unverifiedPaths, valuePaths } from "./support/chart-keys";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -51,6 +54,9 @@ const policyNamed = (run: ProgramRun, name: string) => {
     assert.ok(found, `NetworkPolicy ${name} exists (have: ${policies(run).map((p) => p.metadata.name).join(", ")})`);
     return found;
 };
+
+const CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "monitoring", "kube-prometheus-stack-chart-keys.yaml"));
+const CRDS_CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "monitoring", "prometheus-operator-crds-chart-keys.yaml"));
 
 /** The restricted-profile rules of the catalogue plus read-only root and resources. */
 const RESTRICTED_RULES = KUBERNETES_RULES.filter(
@@ -100,6 +106,23 @@ describe("Monitoring component", () => {
         for (const dep of [ns.urn, crds.urn, findResource(run, "kubernetes:core/v1:ConfigMap", "admission-gate").urn]) {
             assert.ok(release.dependencies.includes(dep), `release waits for ${dep}`);
         }
+    });
+
+    it("sets only value paths verified against the pinned charts' values.yaml and templates", () => {
+        // A fixture verified for another chart version says nothing about this one: re-verify on every bump.
+        assert.equal(CHART_KEYS.chart, KUBE_PROMETHEUS_STACK_CHART.chart);
+        assert.equal(CHART_KEYS.version, KUBE_PROMETHEUS_STACK_CHART.version);
+        assert.equal(CRDS_CHART_KEYS.chart, PROMETHEUS_OPERATOR_CRDS_CHART.chart);
+        assert.equal(CRDS_CHART_KEYS.version, PROMETHEUS_OPERATOR_CRDS_CHART.version);
+        const setSomewhere = new Set<string>();
+        for (const [env, run] of Object.entries(runs)) {
+            assert.deepEqual(unverifiedPaths(valuesOf(run), CHART_KEYS), [], `${env}: kube-prometheus-stack paths not in the chart`);
+            const crdsValues = findResource(run, RELEASE, "monitoring-crds").inputs.values;
+            assert.deepEqual(unverifiedPaths(crdsValues, CRDS_CHART_KEYS), [], `${env}: prometheus-operator-crds paths not in the chart`);
+            for (const p of valuePaths(valuesOf(run))) setSomewhere.add(p);
+        }
+        // And the fixture lists no key the program has stopped setting.
+        assert.deepEqual(CHART_KEYS.keys.filter((k) => !setSomewhere.has(k)), []);
     });
 
     it("the release also waits for the component's own dependsOn option (Pulumi does not pass it to children)", async () => {

@@ -4,13 +4,15 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
 import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
-import { TrivyOperator, TrivyOperatorArgs } from "../components/trivy-operator";
+import { TRIVY_OPERATOR_CHART, TrivyOperator, TrivyOperatorArgs } from "../components/trivy-operator";
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName, TrivyConfig } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
+import { readChartKeys, unverifiedPaths, valuePaths } from "./support/chart-keys";
 
 const CONFIG = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "trivy", "config.yaml"), "utf8")) as TrivyConfig;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "trivy", "chart-keys.yaml"));
 
 async function deploy(environment: EnvironmentName, extra: Partial<TrivyOperatorArgs> = {}, config: TrivyConfig = CONFIG): Promise<ProgramRun> {
     return runProgram({
@@ -38,6 +40,20 @@ describe("Trivy operator component", () => {
         assert.equal(ns.inputs.metadata.name, PLATFORM_NAMESPACES.trivy);
         assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
         assert.ok(r.dependencies.includes(ns.urn), "the release waits for its namespace");
+    });
+
+    it("sets only value paths verified against the pinned chart's values.yaml and templates", async () => {
+        // A fixture verified for another chart version says nothing about this one: re-verify on every bump.
+        assert.equal(CHART_KEYS.chart, TRIVY_OPERATOR_CHART.chart);
+        assert.equal(CHART_KEYS.version, TRIVY_OPERATOR_CHART.version);
+        const setSomewhere = new Set<string>();
+        for (const env of ["dev", "staging", "prod"] as const) {
+            const values = release(await deploy(env, { serviceMonitor: true, monitoringNamespace: "monitoring" })).inputs.values;
+            assert.deepEqual(unverifiedPaths(values, CHART_KEYS), [], `${env}: paths not in the chart`);
+            for (const p of valuePaths(values)) setSomewhere.add(p);
+        }
+        // And the fixture lists no key the program has stopped setting.
+        assert.deepEqual(CHART_KEYS.keys.filter((k) => !setSomewhere.has(k)), []);
     });
 
     it("turns every scanner and the compliance reports on", async () => {
