@@ -8,6 +8,7 @@ import { DEFAULT_PROMETHEUS_URL, Grafana, GRAFANA_CHART, PROMETHEUS_DATASOURCE_U
 import { SecureNamespace } from "../components/secure-namespace";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, runProgram } from "../tools/mock-engine";
+import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -39,32 +40,6 @@ function values(run: ProgramRun): any { // eslint-disable-line @typescript-eslin
     return findResource(run, RELEASE).inputs.values;
 }
 
-
-/** The audit of the Helm value paths the component sets, against the pinned chart's values.yaml and templates. */
-interface ChartPathAudit {
-    chart: string;
-    version: string;
-    /** Path -> "values ..." (an exact key of values.yaml) or "free-form ..." (a map rendered whole, covering its sub-paths). */
-    paths: Record<string, string>;
-}
-
-function loadChartPathAudit(): ChartPathAudit {
-    return parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "grafana", "chart-value-paths.yaml"), "utf8")) as ChartPathAudit;
-}
-
-/** Leaf paths of recorded Helm values: map keys joined by dots (keys holding a dot quoted); scalars, lists and empty maps are leaves. */
-function valuePaths(value: unknown, prefix: string[] = []): string[] {
-    if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0) {
-        return Object.entries(value).flatMap(([key, child]) => valuePaths(child, [...prefix, key]));
-    }
-    return [prefix.map((segment) => (segment.includes(".") ? `"${segment}"` : segment)).join(".")];
-}
-
-/** The audit entry covering a path: itself, or the nearest free-form map above it. */
-function auditEntryFor(valuePath: string, audit: ChartPathAudit): string | undefined {
-    if (audit.paths[valuePath]?.startsWith("values")) return valuePath;
-    return Object.keys(audit.paths).find((entry) => audit.paths[entry].startsWith("free-form") && (valuePath === entry || valuePath.startsWith(`${entry}.`)));
-}
 
 describe("Grafana component", () => {
     const runs = {} as Record<EnvironmentName, ProgramRun>;
@@ -219,14 +194,8 @@ describe("Grafana component", () => {
         }
     });
 
-    it("sets only Helm value paths audited against the pinned chart's values.yaml and templates", () => {
-        const audit = loadChartPathAudit();
-        assert.equal(audit.chart, GRAFANA_CHART.chart);
-        assert.equal(audit.version, GRAFANA_CHART.version, "chart bumped: re-audit the value paths against the new version");
-        for (const [entry, found] of Object.entries(audit.paths)) assert.match(found, /^(values|free-form)\b/, entry);
-        const setPaths = [...new Set(Object.values(runs).flatMap((run) => valuePaths(values(run))))].sort();
-        assert.deepEqual(setPaths.filter((p) => auditEntryFor(p, audit) === undefined), [], "value paths missing from the audit");
-        const used = new Set(setPaths.map((p) => auditEntryFor(p, audit)));
-        assert.deepEqual(Object.keys(audit.paths).filter((entry) => !used.has(entry)), [], "audited paths the code no longer sets");
+    it("sets only Helm value paths verified against the pinned chart's values.yaml and templates", () => {
+        const fixture = readChartKeys(path.join(__dirname, "fixtures", "grafana", "chart-keys.yaml"));
+        assert.deepEqual(chartKeyProblems(fixture, GRAFANA_CHART, Object.values(runs).map(values)), []);
     });
 });

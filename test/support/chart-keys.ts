@@ -35,3 +35,23 @@ export function unverifiedPaths(values: unknown, fixture: ChartKeysFixture): str
     const keys = new Set(fixture.keys);
     return valuePaths(values).filter((p) => !keys.has(p) && !fixture.freeForm.some((f) => p === f || p.startsWith(`${f}.`)));
 }
+
+/**
+ * Everything wrong between a component's Helm values (one per environment/mode it was run in) and the fixture:
+ * the fixture verified another chart or version, a path set that was never verified, or a verified key or
+ * free-form map the code no longer sets (a stale fixture hides the next real mistake). Empty when all is well.
+ */
+export function chartKeyProblems(fixture: ChartKeysFixture, pinned: { chart: string; version: string }, valuesPerRun: readonly unknown[]): string[] {
+    const problems: string[] = [];
+    if (fixture.chart !== pinned.chart || fixture.version !== pinned.version) {
+        problems.push(`fixture verified ${fixture.chart} ${fixture.version}, the component pins ${pinned.chart} ${pinned.version}: verify every path again`);
+    }
+    const set = new Set<string>();
+    for (const values of valuesPerRun) {
+        for (const p of unverifiedPaths(values, fixture)) problems.push(`not verified against the chart: ${p}`);
+        for (const p of valuePaths(values)) set.add(p);
+    }
+    for (const key of fixture.keys) if (!set.has(key)) problems.push(`verified key no longer set: ${key}`);
+    for (const map of fixture.freeForm) if (![...set].some((p) => p === map || p.startsWith(`${map}.`))) problems.push(`free-form map no longer set: ${map}`);
+    return [...new Set(problems)];
+}
