@@ -9,15 +9,17 @@ import { parse } from "yaml";
 import { KUBERNETES_RULES } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
-import { Gatekeeper, GatekeeperArgs, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
+import { Gatekeeper, GATEKEEPER_CHART, GatekeeperArgs, gatekeeperValues, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
 import { exemptNamespacesFor } from "../components/exemptions";
 import { enforcementFor } from "../components/policy-settings";
 import { EnvironmentName } from "../stacks/types";
+import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 
 const FIXTURES = path.join(__dirname, "fixtures", "gatekeeper");
 /** CustomResources are registered with the type token `kubernetes:<apiVersion>:<kind>`. */
 const isCustomResource = (r: RecordedResource) => /^kubernetes:[a-z0-9.-]+\.[a-z]+\/v[0-9a-z]+:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh");
 const API_SERVER = ["172.16.0.0/28"];
+const CHART_KEYS = readChartKeys(path.join(FIXTURES, "chart-keys.yaml"));
 
 function loadFixture(file: string): Record<string, unknown> {
     return parse(fs.readFileSync(path.join(FIXTURES, file), "utf8")) as Record<string, unknown>;
@@ -92,6 +94,15 @@ describe("Gatekeeper component", () => {
     it("hardens the chart values per environment", () => {
         assertSubset(findResource(prod, "kubernetes:helm.sh/v3:Release").inputs.values, loadFixture("values-prod.yaml"), "prod values");
         assertSubset(findResource(dev, "kubernetes:helm.sh/v3:Release").inputs.values, loadFixture("values-dev.yaml"), "dev values");
+    });
+
+    it("sets only value paths verified against the pinned chart's values.yaml and templates", () => {
+        const runs = [
+            findResource(dev, "kubernetes:helm.sh/v3:Release").inputs.values,
+            findResource(prod, "kubernetes:helm.sh/v3:Release").inputs.values,
+            gatekeeperValues({ environment: "staging", webhookFailurePolicy: "Fail", replicas: 3 }),
+        ];
+        assert.deepEqual(chartKeyProblems(CHART_KEYS, GATEKEEPER_CHART, runs), []);
     });
 
     it("lets gatekeeper-system talk only to the API server, and be called by it and scraped by monitoring", () => {
