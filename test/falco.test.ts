@@ -27,6 +27,7 @@ import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 import { AuditFields, ConditionEvaluator } from "./support/falco-condition";
+import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 
 interface AlertFixture {
     slackWebhookUrl: string;
@@ -51,6 +52,8 @@ interface PluginFixture {
 }
 const PLUGIN = fixture("k8saudit-gke-plugin.yaml") as PluginFixture;
 const DEFAULTS = fixture("default-macros.yaml") as DefaultsFixture;
+const FALCO_CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "falco", "falco-chart-keys.yaml"));
+const TALON_CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "falco", "talon-chart-keys.yaml"));
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -133,6 +136,18 @@ describe("Falco component", () => {
         assert.equal(falco.inputs.values.responseActions.enabled, false);
         const component = findResource(run, "secure-gitops:runtime:Falco", "falco");
         assert.equal(falco.parent, component.urn);
+    });
+
+    it("sets only value paths verified against the pinned falco (+ falcosidekick) and falco-talon charts", async () => {
+        // Every mode that changes the values: each environment bare, and with credentials, evidence bucket,
+        // GKE audit source, monitoring and (outside prod) the web UI all on.
+        const runs: ProgramRun[] = [];
+        for (const environment of ["dev", "staging", "prod"] as const) {
+            runs.push(await deploy({ environment }));
+            runs.push(await deploy({ environment, secrets: true, bucket: true, audit: true, monitoringNamespace: "monitoring", webUi: environment !== "prod" }));
+        }
+        assert.deepEqual(chartKeyProblems(FALCO_CHART_KEYS, FALCO_CHART, runs.map((r) => releaseOf(r, "falco").inputs.values)), []);
+        assert.deepEqual(chartKeyProblems(TALON_CHART_KEYS, FALCO_TALON_CHART, runs.map((r) => releaseOf(r, "falco-talon").inputs.values)), []);
     });
 
     it("runs the modern eBPF probe least-privileged with JSON output and no TTY", async () => {
