@@ -56,6 +56,7 @@ describe("offline plan", function () {
         const md = fs.readFileSync(written.markdown, "utf8");
         assert.match(md, /mandatory violation/);
         assert.match(md, /gke-master-authorized-networks/);
+        assert.match(md, /checked by the same rules at admission \(Gatekeeper\)/, "the comment says where chart workloads are checked");
         const sarif = JSON.parse(fs.readFileSync(written.sarif, "utf8")) as { runs: { results: { ruleId: string; level: string }[] }[] };
         assert.deepEqual(sarifSchemaErrors(sarif), []);
         assert.ok(sarif.runs[0].results.some((r) => r.ruleId === "gke-master-authorized-networks" && r.level === "error"));

@@ -12,6 +12,10 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
     const verdict = mandatory.length > 0 ? `:x: **${mandatory.length} mandatory violation(s)** - this change must not be applied` : ":white_check_mark: **No mandatory violations**";
     const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length} input(s)`;
     const lines: string[] = [`### ${title}`, "", verdict, "", `${report.resources.length} resources, ${report.violations.length} violation(s), ${report.rules.length} rules evaluated. Generated ${report.generatedAt}.`, ""];
+    if (report.tool === "plan") {
+        // The pack sees what the program declares; chart-rendered pods only exist in the cluster.
+        lines.push("_Workloads inside the pinned Helm charts are checked by the same rules at admission (Gatekeeper), not here._", "");
+    }
 
     lines.push("#### Compliance by framework", "", "| Framework | Controls passed | Score | Failing (critical first) |", "|---|---|---|---|");
     for (const score of report.compliance) {
