@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { KUBERNETES_RULES } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
-import { Gatekeeper, GATEKEEPER_CHART, GatekeeperArgs, gatekeeperValues, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
+import { Gatekeeper, gatekeeperAlertRules, GATEKEEPER_CHART, GatekeeperArgs, gatekeeperValues, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
 import { exemptNamespacesFor } from "../components/exemptions";
 import { enforcementFor } from "../components/policy-settings";
 import { EnvironmentName } from "../stacks/types";
@@ -232,5 +232,20 @@ describe("Gatekeeper component", () => {
         assert.equal(customResources(run).filter((r) => r.inputs.kind === "PrometheusRule" || r.inputs.kind === "PodMonitor").length, 0);
         assert.ok(templatesOf(run).length > 0);
         assert.equal(findResource(run, "kubernetes:helm.sh/v3:Release").inputs.values.replicas, 3);
+    });
+
+    it("links every alert to a section of the shipped runbook", () => {
+        const runbook = "docs/runbooks/gatekeeper.md";
+        const text = fs.readFileSync(path.join(__dirname, "..", runbook), "utf8");
+        // GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped.
+        const anchors = new Set([...text.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+        const rules = gatekeeperAlertRules("prod", runbook);
+        assert.equal(rules.length, 3, "three alerts");
+        for (const rule of rules) {
+            const url = (rule.annotations as { runbook_url: string }).runbook_url;
+            const [file, anchor] = url.split("#");
+            assert.equal(file, runbook, `${String(rule.alert)} points at the runbook`);
+            assert.ok(anchors.has(anchor), `${String(rule.alert)}: no section #${anchor} in ${runbook}`);
+        }
     });
 });
