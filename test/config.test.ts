@@ -308,12 +308,13 @@ describe("stack configuration", () => {
             new k8s.core.v1.Namespace("apps", { metadata: { name: stackConfig.argocd.appNamespaces[0] } });
         };
 
-        it("throws before any resource is declared", async () => {
-            const { config } = readStackConfigFile("prod");
+        /** Runs `program` under the engine with this config and returns what it threw, plus the run. */
+        const runCatching = async (stack: string, config: Record<string, string>, secretKeys?: string[]) => {
             let caught: unknown;
             const run = await runProgram({
-                stack: "prod",
-                config: { ...config, "secure-gitops:spotNodes": "true" },
+                stack,
+                config,
+                secretKeys,
                 program: () => {
                     try {
                         program();
@@ -322,6 +323,12 @@ describe("stack configuration", () => {
                     }
                 },
             });
+            return { caught, run };
+        };
+
+        it("throws before any resource is declared", async () => {
+            const { config } = readStackConfigFile("prod");
+            const { caught, run } = await runCatching("prod", { ...config, "secure-gitops:spotNodes": "true" });
             assert.ok(caught instanceof StackConfigError, `expected StackConfigError, got ${String(caught)}`);
             assert.match(caught.message, /secure-gitops:spotNodes/);
             assert.deepEqual(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
@@ -334,19 +341,7 @@ describe("stack configuration", () => {
 
         it("rejects a misspelled key and a plaintext secret from the engine's config", async () => {
             const { config } = readStackConfigFile("dev");
-            let caught: unknown;
-            await runProgram({
-                stack: "dev",
-                config: { ...config, "secure-gitops:enviroment": "dev", "secure-gitops:repoUsername": "git", "secure-gitops:repoPassword": "plain" },
-                secretKeys: [],
-                program: () => {
-                    try {
-                        program();
-                    } catch (e) {
-                        caught = e;
-                    }
-                },
-            });
+            const { caught } = await runCatching("dev", { ...config, "secure-gitops:enviroment": "dev", "secure-gitops:repoUsername": "git", "secure-gitops:repoPassword": "plain" }, []);
             assert.ok(caught instanceof StackConfigError, `expected StackConfigError, got ${String(caught)}`);
             assert.deepEqual(caught.problems.map((p) => p.key).sort(), ["secure-gitops:enviroment", "secure-gitops:repoPassword"]);
         });
