@@ -12,9 +12,9 @@ import { PROJECT_ROOT, readStackConfigFile } from "./mock-engine";
 
 export const POLICY_CONFIG_DIR = path.join(PROJECT_ROOT, "policy-config");
 
-/** The policy config JSON text for a stack, from its Pulumi.<stack>.yaml. */
-export function renderPolicyConfig(stack: string): string {
-    const { config, secretKeys } = readStackConfigFile(stack);
+/** The policy config JSON text for a stack, from its Pulumi.<stack>.yaml (in `root`, the project by default). */
+export function renderPolicyConfig(stack: string, root = PROJECT_ROOT): string {
+    const { config, secretKeys } = readStackConfigFile(stack, root);
     const stackConfig = parseStackConfig(plainConfigSource(config, secretKeys), stack);
     return JSON.stringify(policyPackConfig(stackConfig.policy), null, 2) + "\n";
 }

@@ -1,0 +1,42 @@
+// The engines the tests run must be the versions the project ships: gator at the Gatekeeper chart's version,
+// the Pulumi CLI at the @pulumi/pulumi the program and the pack pin. A bump on one side fails here.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { GATEKEEPER_CHART } from "../../components/gatekeeper";
+import { PROJECT_ROOT } from "../../tools/mock-engine";
+import { requireTool } from "../support/engines";
+
+const script = fs.readFileSync(path.join(PROJECT_ROOT, "tools", "install-tools.sh"), "utf8");
+
+function pinned(name: string): string {
+    const match = new RegExp(`^${name}=(v[0-9.]+)$`, "m").exec(script);
+    assert.ok(match, `tools/install-tools.sh pins no ${name}`);
+    return match[1];
+}
+
+function packageVersion(file: string, dependency: string): string {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")) as { dependencies: Record<string, string> };
+    return manifest.dependencies[dependency];
+}
+
+describe("engine versions", () => {
+    it("gator is pinned at the Gatekeeper chart's version", () => {
+        assert.equal(pinned("GATOR_VERSION"), `v${GATEKEEPER_CHART.version}`);
+    });
+
+    it("the Pulumi CLI is pinned at the @pulumi/pulumi version of the program and the pack", () => {
+        assert.equal(pinned("PULUMI_VERSION"), `v${packageVersion("package.json", "@pulumi/pulumi")}`);
+        assert.equal(pinned("PULUMI_VERSION"), `v${packageVersion("policy-pack/package.json", "@pulumi/pulumi")}`);
+    });
+
+    it("the installed pulumi and gator report the pinned versions", function () {
+        const pulumi = requireTool(this, "pulumi");
+        const gator = requireTool(this, "gator");
+        const pulumiVersion = spawnSync(pulumi, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
+        assert.equal(pulumiVersion, pinned("PULUMI_VERSION"));
+        const gatorVersion = spawnSync(gator, ["--version"], { encoding: "utf8" });
+        assert.match(`${gatorVersion.stdout}${gatorVersion.stderr}`, new RegExp(pinned("GATOR_VERSION").replace(/\./g, "\\.")));
+    });
+});
