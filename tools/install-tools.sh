@@ -36,7 +36,8 @@ go_install() { # NAME PACKAGE VERSION
 }
 
 # The Pulumi CLI's go.mod replaces the SDK with a relative path (../sdk), so `go install` refuses it: download
-# both modules at the pinned version, point the replace at the downloaded SDK and build inside a copy.
+# both modules at the pinned version, point the replace at the downloaded SDK and build inside a copy. The
+# version is stamped as Pulumi's own release build does, so `pulumi version` reports it.
 install_pulumi() {
     cached pulumi "$PULUMI_VERSION" && return
     log "building the Pulumi CLI $PULUMI_VERSION"
@@ -47,7 +48,8 @@ install_pulumi() {
     rm -rf "$src"
     cp -r "$pkg" "$src"
     chmod -R u+w "$src"
-    (cd "$src" && go mod edit -replace "github.com/pulumi/pulumi/sdk/v3=$sdk" && GOFLAGS=-mod=mod go build -o "$BIN/pulumi" ./cmd/pulumi) \
+    (cd "$src" && go mod edit -replace "github.com/pulumi/pulumi/sdk/v3=$sdk" && GOFLAGS=-mod=mod go build -o "$BIN/pulumi" \
+        -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" ./cmd/pulumi) \
         || fail "building the Pulumi CLI failed"
     rm -rf "$src"
     stamp pulumi "$PULUMI_VERSION"
