@@ -24,9 +24,15 @@ interface CliRun {
     output: string;
 }
 
+/** The provider version the program's SDK package asks for (the stand-in reports it, so the engine sees no mismatch). */
+function sdkVersion(pkg: string): string {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    return manifest.dependencies[`@pulumi/${pkg}`];
+}
+
 /** Starts one stand-in provider and resolves with the port it prints. */
 function startStandIn(pkg: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, ["--import", "tsx", STAND_IN, pkg], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", STAND_IN, pkg, sdkVersion(pkg)], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -108,7 +114,7 @@ describe("real engine: pulumi preview with the policy pack", function () {
         const run = preview(`policy-config/${STACK}.json`);
         assert.equal(run.status, 0, `pulumi preview failed:\n${run.output}`);
         // The pack ran (its name in the Policies section) and previewed the program's resources.
-        assert.match(run.output, /secure-gitops-policies/, `the policy pack did not run:\n${run.output}`);
+        assert.match(run.output, /✅ secure-gitops@v[0-9.]+ \(local: policy-pack\)/, `the policy pack did not run from policy-pack/:\n${run.output}`);
         assert.match(run.output, /secure-gitops:gatekeeper:Gatekeeper|secure-gitops:gke:GkeCluster|\+ +\d+ to create/, `no resource was previewed:\n${run.output}`);
         assert.doesNotMatch(run.output, /\[mandatory\]/, `mandatory violations in dev:\n${run.output}`);
         process.stdout.write("      pulumi preview e2e: passed\n");

@@ -2,7 +2,7 @@
 // engine attaches to it through PULUMI_DEBUG_PROVIDERS instead of starting the real kubernetes, gcp or random
 // plugin, which cannot be downloaded here. It echoes Check inputs (so the policy pack sees exactly what the
 // program declared) and answers the invokes the program makes; any other invoke fails loudly.
-// Usage: node --import tsx test/support/stand-in-provider.ts <package>   (prints its port on stdout)
+// Usage: node --import tsx test/support/stand-in-provider.ts <package> <version>   (prints its port on stdout)
 import * as provider from "@pulumi/pulumi/provider";
 
 type Invoke = (inputs: Record<string, unknown>) => Record<string, unknown>;
@@ -19,14 +19,14 @@ const INVOKES: Record<string, Record<string, Invoke>> = {
     random: {},
 };
 
-const pkg = process.argv[2];
-if (!pkg || !(pkg in INVOKES)) {
-    process.stderr.write(`stand-in provider: expected one of ${Object.keys(INVOKES).join(", ")}, got ${pkg ?? "nothing"}\n`);
+const [pkg, version] = process.argv.slice(2);
+if (!pkg || !(pkg in INVOKES) || !/^\d+\.\d+\.\d+$/.test(version ?? "")) {
+    process.stderr.write(`stand-in provider: usage: <${Object.keys(INVOKES).join("|")}> <version>, got ${pkg ?? "nothing"} ${version ?? ""}\n`);
     process.exit(2);
 }
 
 const standIn: provider.Provider = {
-    version: "0.0.0-stand-in",
+    version,
     check: async (_urn, _olds, news) => ({ inputs: news }),
     diff: async () => ({ changes: true }),
     create: async (urn, inputs) => ({ id: `stand-in-${urn.split("::").pop() ?? "resource"}`, outs: inputs }),
@@ -37,4 +37,4 @@ const standIn: provider.Provider = {
     },
 };
 
-void provider.main(standIn, process.argv.slice(3));
+void provider.main(standIn, process.argv.slice(4));
