@@ -57,6 +57,7 @@ export interface OpenApiSchema {
     properties?: Record<string, OpenApiSchema>;
     additionalProperties?: boolean | OpenApiSchema;
     minimum?: number;
+    pattern?: string;
 }
 
 /** The enforcement and full parameters of one rule in one stack (see components/policy-settings.ts). */
@@ -98,6 +99,7 @@ export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
     if (schema.additionalProperties !== undefined && !schema.properties)
         out.additionalProperties = typeof schema.additionalProperties === "boolean" ? schema.additionalProperties : toOpenApiSchema(schema.additionalProperties);
     if (schema.minimum !== undefined) out.minimum = schema.minimum;
+    if (schema.pattern !== undefined) out.pattern = schema.pattern;
     return out;
 }
 

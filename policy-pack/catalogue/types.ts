@@ -85,6 +85,8 @@ export interface ParamSchema {
     properties?: Record<string, ParamSchema>;
     additionalProperties?: boolean | ParamSchema;
     minimum?: number;
+    /** ECMA/RE2-compatible regular expression a string must match (keep it linear: no nested quantifiers). */
+    pattern?: string;
 }
 
 interface RuleMetadata<P> {
