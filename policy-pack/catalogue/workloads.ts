@@ -1,14 +1,14 @@
 // Where pods live inside each pod-bearing kind, in TypeScript (for the pack) and in CEL (for Gatekeeper).
 // Both forms must agree: the parity test evaluates the CEL from the rendered ConstraintTemplates against
 // the pack's verdicts over the same corpus.
-import { CelVariable, K8sObject, KindMatch } from "./types";
+import { CelVariable, K8sObject, KindMatch, ParamSchema, Rule } from "./types";
 
 export type ContainerList = "containers" | "initContainers" | "ephemeralContainers";
 export const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers", "ephemeralContainers"];
 
-/** Every kind that carries a pod template, as a Gatekeeper match. */
+/** Every built-in kind that carries a pod (or a pod template), as a Gatekeeper match. */
 export const POD_BEARING_MATCH: KindMatch[] = [
-    { apiGroups: [""], kinds: ["Pod"] },
+    { apiGroups: [""], kinds: ["Pod", "ReplicationController"] },
     { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] },
     { apiGroups: ["batch"], kinds: ["Job", "CronJob"] },
 ];
@@ -48,23 +48,67 @@ export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
     switch (object.kind) {
         case "Pod":
             return { spec, path: "spec", metadata: asRecord(object.metadata) };
-        case "Deployment":
-        case "StatefulSet":
-        case "DaemonSet":
-        case "ReplicaSet":
-        case "Job": {
-            const template = asRecord(spec.template);
-            const podSpec = asRecord(template?.spec);
-            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
-        }
         case "CronJob": {
             const template = asRecord(asRecord(asRecord(spec.jobTemplate)?.spec)?.template);
             const podSpec = asRecord(template?.spec);
             return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
         }
-        default:
-            return undefined;
+        default: {
+            // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController and the configured
+            // podTemplateKinds (rules only receive kinds they match): the template at spec.template.
+            const template = asRecord(spec.template);
+            const podSpec = asRecord(template?.spec);
+            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
+        }
     }
+}
+
+/** Extra pod-template kinds every pod-bearing rule checks unless configured otherwise (Argo Rollouts). */
+export const DEFAULT_POD_TEMPLATE_KINDS: readonly string[] = ["argoproj.io/Rollout"];
+
+export const POD_TEMPLATE_KINDS_SCHEMA: ParamSchema = {
+    type: "array",
+    description:
+        "Extra kinds whose pod template sits at spec.template, as group/Kind (a bare Kind is the core group), checked like a Deployment. " +
+        `Default: ${DEFAULT_POD_TEMPLATE_KINDS.join(", ")}. Gatekeeper: added to the constraint's match.kinds.`,
+    items: { type: "string", pattern: "^([a-z0-9.-]+/)?[A-Z][A-Za-z0-9]*$" },
+    default: [...DEFAULT_POD_TEMPLATE_KINDS],
+};
+
+/** `argoproj.io/Rollout` -> { group: "argoproj.io", kind: "Rollout" }; a bare Kind is the core group; undefined when malformed. */
+export function parsePodTemplateKind(entry: unknown): { group: string; kind: string } | undefined {
+    if (typeof entry !== "string" || entry.length > 300) return undefined;
+    const slash = entry.lastIndexOf("/");
+    const group = slash < 0 ? "" : entry.slice(0, slash);
+    const kind = entry.slice(slash + 1);
+    return /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^[a-z0-9.-]*$/.test(group) && (slash < 0 || group !== "") ? { group, kind } : undefined;
+}
+
+/** The configured extra kinds as Gatekeeper matches (malformed entries are dropped; the config schema rejects them first). */
+export function podTemplateKindMatches(podTemplateKinds: unknown): KindMatch[] {
+    if (!Array.isArray(podTemplateKinds)) return [];
+    return podTemplateKinds.flatMap((entry) => {
+        const parsed = parsePodTemplateKind(entry);
+        return parsed ? [{ apiGroups: [parsed.group], kinds: [parsed.kind] }] : [];
+    });
+}
+
+/** True for a rule over pod-bearing kinds (its match includes core Pods). */
+export function isPodBearingRule(rule: Rule): boolean {
+    return rule.target === "kubernetes" && rule.match.some((m) => m.apiGroups.includes("") && m.kinds.includes("Pod"));
+}
+
+/**
+ * The rule with the `podTemplateKinds` parameter (default DEFAULT_POD_TEMPLATE_KINDS) when it is
+ * pod-bearing; the catalogue applies this to every rule, so each pod-bearing rule takes it.
+ */
+export function withPodTemplateKinds<R extends Rule>(rule: R): R {
+    if (!isPodBearingRule(rule)) return rule;
+    return {
+        ...rule,
+        defaultParams: { ...rule.defaultParams, podTemplateKinds: [...DEFAULT_POD_TEMPLATE_KINDS] },
+        paramsSchema: { ...rule.paramsSchema, podTemplateKinds: POD_TEMPLATE_KINDS_SCHEMA },
+    };
 }
 
 /** True when the image starts with one of the exempt prefixes. */

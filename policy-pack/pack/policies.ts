@@ -71,7 +71,7 @@ function kubernetesObject(rule: KubernetesRule, args: ResourceValidationArgs): K
     const type = parseKubernetesType(args.type);
     if (!type) return undefined;
     const probe: K8sObject = { apiVersion: type.apiVersion, kind: type.kind };
-    if (!matchesKind(rule, probe)) return undefined;
+    if (!matchesKind(rule, probe, effectiveParams(rule, overrides(args)))) return undefined;
     const providerNamespace = args.provider ? plainProps(args.provider.props).namespace : undefined;
     return toK8sObject(type, plainProps(args.props), providerNamespace);
 }
