@@ -143,20 +143,35 @@ export function containersOf(object: K8sObject, exemptImages: readonly string[] 
  * `variables.podMeta` (the pod template metadata) and `variables.containers` (all three container lists,
  * minus containers whose image starts with one of `variables.params.exemptImages`).
  */
+/** CEL: the map at `keys` under the map expression `base`, or `{}` when a step is missing or not a map. */
+function celMapAt(base: string, keys: readonly string[]): string {
+    const [key, ...rest] = keys;
+    if (key === undefined) return base;
+    const child = `${base}.${key}`;
+    return `((has(${child}) && type(${child}) == map) ? ${celMapAt(child, rest)} : {})`;
+}
+
+/** CEL: the list at `key` under the map `base`, or `[]`. */
+function celListAt(base: string, key: string): string {
+    return `((has(${base}.${key}) && type(${base}.${key}) == list) ? ${base}.${key} : [])`;
+}
+
+// Every step is type-checked, as podSpecOf and containersOf do: a pod spec, template or container list
+// of the wrong type yields no pod and no container (cel-go errors on field selection from a non-map).
 export const POD_CEL_VARIABLES: CelVariable[] = [
     {
         name: "podSpec",
         expression:
-            "object.kind == 'Pod' ? object.spec : " +
-            "object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : " +
-            "(has(object.spec) && has(object.spec.template) && has(object.spec.template.spec)) ? object.spec.template.spec : {}",
+            `object.kind == 'Pod' ? ${celMapAt("object", ["spec"])} : ` +
+            `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "spec"])} : ` +
+            `${celMapAt("object", ["spec", "template", "spec"])}`,
     },
     {
         name: "podMeta",
         expression:
-            "object.kind == 'Pod' ? (has(object.metadata) ? object.metadata : {}) : " +
-            "object.kind == 'CronJob' ? (has(object.spec.jobTemplate.spec.template.metadata) ? object.spec.jobTemplate.spec.template.metadata : {}) : " +
-            "(has(object.spec) && has(object.spec.template) && has(object.spec.template.metadata)) ? object.spec.template.metadata : {}",
+            `object.kind == 'Pod' ? ${celMapAt("object", ["metadata"])} : ` +
+            `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "metadata"])} : ` +
+            `${celMapAt("object", ["spec", "template", "metadata"])}`,
     },
     {
         name: "exemptImages",
@@ -165,9 +180,8 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
     {
         name: "containers",
         expression:
-            "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
-            "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + " +
-            "(has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : []))" +
-            ".filter(c, !variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p)))",
+            `(${celListAt("variables.podSpec", "containers")} + ${celListAt("variables.podSpec", "initContainers")} + ${celListAt("variables.podSpec", "ephemeralContainers")})` +
+            // Entries that are not objects are skipped, as containersOf does.
+            ".filter(c, type(c) == map && !variables.exemptImages.exists(p, has(c.image) && type(c.image) == string && p != '' && c.image.startsWith(p)))",
     },
 ];

@@ -436,10 +436,9 @@ function allowedAppArmorAnnotation(value: unknown): boolean {
 const APPARMOR_ANNOTATION_FIX = "remove the annotation (use securityContext.appArmorProfile) or set it to runtime/default or localhost/<profile>";
 const appArmorContainerCel = celContainerCheck("unconfinedAppArmorContainers", APPARMOR_TYPE);
 const CEL_ANNOTATIONS = "((has(variables.podMeta.annotations) && type(variables.podMeta.annotations) == map) ? variables.podMeta.annotations : {})";
-const CEL_ALL_CONTAINERS =
-    "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
-    "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + " +
-    "(has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : []))";
+const CEL_ALL_CONTAINERS = `(${["containers", "initContainers", "ephemeralContainers"]
+    .map((list) => `((has(variables.podSpec.${list}) && type(variables.podSpec.${list}) == list) ? variables.podSpec.${list} : [])`)
+    .join(" + ")})`;
 
 export const pssBaselineAppArmor = pssRule({
     id: "pss-baseline-apparmor",
@@ -475,8 +474,8 @@ export const pssBaselineAppArmor = pssRule({
             {
                 name: "appArmorExemptNames",
                 expression:
-                    `${CEL_ALL_CONTAINERS}.filter(c, has(c.name) && type(c.name) == string && ` +
-                    "variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p))).map(c, c.name)",
+                    `${CEL_ALL_CONTAINERS}.filter(c, type(c) == map && has(c.name) && type(c.name) == string && ` +
+                    "variables.exemptImages.exists(p, has(c.image) && type(c.image) == string && p != '' && c.image.startsWith(p))).map(c, c.name)",
             },
             {
                 name: "badAppArmorAnnotations",

@@ -116,9 +116,9 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
                 // Regular and init containers only: ephemeral containers cannot carry resources.
                 name: "resourceContainers",
                 expression:
-                    "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
-                    "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []))" +
-                    ".filter(c, !variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p)) && " +
+                    "(((has(variables.podSpec.containers) && type(variables.podSpec.containers) == list) ? variables.podSpec.containers : []) + " +
+                    "((has(variables.podSpec.initContainers) && type(variables.podSpec.initContainers) == list) ? variables.podSpec.initContainers : []))" +
+                    ".filter(c, type(c) == map && !variables.exemptImages.exists(p, has(c.image) && type(c.image) == string && p != '' && c.image.startsWith(p)) && " +
                     "!(has(c.name) && c.name in variables.exemptContainers))",
             },
             ...LIMIT_CEL_VARIABLES,
