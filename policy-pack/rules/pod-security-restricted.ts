@@ -2,10 +2,11 @@
 // https://kubernetes.io/docs/concepts/security/pod-security-standards/ defines it, plus
 // readOnlyRootFilesystem, which the standards leave out but the platform requires.
 //
-// Where the docs say "Linux only (spec.os.name != windows)" - privilege escalation, seccomp and
-// capabilities - Windows pods are skipped, as Pod Security Admission does; readOnlyRootFilesystem is
-// skipped for them too because the API forbids the field on Windows pods. Windows node pools are out of
-// the platform's scope (and the "Non-root groups" control is optional in the docs and not enforced).
+// Every PSS rule follows Pod Security Admission at its `podSecurityVersion` (pod-security-version.ts):
+// where the docs say "Linux only (spec.os.name != windows)" - privilege escalation, seccomp and
+// capabilities - Windows pods are skipped from v1.25, as PSA does; readOnlyRootFilesystem (not a PSS
+// control, no version) always skips them because the API forbids the field on Windows pods. The
+// "Non-root groups" control is optional in the docs and not enforced by PSA, nor here.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, Rule } from "../catalogue/types";
 import { ContainerRef, isExemptImage } from "../catalogue/workloads";
 import { cis, nist, pci, podRule, PssParams, pssRule, soc2 } from "./pod-security-common";
