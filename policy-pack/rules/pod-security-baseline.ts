@@ -15,6 +15,7 @@ import {
     celContainerCheck,
     celFirstContainerMessage,
     celGet,
+    celGetStrict,
     celLet,
     celList,
     celName,
@@ -26,6 +27,7 @@ import {
     FieldCheck,
     finding,
     get,
+    getStrict,
     isExemptContainerName,
     isRecord,
     isSet,
@@ -586,7 +588,6 @@ function allowedSeccompAnnotation(value: unknown): boolean {
 }
 
 const SECCOMP_ANNOTATION_FIX = "set the annotation to runtime/default (or localhost/<profile>), or remove it";
-const CEL_POD_ANNOTATIONS = "((has(variables.podMeta.annotations) && type(variables.podMeta.annotations) == map) ? variables.podMeta.annotations : {})";
 
 /** The seccomp annotation findings for PSS versions before v1.19 (pod annotation, then one per non-exempt container). */
 function seccompAnnotationFindings(object: K8sObject, ctx: PodContext): Finding[] {
@@ -629,7 +630,7 @@ export const pssBaselineSeccomp = pssRule({
                 name: "badSeccompAnnotations",
                 expression:
                     `([${celString(SECCOMP_POD_ANNOTATION)}] + variables.containers.filter(c, has(c.name) && type(c.name) == string).map(c, ${celString(SECCOMP_CONTAINER_ANNOTATION_PREFIX)} + c.name))` +
-                    `.filter(k, k in ${CEL_POD_ANNOTATIONS} && [${CEL_POD_ANNOTATIONS}[k]].exists(v, v != ${CEL_UNKNOWN} && ` +
+                    `.filter(k, k in ${CEL_ANNOTATIONS} && [${CEL_ANNOTATIONS}[k]].exists(v, v != ${CEL_UNKNOWN} && ` +
                     "!(v == 'runtime/default' || v == 'docker/default' || (type(v) == string && v.startsWith('localhost/')))))",
             },
         ],
@@ -683,7 +684,7 @@ export const pssBaselineHostProbes = pssRule({
         const findings: Finding[] = [];
         for (const ref of ctx.containers) {
             for (const field of PROBE_AND_LIFECYCLE_HOST_FIELDS) {
-                const host = get(ref.container, field);
+                const host = getStrict(ref.container, field);
                 if (badProbeHost(host)) {
                     findings.push(finding(object, `${ref.path}.${field.join(".")}`, `${containerLabel(ref)} sets ${field.join(".")}: ${show(host)}`, PROBE_HOST_FIX));
                 }
@@ -695,7 +696,7 @@ export const pssBaselineHostProbes = pssRule({
         variables: [
             {
                 name: "hostProbeContainers",
-                expression: `variables.containers.filter(c, ${PROBE_AND_LIFECYCLE_HOST_FIELDS.map((field) => celLet(celGet("c", field), CEL_BAD_PROBE_HOST)).join(" || ")})`,
+                expression: `variables.containers.filter(c, ${PROBE_AND_LIFECYCLE_HOST_FIELDS.map((field) => celLet(celGetStrict("c", field), CEL_BAD_PROBE_HOST)).join(" || ")})`,
             },
         ],
         validations: [

@@ -27,6 +27,22 @@ export function get(root: unknown, keys: readonly string[]): unknown {
     return current;
 }
 
+/**
+ * Like `get`, but an intermediate value of the wrong type (not an object, not the sentinel) reads as
+ * unset: for fields deep in optional structures (probe handlers), where a malformed parent holds no value.
+ */
+export function getStrict(root: unknown, keys: readonly string[]): unknown {
+    let current = root;
+    for (const key of keys) {
+        if (isUnknown(current)) return current;
+        if (!isRecord(current)) return undefined;
+        const next = current[key];
+        if (next === undefined || next === null) return undefined;
+        current = next;
+    }
+    return current;
+}
+
 /** The unknown sentinel as a CEL string literal. */
 export const CEL_UNKNOWN = `'${UNKNOWN_SENTINEL}'`;
 
@@ -38,6 +54,16 @@ export function celGet(base: string, keys: readonly string[]): string {
     const present = `has(${child}) && ${child} != null`;
     if (rest.length === 0) return `((${present}) ? ${child} : null)`;
     return `((${present}) ? ((type(${child}) == map) ? ${celGet(child, rest)} : ${child}) : null)`;
+}
+
+/** CEL for `getStrict(base, keys)`; `base` must be a map expression. */
+export function celGetStrict(base: string, keys: readonly string[]): string {
+    const [key, ...rest] = keys;
+    if (key === undefined) return base;
+    const child = `${base}.${key}`;
+    const present = `has(${child}) && ${child} != null`;
+    if (rest.length === 0) return `((${present}) ? ${child} : null)`;
+    return `((${present}) ? ((type(${child}) == map) ? ${celGetStrict(child, rest)} : (${child} == ${CEL_UNKNOWN} ? ${child} : null)) : null)`;
 }
 
 export { CEL_SUBJECT, subject } from "./messages";
