@@ -1,6 +1,6 @@
 // Evaluates one catalogue rule against one object or resource. The pack, the manifest checker and the
 // tests all go through here, so namespace exemptions and parameter defaults behave the same everywhere.
-import { CloudRule, Finding, K8sObject, KubernetesRule, Rule } from "./types";
+import { CloudRule, Finding, K8sObject, KindMatch, KubernetesRule, Rule } from "./types";
 import { podTemplateKindMatches } from "./workloads";
 
 /** The rule's default parameters with overrides merged over them (shallow: each key replaces the default). */
@@ -15,7 +15,9 @@ export function effectiveParams<P>(rule: { defaultParams: P }, overrides?: Recor
 export function matchesKind(rule: KubernetesRule, object: K8sObject, params: { podTemplateKinds?: unknown } = rule.defaultParams): boolean {
     const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
     const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-    return [...rule.match, ...podTemplateKindMatches(params.podTemplateKinds)].some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(String(object.kind))));
+    const kind = String(object.kind);
+    const matches = (list: readonly KindMatch[]) => list.some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)));
+    return matches(rule.match) || (params.podTemplateKinds !== undefined && matches(podTemplateKindMatches(params.podTemplateKinds)));
 }
 
 export function evaluateKubernetes(rule: KubernetesRule, object: K8sObject, overrides?: Record<string, unknown>): Finding[] {
