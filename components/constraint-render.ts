@@ -5,6 +5,7 @@
 // template, one constraint, and the CrossGuard pack checks the same rule at preview time.
 import { CelValidation, CelVariable, Enforcement, FrameworkControl, GatekeeperAction, KindMatch, KubernetesRule, ParamSchema } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
+import { podTemplateKindMatches } from "../policy-pack/catalogue/workloads";
 import { exemptionReasonsFor, exemptNamespacesFor } from "./exemptions";
 
 export const TEMPLATE_API_VERSION = "templates.gatekeeper.sh/v1";
@@ -57,6 +58,7 @@ export interface OpenApiSchema {
     properties?: Record<string, OpenApiSchema>;
     additionalProperties?: boolean | OpenApiSchema;
     minimum?: number;
+    pattern?: string;
 }
 
 /** The enforcement and full parameters of one rule in one stack (see components/policy-settings.ts). */
@@ -98,6 +100,7 @@ export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
     if (schema.additionalProperties !== undefined && !schema.properties)
         out.additionalProperties = typeof schema.additionalProperties === "boolean" ? schema.additionalProperties : toOpenApiSchema(schema.additionalProperties);
     if (schema.minimum !== undefined) out.minimum = schema.minimum;
+    if (schema.pattern !== undefined) out.pattern = schema.pattern;
     return out;
 }
 
@@ -105,7 +108,8 @@ export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
 export function parametersSchemaFor(rule: KubernetesRule): OpenApiSchema {
     const properties: Record<string, OpenApiSchema> = {};
     for (const [name, schema] of Object.entries(rule.paramsSchema)) {
-        if (name === "exemptNamespaces") continue;
+        // Both go to the constraint's match, not its parameters.
+        if (name === "exemptNamespaces" || name === "podTemplateKinds") continue;
         properties[name] = toOpenApiSchema(schema);
     }
     properties.exemptImages = {
@@ -161,7 +165,7 @@ function stringList(value: unknown): string[] {
  * (system namespaces and each tool's documented needs, components/exemptions.ts).
  */
 export function renderConstraint(rule: KubernetesRule, setting: ConstraintSetting, platformExemptions: readonly string[] = exemptNamespacesFor(rule.id)): ConstraintObject {
-    const { exemptNamespaces, ...parameters } = setting.params;
+    const { exemptNamespaces, podTemplateKinds, ...parameters } = setting.params;
     const excludedNamespaces = [...new Set([...platformExemptions, ...stringList(exemptNamespaces)])].sort();
     const reasons = exemptionReasonsFor(rule.id);
     const explained = Object.fromEntries(excludedNamespaces.map((ns) => [ns, reasons[ns] ?? "Exempted by this stack's policy configuration (exemptNamespaces)."]));
@@ -180,7 +184,7 @@ export function renderConstraint(rule: KubernetesRule, setting: ConstraintSettin
         },
         spec: {
             enforcementAction: toGatekeeperAction(setting.enforcement),
-            match: { kinds: rule.match.map((m) => ({ apiGroups: [...m.apiGroups], kinds: [...m.kinds] })), excludedNamespaces },
+            match: { kinds: [...rule.match, ...podTemplateKindMatches(podTemplateKinds)].map((m) => ({ apiGroups: [...m.apiGroups], kinds: [...m.kinds] })), excludedNamespaces },
             parameters,
         },
     };

@@ -143,7 +143,10 @@ describe("Gatekeeper component", () => {
             assert.deepEqual(target.code[0].source.variables, rule.cel.variables ?? []);
             const schema = template.inputs.spec.crd.spec.validation.openAPIV3Schema;
             assert.equal(schema.properties.exemptImages.type, "array");
-            for (const param of Object.keys(rule.paramsSchema).filter((p) => p !== "exemptNamespaces")) assert.ok(schema.properties[param], `${rule.id}: schema lacks ${param}`);
+            // exemptNamespaces and podTemplateKinds go to the constraint's match, not its parameters.
+            const matchParams = ["exemptNamespaces", "podTemplateKinds"];
+            for (const param of Object.keys(rule.paramsSchema).filter((p) => !matchParams.includes(p))) assert.ok(schema.properties[param], `${rule.id}: schema lacks ${param}`);
+            for (const param of matchParams) assert.equal(schema.properties[param], undefined, `${rule.id}: ${param} belongs in match`);
             assert.equal(template.inputs.metadata.annotations["secure-gitops.io/rule-id"], rule.id);
             assert.equal(template.inputs.metadata.annotations["secure-gitops.io/severity"], rule.severity);
             assert.ok(template.inputs.metadata.annotations["secure-gitops.io/frameworks"].includes(rule.frameworks[0].control));
@@ -151,7 +154,9 @@ describe("Gatekeeper component", () => {
             const constraint = byKind(prod, rule.gatekeeperKind);
             assert.equal(constraint.inputs.apiVersion, "constraints.gatekeeper.sh/v1beta1");
             assert.equal(constraint.inputs.metadata.name, rule.id);
-            assert.deepEqual(constraint.inputs.spec.match.kinds, rule.match);
+            const podTemplateKinds = "podTemplateKinds" in rule.defaultParams ? [{ apiGroups: ["argoproj.io"], kinds: ["Rollout"] }] : [];
+            assert.deepEqual(constraint.inputs.spec.match.kinds, [...rule.match, ...podTemplateKinds]);
+            assert.equal(constraint.inputs.spec.parameters.podTemplateKinds, undefined, `${rule.id}: podTemplateKinds belong in match`);
             assert.equal(constraint.inputs.spec.parameters.exemptNamespaces, undefined, `${rule.id}: exemptNamespaces belong in match`);
             for (const ns of exemptNamespacesFor(rule.id)) assert.ok(constraint.inputs.spec.match.excludedNamespaces.includes(ns), `${rule.id}: ${ns} not excluded`);
         }

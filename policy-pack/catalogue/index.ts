@@ -6,11 +6,13 @@ import { imageRules } from "../rules/images";
 import { podSecurityRules } from "../rules/pod-security";
 import { resourceRules } from "../rules/resources";
 import { CloudRule, KubernetesRule, Rule } from "./types";
+import { withPodTemplateKinds } from "./workloads";
 
 export * from "./types";
 export * from "./workloads";
 
-export const RULES: readonly Rule[] = [...imageRules, ...resourceRules, ...exposureRules, ...podSecurityRules, ...hygieneRules, ...gcpRules];
+/** Every rule; pod-bearing ones also take `podTemplateKinds` (see withPodTemplateKinds). */
+export const RULES: readonly Rule[] = [...imageRules, ...resourceRules, ...exposureRules, ...podSecurityRules, ...hygieneRules, ...gcpRules].map(withPodTemplateKinds);
 
 export const KUBERNETES_RULES = RULES.filter((r): r is KubernetesRule => r.target === "kubernetes");
 export const CLOUD_RULES = RULES.filter((r): r is CloudRule => r.target === "gcp");

@@ -73,6 +73,11 @@ export interface CelValidation {
 export interface CommonK8sParams {
     exemptNamespaces: string[];
     exemptImages: string[];
+    /**
+     * Pod-bearing rules only: extra kinds (`group/Kind`, e.g. `argoproj.io/Rollout`) whose pod template
+     * sits at `spec.template`, checked like a Deployment (Gatekeeper: added to `match.kinds`).
+     */
+    podTemplateKinds?: string[];
 }
 
 /** JSON schema (draft 7 subset) for one parameter, used for `configSchema` and the template's CRD schema. */
@@ -85,6 +90,8 @@ export interface ParamSchema {
     properties?: Record<string, ParamSchema>;
     additionalProperties?: boolean | ParamSchema;
     minimum?: number;
+    /** ECMA/RE2-compatible regular expression a string must match (keep it linear: no nested quantifiers). */
+    pattern?: string;
 }
 
 interface RuleMetadata<P> {

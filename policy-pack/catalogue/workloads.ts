@@ -1,14 +1,14 @@
 // Where pods live inside each pod-bearing kind, in TypeScript (for the pack) and in CEL (for Gatekeeper).
 // Both forms must agree: the parity test evaluates the CEL from the rendered ConstraintTemplates against
 // the pack's verdicts over the same corpus.
-import { CelVariable, K8sObject, KindMatch } from "./types";
+import { CelVariable, K8sObject, KindMatch, ParamSchema, Rule } from "./types";
 
 export type ContainerList = "containers" | "initContainers" | "ephemeralContainers";
 export const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers", "ephemeralContainers"];
 
-/** Every kind that carries a pod template, as a Gatekeeper match. */
+/** Every built-in kind that carries a pod (or a pod template), as a Gatekeeper match. */
 export const POD_BEARING_MATCH: KindMatch[] = [
-    { apiGroups: [""], kinds: ["Pod"] },
+    { apiGroups: [""], kinds: ["Pod", "ReplicationController"] },
     { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] },
     { apiGroups: ["batch"], kinds: ["Job", "CronJob"] },
 ];
@@ -48,23 +48,67 @@ export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
     switch (object.kind) {
         case "Pod":
             return { spec, path: "spec", metadata: asRecord(object.metadata) };
-        case "Deployment":
-        case "StatefulSet":
-        case "DaemonSet":
-        case "ReplicaSet":
-        case "Job": {
-            const template = asRecord(spec.template);
-            const podSpec = asRecord(template?.spec);
-            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
-        }
         case "CronJob": {
             const template = asRecord(asRecord(asRecord(spec.jobTemplate)?.spec)?.template);
             const podSpec = asRecord(template?.spec);
             return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
         }
-        default:
-            return undefined;
+        default: {
+            // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController and the configured
+            // podTemplateKinds (rules only receive kinds they match): the template at spec.template.
+            const template = asRecord(spec.template);
+            const podSpec = asRecord(template?.spec);
+            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
+        }
     }
+}
+
+/** Extra pod-template kinds every pod-bearing rule checks unless configured otherwise (Argo Rollouts). */
+export const DEFAULT_POD_TEMPLATE_KINDS: readonly string[] = ["argoproj.io/Rollout"];
+
+export const POD_TEMPLATE_KINDS_SCHEMA: ParamSchema = {
+    type: "array",
+    description:
+        "Extra kinds whose pod template sits at spec.template, as group/Kind (a bare Kind is the core group), checked like a Deployment. " +
+        `Default: ${DEFAULT_POD_TEMPLATE_KINDS.join(", ")}. Gatekeeper: added to the constraint's match.kinds.`,
+    items: { type: "string", pattern: "^([a-z0-9.-]+/)?[A-Z][A-Za-z0-9]*$" },
+    default: [...DEFAULT_POD_TEMPLATE_KINDS],
+};
+
+/** `argoproj.io/Rollout` -> { group: "argoproj.io", kind: "Rollout" }; a bare Kind is the core group; undefined when malformed. */
+export function parsePodTemplateKind(entry: unknown): { group: string; kind: string } | undefined {
+    if (typeof entry !== "string" || entry.length > 300) return undefined;
+    const slash = entry.lastIndexOf("/");
+    const group = slash < 0 ? "" : entry.slice(0, slash);
+    const kind = entry.slice(slash + 1);
+    return /^[A-Z][A-Za-z0-9]*$/.test(kind) && /^[a-z0-9.-]*$/.test(group) && (slash < 0 || group !== "") ? { group, kind } : undefined;
+}
+
+/** The configured extra kinds as Gatekeeper matches (malformed entries are dropped; the config schema rejects them first). */
+export function podTemplateKindMatches(podTemplateKinds: unknown): KindMatch[] {
+    if (!Array.isArray(podTemplateKinds)) return [];
+    return podTemplateKinds.flatMap((entry) => {
+        const parsed = parsePodTemplateKind(entry);
+        return parsed ? [{ apiGroups: [parsed.group], kinds: [parsed.kind] }] : [];
+    });
+}
+
+/** True for a rule over pod-bearing kinds (its match includes core Pods). */
+export function isPodBearingRule(rule: Rule): boolean {
+    return rule.target === "kubernetes" && rule.match.some((m) => m.apiGroups.includes("") && m.kinds.includes("Pod"));
+}
+
+/**
+ * The rule with the `podTemplateKinds` parameter (default DEFAULT_POD_TEMPLATE_KINDS) when it is
+ * pod-bearing; the catalogue applies this to every rule, so each pod-bearing rule takes it.
+ */
+export function withPodTemplateKinds<R extends Rule>(rule: R): R {
+    if (!isPodBearingRule(rule)) return rule;
+    return {
+        ...rule,
+        defaultParams: { ...rule.defaultParams, podTemplateKinds: [...DEFAULT_POD_TEMPLATE_KINDS] },
+        paramsSchema: { ...rule.paramsSchema, podTemplateKinds: POD_TEMPLATE_KINDS_SCHEMA },
+    };
 }
 
 /** True when the image starts with one of the exempt prefixes. */
@@ -99,20 +143,35 @@ export function containersOf(object: K8sObject, exemptImages: readonly string[] 
  * `variables.podMeta` (the pod template metadata) and `variables.containers` (all three container lists,
  * minus containers whose image starts with one of `variables.params.exemptImages`).
  */
+/** CEL: the map at `keys` under the map expression `base`, or `{}` when a step is missing or not a map. */
+function celMapAt(base: string, keys: readonly string[]): string {
+    const [key, ...rest] = keys;
+    if (key === undefined) return base;
+    const child = `${base}.${key}`;
+    return `((has(${child}) && type(${child}) == map) ? ${celMapAt(child, rest)} : {})`;
+}
+
+/** CEL: the list at `key` under the map `base`, or `[]`. */
+function celListAt(base: string, key: string): string {
+    return `((has(${base}.${key}) && type(${base}.${key}) == list) ? ${base}.${key} : [])`;
+}
+
+// Every step is type-checked, as podSpecOf and containersOf do: a pod spec, template or container list
+// of the wrong type yields no pod and no container (cel-go errors on field selection from a non-map).
 export const POD_CEL_VARIABLES: CelVariable[] = [
     {
         name: "podSpec",
         expression:
-            "object.kind == 'Pod' ? object.spec : " +
-            "object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : " +
-            "(has(object.spec) && has(object.spec.template) && has(object.spec.template.spec)) ? object.spec.template.spec : {}",
+            `object.kind == 'Pod' ? ${celMapAt("object", ["spec"])} : ` +
+            `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "spec"])} : ` +
+            `${celMapAt("object", ["spec", "template", "spec"])}`,
     },
     {
         name: "podMeta",
         expression:
-            "object.kind == 'Pod' ? (has(object.metadata) ? object.metadata : {}) : " +
-            "object.kind == 'CronJob' ? (has(object.spec.jobTemplate.spec.template.metadata) ? object.spec.jobTemplate.spec.template.metadata : {}) : " +
-            "(has(object.spec) && has(object.spec.template) && has(object.spec.template.metadata)) ? object.spec.template.metadata : {}",
+            `object.kind == 'Pod' ? ${celMapAt("object", ["metadata"])} : ` +
+            `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "metadata"])} : ` +
+            `${celMapAt("object", ["spec", "template", "metadata"])}`,
     },
     {
         name: "exemptImages",
@@ -121,9 +180,8 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
     {
         name: "containers",
         expression:
-            "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
-            "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []) + " +
-            "(has(variables.podSpec.ephemeralContainers) ? variables.podSpec.ephemeralContainers : []))" +
-            ".filter(c, !variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p)))",
+            `(${celListAt("variables.podSpec", "containers")} + ${celListAt("variables.podSpec", "initContainers")} + ${celListAt("variables.podSpec", "ephemeralContainers")})` +
+            // Entries that are not objects are skipped, as containersOf does.
+            ".filter(c, type(c) == map && !variables.exemptImages.exists(p, has(c.image) && type(c.image) == string && p != '' && c.image.startsWith(p)))",
     },
 ];

@@ -71,7 +71,9 @@ function kubernetesObject(rule: KubernetesRule, args: ResourceValidationArgs): K
     const type = parseKubernetesType(args.type);
     if (!type) return undefined;
     const probe: K8sObject = { apiVersion: type.apiVersion, kind: type.kind };
-    if (!matchesKind(rule, probe)) return undefined;
+    // The rule's own kinds first (no config read); then, for pod-bearing rules, the configured podTemplateKinds.
+    const matched = matchesKind(rule, probe, {}) || ("podTemplateKinds" in rule.defaultParams && matchesKind(rule, probe, effectiveParams(rule, overrides(args))));
+    if (!matched) return undefined;
     const providerNamespace = args.provider ? plainProps(args.provider.props).namespace : undefined;
     return toK8sObject(type, plainProps(args.props), providerNamespace);
 }

@@ -225,6 +225,61 @@ const shieldedNodes: CloudRule<NoParams> = {
     },
 };
 
+const COMPUTE_DEFAULT_SA_SUFFIX = "-compute@developer.gserviceaccount.com";
+
+/**
+ * Why a node service account value is the Compute Engine default, or undefined when it is a dedicated
+ * one (or unknown, or not a string: the provider rejects that before GKE sees it). Unset and "default"
+ * both make GKE use `<project number>-compute@developer.gserviceaccount.com`. No regex on user data.
+ */
+function computeDefaultServiceAccount(value: unknown): string | undefined {
+    if (value === undefined || value === null || value === "") return "is not set, so GKE uses the Compute Engine default service account";
+    if (typeof value !== "string") return undefined;
+    if (value === "default") return "is \"default\", the Compute Engine default service account";
+    const number = value.endsWith(COMPUTE_DEFAULT_SA_SUFFIX) ? value.slice(0, -COMPUTE_DEFAULT_SA_SUFFIX.length) : "";
+    if (number.length > 0 && number.length <= 20 && [...number].every((c) => c >= "0" && c <= "9")) {
+        return "is the Compute Engine default service account";
+    }
+    return undefined;
+}
+
+const nodeServiceAccount: CloudRule<NoParams> = {
+    target: "gcp",
+    id: "gke-node-service-account",
+    title: "GKE nodes run as a dedicated service account, not the Compute Engine default",
+    description:
+        "CIS GKE 5.2.1: the Compute Engine default service account has the Editor role on the project by default, so every pod that " +
+        "reaches the node's credentials could change the project. Every node pool (a NodePool's nodeConfig, a Cluster's default-pool " +
+        "nodeConfig and inline nodePools) and, with node auto-provisioning, clusterAutoscaling.autoProvisioningDefaults must set " +
+        "serviceAccount to a dedicated, least-privilege account; unset, \"default\" and <project-number>-compute@developer.gserviceaccount.com are violations.",
+    severity: "high",
+    remediation:
+        "Create a service account with only roles/logging.logWriter, roles/monitoring.metricWriter, roles/monitoring.viewer and " +
+        "roles/stackdriver.resourceMetadata.writer (plus artifactregistry.reader where images live) and set `nodeConfig.serviceAccount` to its email.",
+    frameworks: [...F("CIS-GKE", "5.2.1"), ...F("NIST-800-53", "AC-6", "IA-5"), ...F("SOC2", "CC6.1", "CC6.3"), ...F("PCI-DSS", "7.2.1", "7.2.2")],
+    defaultEnforcement: "mandatory",
+    defaultParams: {},
+    paramsSchema: {},
+    resourceTypes: [CLUSTER, NODE_POOL],
+    check(props, _params, resourceType) {
+        const findings: Finding[] = [];
+        const sites: { path: string; value: unknown }[] = [];
+        // Autopilot clusters have no node pools of their own: their nodes use autoProvisioningDefaults.
+        const autopilot = resourceType === CLUSTER && props.enableAutopilot === true;
+        if (!autopilot) for (const site of nodeConfigSites(props, resourceType)) sites.push({ path: `${site.path}.serviceAccount`, value: at(site.nodeConfig, "serviceAccount") });
+        if (resourceType === CLUSTER && (autopilot || at(props, "clusterAutoscaling.enabled") === true)) {
+            const path = "clusterAutoscaling.autoProvisioningDefaults.serviceAccount";
+            sites.push({ path, value: at(props, path) });
+        }
+        for (const { path, value } of sites) {
+            if (isUnknown(value)) continue;
+            const why = computeDefaultServiceAccount(value);
+            if (why) findings.push(finding(path, `the node service account ${why}: set \`${path}\` to a dedicated least-privilege service account`));
+        }
+        return findings;
+    },
+};
+
 const networkPolicy: CloudRule<NoParams> = {
     target: "gcp",
     id: "gke-network-policy",
@@ -659,6 +714,7 @@ export const gcpRules: Rule[] = [
     workloadIdentity,
     metadataServer,
     shieldedNodes,
+    nodeServiceAccount,
     networkPolicy,
     releaseChannel,
     nodeAutoUpgradeRepair,

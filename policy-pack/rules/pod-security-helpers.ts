@@ -27,6 +27,22 @@ export function get(root: unknown, keys: readonly string[]): unknown {
     return current;
 }
 
+/**
+ * Like `get`, but an intermediate value of the wrong type (not an object, not the sentinel) reads as
+ * unset: for fields deep in optional structures (probe handlers), where a malformed parent holds no value.
+ */
+export function getStrict(root: unknown, keys: readonly string[]): unknown {
+    let current = root;
+    for (const key of keys) {
+        if (isUnknown(current)) return current;
+        if (!isRecord(current)) return undefined;
+        const next = current[key];
+        if (next === undefined || next === null) return undefined;
+        current = next;
+    }
+    return current;
+}
+
 /** The unknown sentinel as a CEL string literal. */
 export const CEL_UNKNOWN = `'${UNKNOWN_SENTINEL}'`;
 
@@ -38,6 +54,16 @@ export function celGet(base: string, keys: readonly string[]): string {
     const present = `has(${child}) && ${child} != null`;
     if (rest.length === 0) return `((${present}) ? ${child} : null)`;
     return `((${present}) ? ((type(${child}) == map) ? ${celGet(child, rest)} : ${child}) : null)`;
+}
+
+/** CEL for `getStrict(base, keys)`; `base` must be a map expression. */
+export function celGetStrict(base: string, keys: readonly string[]): string {
+    const [key, ...rest] = keys;
+    if (key === undefined) return base;
+    const child = `${base}.${key}`;
+    const present = `has(${child}) && ${child} != null`;
+    if (rest.length === 0) return `((${present}) ? ${child} : null)`;
+    return `((${present}) ? ((type(${child}) == map) ? ${celGetStrict(child, rest)} : (${child} == ${CEL_UNKNOWN} ? ${child} : null)) : null)`;
 }
 
 export { CEL_SUBJECT, subject } from "./messages";
@@ -145,13 +171,24 @@ export interface FieldCheck {
     /** What is wrong, for the CEL message (static: CEL cannot format arbitrary values portably). */
     celProblem: string;
     fix: string;
+    /** How to read the value (default: `get(root, field)` / `celGet(base, field)`), e.g. `profileType`. */
+    read?(root: unknown): unknown;
+    celRead?(base: string): string;
+}
+
+function readField(root: unknown, check: FieldCheck): unknown {
+    return check.read ? check.read(root) : get(root, check.field);
+}
+
+function celReadField(base: string, check: FieldCheck): string {
+    return check.celRead ? check.celRead(base) : celGet(base, check.field);
 }
 
 /** Findings for `check` on every non-exempt container. */
 export function checkContainers(object: K8sObject, ctx: PodContext, check: FieldCheck): Finding[] {
     const findings: Finding[] = [];
     for (const ref of ctx.containers) {
-        const value = get(ref.container, check.field);
+        const value = readField(ref.container, check);
         if (check.violates(value)) {
             findings.push(finding(object, `${ref.path}.${check.field.join(".")}`, `${containerLabel(ref)} ${check.problem(value)}`, check.fix));
         }
@@ -161,7 +198,7 @@ export function checkContainers(object: K8sObject, ctx: PodContext, check: Field
 
 /** Findings for `check` at pod level. */
 export function checkPod(object: K8sObject, ctx: PodContext, check: FieldCheck): Finding[] {
-    const value = get(ctx.pod.spec, check.field);
+    const value = readField(ctx.pod.spec, check);
     return check.violates(value) ? [finding(object, `${ctx.pod.path}.${check.field.join(".")}`, `the pod ${check.problem(value)}`, check.fix)] : [];
 }
 
@@ -173,7 +210,7 @@ export function celLet(value: string, predicate: string): string {
 /** CEL: the variable listing offending containers, and the validation over it. */
 export function celContainerCheck(variableName: string, check: FieldCheck): { variable: { name: string; expression: string }; validation: { expression: string; messageExpression: string } } {
     return {
-        variable: { name: variableName, expression: `variables.containers.filter(c, ${celLet(celGet("c", check.field), check.celViolates)})` },
+        variable: { name: variableName, expression: `variables.containers.filter(c, ${celLet(celReadField("c", check), check.celViolates)})` },
         validation: {
             expression: `size(variables.${variableName}) == 0`,
             messageExpression: celFirstContainerMessage(variableName, `${check.celProblem}. Fix: ${check.fix}`),
@@ -184,7 +221,7 @@ export function celContainerCheck(variableName: string, check: FieldCheck): { va
 /** CEL: the pod-level validation for `check`. */
 export function celPodCheck(check: FieldCheck): { expression: string; messageExpression: string } {
     return {
-        expression: `${CEL_NO_CONTAINERS} || !${celLet(celGet("variables.podSpec", check.field), check.celViolates)}`,
+        expression: `${CEL_NO_CONTAINERS} || !${celLet(celReadField("variables.podSpec", check), check.celViolates)}`,
         messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod ${check.celProblem}. Fix: ${check.fix}`)}`,
     };
 }
@@ -196,3 +233,64 @@ export function isSet(value: unknown): boolean {
 
 /** CEL twin of `isSet` for the bound value `v`. */
 export const CEL_V_IS_SET = `v != null && v != ${CEL_UNKNOWN}`;
+
+// ---- malformed values ------------------------------------------------------------------------------
+//
+// Wrong JSON types never reach Pod Security Admission (the API server fails to decode the object), so the
+// verdict on them is ours, and it is PSA's own comparison applied to the raw value: a control that forbids
+// one value (privileged: true, hostNetwork: true, hostProcess: true) ignores a value that is not it; a
+// control with an allowlist (procMount, sysctls, seccomp/AppArmor types, SELinux types, capabilities,
+// volume sources) reports a value outside the list, whatever its type; allowPrivilegeEscalation must be
+// exactly false. Lists and objects of the wrong type are skipped (no container, no volume). Nothing on
+// user data is ever called (no toString/valueOf): messages print values through `show`.
+
+/** A value for a message: strings, numbers and booleans as they are, anything else by its JSON type. */
+export function show(value: unknown): string {
+    if (typeof value === "string") return value.length > 200 ? `${value.slice(0, 200)}...` : value;
+    if (typeof value === "number" || typeof value === "boolean") return `${value}`;
+    if (value === null || value === undefined) return "null";
+    return Array.isArray(value) ? "(a list)" : "(an object)";
+}
+
+// ---- profile types (seccompProfile, appArmorProfile) ---------------------------------------------------
+
+/** What `profileType` returns for a profile (or a securityContext above it) that is not an object. */
+export const MALFORMED_PROFILE = "(malformed)";
+
+/**
+ * The `type` of a seccompProfile/appArmorProfile at `profilePath`: undefined when the profile is unset,
+ * "" when the profile is set without a type (PSA reads the Go zero value, which is not an allowed type),
+ * the sentinel when the profile, a parent or the type is unknown, and MALFORMED_PROFILE when the profile
+ * or a parent is not an object (never an allowed type, so a string profile cannot pass as one).
+ */
+export function profileType(root: unknown, profilePath: readonly string[]): unknown {
+    const profile = get(root, profilePath);
+    if (profile === undefined || isUnknown(profile)) return profile;
+    if (!isRecord(profile)) return MALFORMED_PROFILE;
+    const type = profile.type;
+    return type === undefined || type === null ? "" : type;
+}
+
+/** CEL twin of `profileType`; `base` must be a map expression. */
+export function celProfileType(base: string, profilePath: readonly string[]): string {
+    return (
+        `[${celGet(base, profilePath)}].map(p, (p == null || p == ${CEL_UNKNOWN}) ? p : ` +
+        `(type(p) == map ? ((has(p.type) && p.type != null) ? p.type : '') : ${celString(MALFORMED_PROFILE)}))[0]`
+    );
+}
+
+// ---- user namespaces (hostUsers: false) -------------------------------------------------------------
+
+/**
+ * From v1.35 PSA relaxes runAsNonRoot, runAsUser and baseline procMount for pods in a user namespace
+ * (`spec.hostUsers: false`). An unknown hostUsers may turn out false, so it relaxes too (no finding).
+ */
+export function userNamespaceRelaxed(podSpec: Json, minor: number, since: number): boolean {
+    if (minor < since) return false;
+    const hostUsers = get(podSpec, ["hostUsers"]);
+    return hostUsers === false || isUnknown(hostUsers);
+}
+
+export function celUserNamespaceRelaxed(since: number): string {
+    return `(variables.pssMinor >= ${since} && ${celLet(celGet("variables.podSpec", ["hostUsers"]), `v == false || v == ${CEL_UNKNOWN}`)})`;
+}

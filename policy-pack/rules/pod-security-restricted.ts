@@ -2,20 +2,21 @@
 // https://kubernetes.io/docs/concepts/security/pod-security-standards/ defines it, plus
 // readOnlyRootFilesystem, which the standards leave out but the platform requires.
 //
-// Where the docs say "Linux only (spec.os.name != windows)" - privilege escalation, seccomp and
-// capabilities - Windows pods are skipped, as Pod Security Admission does; readOnlyRootFilesystem is
-// skipped for them too because the API forbids the field on Windows pods. Windows node pools are out of
-// the platform's scope (and the "Non-root groups" control is optional in the docs and not enforced).
+// Every PSS rule follows Pod Security Admission at its `podSecurityVersion` (pod-security-version.ts):
+// where the docs say "Linux only (spec.os.name != windows)" - privilege escalation, seccomp and
+// capabilities - Windows pods are skipped from v1.25, as PSA does; readOnlyRootFilesystem (not a PSS
+// control, no version) always skips them because the API forbids the field on Windows pods. The
+// "Non-root groups" control is optional in the docs and not enforced by PSA, nor here.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, Rule } from "../catalogue/types";
 import { ContainerRef, isExemptImage } from "../catalogue/workloads";
-import { cis, nist, pci, podRule, soc2 } from "./pod-security-common";
-import { ALLOWED_SECCOMP_TYPES, celForbiddenAdds, forbiddenAdds } from "./pod-security-baseline";
+import { cis, nist, pci, podRule, PssParams, pssRule, soc2 } from "./pod-security-common";
+import { CEL_MINOR, pssMinor, SINCE } from "./pod-security-version";
+import { ALLOWED_SECCOMP_TYPES, celForbiddenAdds, forbiddenAdds, pssRestrictedProcMount } from "./pod-security-baseline";
 import {
     allContainerRefs,
     CEL_NO_CONTAINERS,
     CEL_SUBJECT,
     CEL_UNKNOWN,
-    CEL_V_IS_SET,
     CEL_WINDOWS_OR_UNKNOWN_OS,
     celContainerCheck,
     celFirstContainerMessage,
@@ -37,6 +38,11 @@ import {
     isWindowsOrUnknownOs,
     PodContext,
     podContext,
+    profileType,
+    celProfileType,
+    celUserNamespaceRelaxed,
+    show,
+    userNamespaceRelaxed,
 } from "./pod-security-helpers";
 
 /** The pod context for a Linux-only control: none for Windows pods (or an unknown OS). */
@@ -50,6 +56,24 @@ function linuxOnly<V extends { expression: string }>(validation: V): V {
     return { ...validation, expression: `${CEL_WINDOWS_OR_UNKNOWN_OS} || ${validation.expression}` };
 }
 
+/**
+ * The pod context for a restricted control PSA added in v1.`since` and, from v1.25, skips for Windows
+ * pods (spec.os.name: windows; an unknown os.name is skipped too). None when the control does not run.
+ */
+function restrictedPodContext(object: K8sObject, params: PssParams, since: number): PodContext | undefined {
+    const minor = pssMinor(params);
+    const ctx = minor >= since ? podContext(object, params) : undefined;
+    return ctx && !(minor >= SINCE.windowsExemptFromRestricted && isWindowsOrUnknownOs(ctx.pod.spec)) ? ctx : undefined;
+}
+
+/** CEL twin of `restrictedPodContext` around a validation. */
+function restrictedOnly<V extends { expression: string }>(validation: V, since: number): V {
+    return {
+        ...validation,
+        expression: `${CEL_MINOR} < ${since} || (${CEL_MINOR} >= ${SINCE.windowsExemptFromRestricted} && ${CEL_WINDOWS_OR_UNKNOWN_OS}) || ${validation.expression}`,
+    };
+}
+
 /** The container's securityContext as a writable record, or undefined when it is unknown or malformed. */
 function writableSecurityContext(container: Record<string, unknown>): Record<string, unknown> | undefined {
     const sc = container.securityContext;
@@ -59,26 +83,35 @@ function writableSecurityContext(container: Record<string, unknown>): Record<str
 
 // ---- volume types ---------------------------------------------------------------------------------------
 
-export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"] as const;
+/** Volume sources the restricted profile allows (PSA's list; `image` volumes included). */
+export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"] as const;
 
-/** The volume's sources outside the restricted list (ignoring unset and unknown ones). */
-function forbiddenSources(volume: Record<string, unknown>): string[] {
-    return Object.entries(volume)
-        .filter(([key, value]) => key !== "name" && !RESTRICTED_VOLUME_TYPES.includes(key as (typeof RESTRICTED_VOLUME_TYPES)[number]) && isSet(value ?? undefined))
-        .map(([key]) => key);
+const isRestrictedVolumeType = (key: string): boolean => RESTRICTED_VOLUME_TYPES.includes(key as (typeof RESTRICTED_VOLUME_TYPES)[number]);
+
+/**
+ * The volume's verdict as PSA reaches it: allowed when any allowed source is set (an unknown value there
+ * still names that source); otherwise not judged when another key is unknown (it may hold anything);
+ * otherwise forbidden, naming its other sources ("no allowed source" when it has none).
+ */
+function volumeVerdict(volume: Record<string, unknown>): { forbidden: false } | { forbidden: true; sources: string[] } {
+    const sources = Object.keys(volume).filter((key) => key !== "name" && volume[key] !== undefined && volume[key] !== null);
+    if (sources.some(isRestrictedVolumeType)) return { forbidden: false };
+    if (sources.some((key) => isUnknown(volume[key]))) return { forbidden: false };
+    return { forbidden: true, sources };
 }
 
 const VOLUME_TYPES_FIX = `use only ${RESTRICTED_VOLUME_TYPES.join(", ")} volumes (node and network storage through a PersistentVolumeClaim)`;
 const CEL_VOLUMES = celGet("variables.podSpec", ["volumes"]);
+const CEL_SOURCE_SET = "vol[k] != null";
 
-export const pssRestrictedVolumeTypes = podRule({
+export const pssRestrictedVolumeTypes = pssRule({
     id: "pss-restricted-volume-types",
     gatekeeperKind: "SgPssRestrictedVolumeTypes",
     title: "Only core volume types",
     description:
-        "Pod Security Standards (restricted), Volume Types: spec.volumes may only use " +
-        `${RESTRICTED_VOLUME_TYPES.join(", ")}; other sources (hostPath, nfs, iscsi, gitRepo, flexVolume, cloud disks, ...) must come ` +
-        "through a PersistentVolumeClaim so the cluster admin controls them. Pods whose every container runs an exempt image are not judged.",
+        "Pod Security Standards (restricted), Volume Types: every spec.volumes entry must use one of " +
+        `${RESTRICTED_VOLUME_TYPES.join(", ")}; other sources (hostPath, nfs, iscsi, gitRepo, flexVolume, cloud disks, ...) and volumes ` +
+        "with no source must come through a PersistentVolumeClaim so the cluster admin controls them. Pods whose every container runs an exempt image are not judged.",
     severity: "medium",
     remediation: "Replace direct volume sources with a PersistentVolumeClaim (or an emptyDir, configMap, secret or projected volume).",
     frameworks: [cis("5.2.12"), nist("AC-6"), nist("CM-7"), soc2("CC6.1"), pci("2.2.4")],
@@ -90,8 +123,13 @@ export const pssRestrictedVolumeTypes = podRule({
         const findings: Finding[] = [];
         volumes.forEach((volume, index) => {
             if (!isRecord(volume)) return;
+            const verdict = volumeVerdict(volume);
+            if (!verdict.forbidden) return;
             const name = typeof volume.name === "string" ? volume.name : String(index);
-            for (const source of forbiddenSources(volume)) {
+            if (verdict.sources.length === 0) {
+                findings.push(finding(object, `${ctx.pod.path}.volumes[name=${name}]`, `volume "${name}" has no allowed volume source`, VOLUME_TYPES_FIX));
+            }
+            for (const source of verdict.sources) {
                 findings.push(finding(object, `${ctx.pod.path}.volumes[name=${name}].${source}`, `volume "${name}" uses the ${source} source`, VOLUME_TYPES_FIX));
             }
         });
@@ -103,7 +141,7 @@ export const pssRestrictedVolumeTypes = podRule({
                 name: "restrictedVolumes",
                 expression:
                     `[${CEL_VOLUMES}].exists(l, type(l) == list) ? ${CEL_VOLUMES}.filter(vol, type(vol) == map && ` +
-                    `vol.exists(k, k != 'name' && !(k in ${celList(RESTRICTED_VOLUME_TYPES)}) && [vol[k]].exists(v, ${CEL_V_IS_SET}))) : []`,
+                    `!vol.exists(k, k != 'name' && ${CEL_SOURCE_SET} && (k in ${celList(RESTRICTED_VOLUME_TYPES)} || vol[k] == ${CEL_UNKNOWN}))) : []`,
             },
         ],
         validations: [
@@ -121,7 +159,7 @@ const PRIVILEGE_ESCALATION: FieldCheck = {
     field: ["securityContext", "allowPrivilegeEscalation"],
     violates: (v) => v !== false && !isUnknown(v),
     celViolates: `v != false && v != ${CEL_UNKNOWN}`,
-    problem: (v) => (v === undefined ? "does not set securityContext.allowPrivilegeEscalation: false (it defaults to true)" : `sets securityContext.allowPrivilegeEscalation: ${String(v)}`),
+    problem: (v) => (v === undefined ? "does not set securityContext.allowPrivilegeEscalation: false (it defaults to true)" : `sets securityContext.allowPrivilegeEscalation: ${show(v)}`),
     celProblem: "does not set securityContext.allowPrivilegeEscalation: false",
     fix: "set securityContext.allowPrivilegeEscalation: false",
 };
@@ -135,22 +173,22 @@ function escalationRequiredOrUnknown(container: Record<string, unknown>): boolea
     return Array.isArray(add) && add.some((cap) => cap === "SYS_ADMIN" || cap === "CAP_SYS_ADMIN" || isUnknown(cap));
 }
 
-export const pssRestrictedPrivilegeEscalation = podRule({
+export const pssRestrictedPrivilegeEscalation = pssRule({
     id: "pss-restricted-privilege-escalation",
     gatekeeperKind: "SgPssRestrictedPrivilegeEscalation",
     title: "Privilege escalation disabled",
     description:
         "Pod Security Standards (restricted), Privilege Escalation: securityContext.allowPrivilegeEscalation must be false on every container, " +
         "init container and ephemeral container (unset means true), so setuid binaries and file capabilities cannot raise privileges (no_new_privs). " +
-        "Linux only: Windows pods are skipped, as in the standard.",
+        "Checked from v1.8; from v1.25 Windows pods (spec.os.name: windows) are skipped, as in the standard.",
     severity: "high",
     remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     frameworks: [cis("5.2.6"), nist("AC-6"), nist("CM-7"), soc2("CC6.1"), pci("2.2.6")],
     check(object, params) {
-        const ctx = linuxPodContext(object, params);
+        const ctx = restrictedPodContext(object, params, SINCE.allowPrivilegeEscalation);
         return ctx ? checkContainers(object, ctx, PRIVILEGE_ESCALATION) : [];
     },
-    cel: { variables: [privilegeEscalationCel.variable], validations: [linuxOnly(privilegeEscalationCel.validation)] },
+    cel: { variables: [privilegeEscalationCel.variable], validations: [restrictedOnly(privilegeEscalationCel.validation, SINCE.allowPrivilegeEscalation)] },
     /**
      * Sets allowPrivilegeEscalation: false where it is unset on a non-exempt container. Safe: a compliant
      * workload already has false everywhere and is returned unchanged; an explicit `true` (or an unknown
@@ -159,7 +197,7 @@ export const pssRestrictedPrivilegeEscalation = podRule({
      */
     remediate(object, params) {
         const copy = clone(object);
-        const ctx = linuxPodContext(copy, params);
+        const ctx = restrictedPodContext(copy, params, SINCE.allowPrivilegeEscalation);
         if (!ctx) return copy;
         for (const ref of ctx.containers) {
             if (get(ref.container, PRIVILEGE_ESCALATION.field) !== undefined || escalationRequiredOrUnknown(ref.container)) continue;
@@ -175,26 +213,28 @@ export const pssRestrictedPrivilegeEscalation = podRule({
 const RUN_AS_NON_ROOT_FIELD = ["securityContext", "runAsNonRoot"] as const;
 const RUN_AS_NON_ROOT_FIX = "set securityContext.runAsNonRoot: true on the pod (and never false on a container) and run the image as a non-zero UID";
 const CEL_POD_RUN_AS_NON_ROOT = "variables.podRunAsNonRoot";
+const CEL_RELAXED = celUserNamespaceRelaxed(SINCE.userNamespaceRelaxation);
 
-export const pssRestrictedRunAsNonRoot = podRule({
+export const pssRestrictedRunAsNonRoot = pssRule({
     id: "pss-restricted-run-as-non-root",
     gatekeeperKind: "SgPssRestrictedRunAsNonRoot",
     title: "Containers must run as non-root",
     description:
         "Pod Security Standards (restricted), Running as Non-root: spec.securityContext.runAsNonRoot must be true, or every container must set " +
-        "securityContext.runAsNonRoot: true. A container's own false overrides the pod's true and is a violation, and so is an explicit false on the pod.",
+        "securityContext.runAsNonRoot: true. A container's own false overrides the pod's true and is a violation, and so is an explicit false on the pod. " +
+        "From v1.35 a pod with its own user namespace (spec.hostUsers: false) may set any value.",
     severity: "high",
     remediation: "Set spec.securityContext.runAsNonRoot: true, remove any container-level runAsNonRoot: false, and build images with a non-root USER.",
     frameworks: [cis("5.2.7"), nist("AC-6"), soc2("CC6.1"), pci("2.2.6")],
     check(object, params) {
         const ctx = podContext(object, params);
-        if (!ctx) return [];
+        if (!ctx || userNamespaceRelaxed(ctx.pod.spec, pssMinor(params), SINCE.userNamespaceRelaxation)) return [];
         const podValue = get(ctx.pod.spec, RUN_AS_NON_ROOT_FIELD);
         // An unknown pod value may turn out true, so it covers containers that leave the field unset.
         const podCovers = podValue === true || isUnknown(podValue);
         const findings: Finding[] = [];
         if (isSet(podValue) && podValue !== true) {
-            findings.push(finding(object, `${ctx.pod.path}.securityContext.runAsNonRoot`, `the pod sets securityContext.runAsNonRoot: ${String(podValue)}`, RUN_AS_NON_ROOT_FIX));
+            findings.push(finding(object, `${ctx.pod.path}.securityContext.runAsNonRoot`, `the pod sets securityContext.runAsNonRoot: ${show(podValue)}`, RUN_AS_NON_ROOT_FIX));
         }
         for (const ref of ctx.containers) {
             const value = get(ref.container, RUN_AS_NON_ROOT_FIELD);
@@ -203,7 +243,7 @@ export const pssRestrictedRunAsNonRoot = podRule({
             if (value === undefined && !podCovers) {
                 findings.push(finding(object, path, `${containerLabel(ref)} does not set securityContext.runAsNonRoot: true and neither does the pod`, RUN_AS_NON_ROOT_FIX));
             } else if (value !== undefined && value !== true) {
-                findings.push(finding(object, path, `${containerLabel(ref)} sets securityContext.runAsNonRoot: ${String(value)} (a container value overrides the pod's)`, RUN_AS_NON_ROOT_FIX));
+                findings.push(finding(object, path, `${containerLabel(ref)} sets securityContext.runAsNonRoot: ${show(value)} (a container value overrides the pod's)`, RUN_AS_NON_ROOT_FIX));
             }
         }
         return findings;
@@ -222,11 +262,11 @@ export const pssRestrictedRunAsNonRoot = podRule({
         ],
         validations: [
             {
-                expression: `${CEL_NO_CONTAINERS} || !(${CEL_POD_RUN_AS_NON_ROOT} != null && ${CEL_POD_RUN_AS_NON_ROOT} != ${CEL_UNKNOWN} && ${CEL_POD_RUN_AS_NON_ROOT} != true)`,
+                expression: `${CEL_RELAXED} || ${CEL_NO_CONTAINERS} || !(${CEL_POD_RUN_AS_NON_ROOT} != null && ${CEL_POD_RUN_AS_NON_ROOT} != ${CEL_UNKNOWN} && ${CEL_POD_RUN_AS_NON_ROOT} != true)`,
                 messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets securityContext.runAsNonRoot to a value other than true. Fix: ${RUN_AS_NON_ROOT_FIX}`)}`,
             },
             {
-                expression: "size(variables.rootContainers) == 0",
+                expression: `${CEL_RELAXED} || size(variables.rootContainers) == 0`,
                 messageExpression: celFirstContainerMessage(
                     "rootContainers",
                     `may run as root: neither it nor the pod sets securityContext.runAsNonRoot: true, or it sets false. Fix: ${RUN_AS_NON_ROOT_FIX}`,
@@ -248,83 +288,93 @@ const RUN_AS_ROOT_USER: FieldCheck = {
 };
 const runAsUserCel = celContainerCheck("rootUserContainers", RUN_AS_ROOT_USER);
 
-export const pssRestrictedRunAsUser = podRule({
+export const pssRestrictedRunAsUser = pssRule({
     id: "pss-restricted-run-as-user",
     gatekeeperKind: "SgPssRestrictedRunAsUser",
     title: "Containers must not run as UID 0",
     description:
         "Pod Security Standards (restricted), Running as Non-root user: securityContext.runAsUser must not be 0 at pod level nor on any " +
-        "container, init container or ephemeral container (unset or any non-zero UID is allowed).",
+        "container, init container or ephemeral container (unset or any non-zero UID is allowed). Checked from v1.23; from v1.35 a pod " +
+        "with its own user namespace (spec.hostUsers: false) may run as UID 0.",
     severity: "high",
     remediation: "Remove runAsUser: 0 and run as a non-zero UID.",
     frameworks: [cis("5.2.7"), nist("AC-6"), soc2("CC6.1"), pci("2.2.6")],
     check(object, params) {
-        const ctx = podContext(object, params);
-        return ctx ? [...checkPod(object, ctx, RUN_AS_ROOT_USER), ...checkContainers(object, ctx, RUN_AS_ROOT_USER)] : [];
+        const minor = pssMinor(params);
+        const ctx = minor >= SINCE.runAsUser ? podContext(object, params) : undefined;
+        if (!ctx || userNamespaceRelaxed(ctx.pod.spec, minor, SINCE.userNamespaceRelaxation)) return [];
+        return [...checkPod(object, ctx, RUN_AS_ROOT_USER), ...checkContainers(object, ctx, RUN_AS_ROOT_USER)];
     },
-    cel: { variables: [runAsUserCel.variable], validations: [celPodCheck(RUN_AS_ROOT_USER), runAsUserCel.validation] },
+    cel: {
+        variables: [runAsUserCel.variable],
+        validations: [celPodCheck(RUN_AS_ROOT_USER), runAsUserCel.validation].map((v) => ({
+            ...v,
+            expression: `${CEL_MINOR} < ${SINCE.runAsUser} || ${CEL_RELAXED} || ${v.expression}`,
+        })),
+    },
 });
 
 // ---- seccomp (restricted) -----------------------------------------------------------------------------------
 
-const SECCOMP_FIELD = ["securityContext", "seccompProfile", "type"] as const;
+const SECCOMP_PROFILE = ["securityContext", "seccompProfile"] as const;
 const SECCOMP_FIX = "set spec.securityContext.seccompProfile.type: RuntimeDefault (or Localhost) and remove any Unconfined profile";
 const isAllowedSeccomp = (v: unknown): boolean => ALLOWED_SECCOMP_TYPES.includes(v as (typeof ALLOWED_SECCOMP_TYPES)[number]);
 const CEL_POD_SECCOMP = "variables.podSeccompType";
 const CEL_ALLOWED_SECCOMP = celList(ALLOWED_SECCOMP_TYPES);
 
-export const pssRestrictedSeccomp = podRule({
+export const pssRestrictedSeccomp = pssRule({
     id: "pss-restricted-seccomp",
     gatekeeperKind: "SgPssRestrictedSeccomp",
     title: "Seccomp profile required",
     description:
         "Pod Security Standards (restricted), Seccomp: seccompProfile.type must be RuntimeDefault or Localhost, set on the pod or on every " +
-        "container (a container's own value overrides the pod's); Unconfined is never allowed. Linux only: Windows pods are skipped.",
+        "container (a container's own value overrides the pod's); Unconfined, or a profile without a type, is never allowed. Checked from v1.19 " +
+        "(before, pss-baseline-seccomp checks the annotations); from v1.25 Windows pods are skipped.",
     severity: "medium",
     remediation: "Set spec.securityContext.seccompProfile.type: RuntimeDefault.",
     frameworks: [cis("5.7.2"), nist("CM-7"), nist("SC-39"), soc2("CC6.8"), pci("2.2.6")],
     check(object, params) {
-        const ctx = linuxPodContext(object, params);
+        const ctx = restrictedPodContext(object, params, SINCE.seccompFields);
         if (!ctx) return [];
-        const podValue = get(ctx.pod.spec, SECCOMP_FIELD);
+        const podValue = profileType(ctx.pod.spec, SECCOMP_PROFILE);
         const podCovers = isAllowedSeccomp(podValue) || isUnknown(podValue);
         const findings: Finding[] = [];
         if (isSet(podValue) && !isAllowedSeccomp(podValue)) {
-            findings.push(finding(object, `${ctx.pod.path}.securityContext.seccompProfile.type`, `the pod sets seccompProfile.type: ${String(podValue)}`, SECCOMP_FIX));
+            findings.push(finding(object, `${ctx.pod.path}.securityContext.seccompProfile.type`, `the pod sets seccompProfile.type: ${show(podValue)}`, SECCOMP_FIX));
         }
         for (const ref of ctx.containers) {
-            const value = get(ref.container, SECCOMP_FIELD);
+            const value = profileType(ref.container, SECCOMP_PROFILE);
             if (isUnknown(value)) continue;
             const path = `${ref.path}.securityContext.seccompProfile.type`;
             if (value === undefined && !podCovers) {
                 findings.push(finding(object, path, `${containerLabel(ref)} has no seccomp profile and neither does the pod`, SECCOMP_FIX));
             } else if (value !== undefined && !isAllowedSeccomp(value)) {
-                findings.push(finding(object, path, `${containerLabel(ref)} sets seccompProfile.type: ${String(value)}`, SECCOMP_FIX));
+                findings.push(finding(object, path, `${containerLabel(ref)} sets seccompProfile.type: ${show(value)}`, SECCOMP_FIX));
             }
         }
         return findings;
     },
     cel: {
         variables: [
-            { name: "podSeccompType", expression: celGet("variables.podSpec", SECCOMP_FIELD) },
+            { name: "podSeccompType", expression: celProfileType("variables.podSpec", SECCOMP_PROFILE) },
             {
                 name: "unconfinedContainers",
                 expression:
                     `variables.containers.filter(c, ${celLet(
-                        celGet("c", SECCOMP_FIELD),
+                        celProfileType("c", SECCOMP_PROFILE),
                         `v == null ? !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP} || ${CEL_POD_SECCOMP} == ${CEL_UNKNOWN}) : (v != ${CEL_UNKNOWN} && !(v in ${CEL_ALLOWED_SECCOMP}))`,
                     )})`,
             },
         ],
         validations: [
-            linuxOnly({
+            restrictedOnly({
                 expression: `${CEL_NO_CONTAINERS} || !(${CEL_POD_SECCOMP} != null && ${CEL_POD_SECCOMP} != ${CEL_UNKNOWN} && !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP}))`,
                 messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets seccompProfile.type to a value other than RuntimeDefault or Localhost. Fix: ${SECCOMP_FIX}`)}`,
-            }),
-            linuxOnly({
+            }, SINCE.seccompFields),
+            restrictedOnly({
                 expression: "size(variables.unconfinedContainers) == 0",
                 messageExpression: celFirstContainerMessage("unconfinedContainers", `has no RuntimeDefault or Localhost seccomp profile (on itself or the pod). Fix: ${SECCOMP_FIX}`),
-            }),
+            }, SINCE.seccompFields),
         ],
     },
     /**
@@ -337,7 +387,7 @@ export const pssRestrictedSeccomp = podRule({
      */
     remediate(object, params) {
         const copy = clone(object);
-        const ctx = linuxPodContext(copy, params);
+        const ctx = restrictedPodContext(copy, params, SINCE.seccompFields);
         if (!ctx) return copy;
         const podSc = ctx.pod.spec.securityContext;
         if (isUnknown(podSc) || (podSc !== undefined && podSc !== null && !isRecord(podSc))) return copy;
@@ -378,30 +428,30 @@ const RESTRICTED_ADD: FieldCheck = {
     field: ["securityContext", "capabilities", "add"],
     violates: (v) => forbiddenAdds(v, RESTRICTED_ADDS).length > 0,
     celViolates: celForbiddenAdds(RESTRICTED_ADDS),
-    problem: (v) => `adds capabilities other than NET_BIND_SERVICE: ${forbiddenAdds(v, RESTRICTED_ADDS).map(String).join(", ")}`,
+    problem: (v) => `adds capabilities other than NET_BIND_SERVICE: ${forbiddenAdds(v, RESTRICTED_ADDS).map(show).join(", ")}`,
     celProblem: "adds a capability other than NET_BIND_SERVICE",
     fix: "add back at most NET_BIND_SERVICE after dropping ALL",
 };
 const dropAllCel = celContainerCheck("capabilityKeepingContainers", DROP_ALL);
 const restrictedAddCel = celContainerCheck("capabilityAddingContainers", RESTRICTED_ADD);
 
-export const pssRestrictedCapabilities = podRule({
+export const pssRestrictedCapabilities = pssRule({
     id: "pss-restricted-capabilities",
     gatekeeperKind: "SgPssRestrictedCapabilities",
     title: "Drop ALL capabilities",
     description:
         "Pod Security Standards (restricted), Capabilities: every container, init container and ephemeral container must list ALL in " +
-        "securityContext.capabilities.drop and may add back only NET_BIND_SERVICE. Linux only: Windows pods are skipped.",
+        "securityContext.capabilities.drop and may add back only NET_BIND_SERVICE. Checked from v1.22; from v1.25 Windows pods are skipped.",
     severity: "medium",
     remediation: "Set securityContext.capabilities: {drop: [ALL]} and add back only NET_BIND_SERVICE if the process binds a port below 1024.",
     frameworks: [cis("5.2.8"), cis("5.2.9"), cis("5.2.10"), nist("AC-6"), nist("CM-7"), soc2("CC6.1"), pci("2.2.4")],
     check(object, params) {
-        const ctx = linuxPodContext(object, params);
+        const ctx = restrictedPodContext(object, params, SINCE.capabilitiesRestricted);
         return ctx ? [...checkContainers(object, ctx, DROP_ALL), ...checkContainers(object, ctx, RESTRICTED_ADD)] : [];
     },
     cel: {
         variables: [dropAllCel.variable, restrictedAddCel.variable],
-        validations: [linuxOnly(dropAllCel.validation), linuxOnly(restrictedAddCel.validation)],
+        validations: [restrictedOnly(dropAllCel.validation, SINCE.capabilitiesRestricted), restrictedOnly(restrictedAddCel.validation, SINCE.capabilitiesRestricted)],
     },
 });
 
@@ -437,6 +487,7 @@ export const containersReadOnlyRootFilesystem = podRule({
 
 export const restrictedRules: Rule[] = [
     pssRestrictedVolumeTypes,
+    pssRestrictedProcMount,
     pssRestrictedPrivilegeEscalation,
     pssRestrictedRunAsNonRoot,
     pssRestrictedRunAsUser,

@@ -4,12 +4,19 @@
 import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
 import { asRecord, containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
+import { LIMIT_CEL_VARIABLES, LIMIT_PARAM_DEFAULTS, LIMIT_PARAMS_SCHEMA, limitCelValidations, limitFindings } from "./resource-limits";
 
 export interface RequestsLimitsParams extends CommonK8sParams {
     /** Also require `ephemeral-storage` requests and limits (local disk, emptyDir, logs). */
     requireEphemeralStorage: boolean;
     /** Container names exempt from the rule, e.g. injected sidecars (`istio-proxy`) whose resources the injector sets. */
     exemptContainers: string[];
+    /** Optional maxima of limits.cpu / limits.memory, as quantities ("" = no maximum). */
+    maxCpuLimit: string;
+    maxMemoryLimit: string;
+    /** Optional maximum limit/request ratio ("" = none); the CPU one defaults to the general one. */
+    maxLimitRequestRatio: string;
+    maxCpuLimitRequestRatio: string;
 }
 
 type Section = "requests" | "limits";
@@ -41,7 +48,10 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
     description:
         "Every regular and init container must set `resources.requests` and `resources.limits` for `cpu` and `memory` " +
         "(and `ephemeral-storage` with `requireEphemeralStorage`). Ephemeral (debug) containers are not checked: the Kubernetes API " +
-        "does not allow resources on them. Containers named in `exemptContainers` (injected sidecars) are skipped.",
+        "does not allow resources on them. Containers named in `exemptContainers` (injected sidecars) are skipped. Optional, as gatekeeper-library's " +
+        "container-limits and container-ratios: `maxCpuLimit` / `maxMemoryLimit` cap limits.cpu / limits.memory, `maxLimitRequestRatio` caps " +
+        "limits/requests (memory and CPU) and `maxCpuLimitRequestRatio` the CPU one; quantities compare exactly, and a limit or request that " +
+        "is not a Kubernetes quantity is a violation when one of them is set.",
     severity: "medium",
     remediation:
         "Set `resources.requests` to the container's typical usage and `resources.limits` to its ceiling (memory limit >= request), " +
@@ -55,7 +65,7 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
         { framework: "PCI-DSS", control: "2.2.1" },
     ],
     defaultEnforcement: "mandatory",
-    defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [] },
+    defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [], ...LIMIT_PARAM_DEFAULTS },
     paramsSchema: {
         requireEphemeralStorage: { type: "boolean", default: false, description: "Also require ephemeral-storage requests and limits." },
         exemptContainers: {
@@ -64,6 +74,7 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
             default: [],
             description: "Container names exempt from the rule (sidecars whose resources an injector sets, e.g. istio-proxy).",
         },
+        ...LIMIT_PARAMS_SCHEMA,
     },
     gatekeeperKind: "SgResourcesRequestsLimits",
     match: POD_BEARING_MATCH,
@@ -89,6 +100,7 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
                     });
                 }
             }
+            findings.push(...limitFindings(describeObject(object), ref, params));
         }
         return findings;
     },
@@ -104,13 +116,14 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
                 // Regular and init containers only: ephemeral containers cannot carry resources.
                 name: "resourceContainers",
                 expression:
-                    "((has(variables.podSpec.containers) ? variables.podSpec.containers : []) + " +
-                    "(has(variables.podSpec.initContainers) ? variables.podSpec.initContainers : []))" +
-                    ".filter(c, !variables.exemptImages.exists(p, has(c.image) && p != '' && c.image.startsWith(p)) && " +
+                    "(((has(variables.podSpec.containers) && type(variables.podSpec.containers) == list) ? variables.podSpec.containers : []) + " +
+                    "((has(variables.podSpec.initContainers) && type(variables.podSpec.initContainers) == list) ? variables.podSpec.initContainers : []))" +
+                    ".filter(c, type(c) == map && !variables.exemptImages.exists(p, has(c.image) && type(c.image) == string && p != '' && c.image.startsWith(p)) && " +
                     "!(has(c.name) && c.name in variables.exemptContainers))",
             },
+            ...LIMIT_CEL_VARIABLES,
         ],
-        validations: SECTIONS.flatMap((section) => (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource))),
+        validations: [...SECTIONS.flatMap((section) => (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource))), ...limitCelValidations()],
     },
 };
 

@@ -17,7 +17,7 @@ const corpus = loadCorpus();
 function gatekeeperVerdict(rule: KubernetesRule, object: K8sObject, overrides?: Record<string, unknown>) {
     const { exemptNamespaces, ...parameters }: CommonK8sParams & Record<string, unknown> = { ...effectiveParams(rule, overrides) };
     const namespace = object.kind === "Namespace" ? object.metadata?.name : object.metadata?.namespace;
-    if (!matchesKind(rule, object) || (typeof namespace === "string" && exemptNamespaces.includes(namespace))) {
+    if (!matchesKind(rule, object, effectiveParams(rule, overrides)) || (typeof namespace === "string" && exemptNamespaces.includes(namespace))) {
         return { allowed: true, messages: [], errors: [] };
     }
     return evaluateCel(rule.cel, object, parameters);

@@ -2,8 +2,9 @@
 // `variables` (with `variables.params` = the constraint's parameters, then each variable in order as
 // `variables.<name>`), evaluates every validation and, for the failing ones, its messageExpression.
 // Expressions are parsed and planned once per CEL block and cached.
-import { celEnv, CelInput, isCelError, parse, plan } from "@bufbuild/cel";
+import { celEnv, celFunc, CelInput, celMethod, CelScalar, isCelError, parse, plan } from "@bufbuild/cel";
 import { CelValidation, CelVariable } from "../catalogue/types";
+import { approximateFloat, compareQuantities, parseQuantity, Quantity } from "../rules/quantity";
 
 export interface CelBlock {
     variables?: CelVariable[];
@@ -26,7 +27,38 @@ interface Compiled {
     validations: { expression: Program; message?: Program; staticMessage?: string; source: string }[];
 }
 
-const env = celEnv();
+// Gatekeeper's CEL environment is Kubernetes' (ValidatingAdmissionPolicy's base environment), which has
+// the quantity library: isQuantity(string), quantity(string), <quantity>.compareTo(<quantity>) and
+// <quantity>.asApproximateFloat(). @bufbuild/cel has no opaque quantity type, so here a quantity is the
+// string "quantity:<numerator>/<denominator>" of its exact value (parsed by the pack's own parser).
+const QUANTITY_PREFIX = "quantity:";
+
+function toQuantityValue(q: Quantity): string {
+    return `${QUANTITY_PREFIX}${q.num}/${q.den}`;
+}
+
+function fromQuantityValue(value: string): Quantity {
+    if (!value.startsWith(QUANTITY_PREFIX)) throw new Error(`no such overload: ${JSON.stringify(value)} is not a quantity`);
+    const [num, den] = value.slice(QUANTITY_PREFIX.length).split("/");
+    return { num: BigInt(num), den: BigInt(den) };
+}
+
+const QUANTITY_FUNCS = [
+    celFunc("isQuantity", [CelScalar.STRING], CelScalar.BOOL, (text) => parseQuantity(text) !== undefined),
+    celFunc("quantity", [CelScalar.STRING], CelScalar.STRING, (text) => {
+        const q = parseQuantity(text);
+        if (!q) throw new Error(`quantities must match the regular expression: ${JSON.stringify(text)}`);
+        return toQuantityValue(q);
+    }),
+    celMethod("compareTo", CelScalar.STRING, [CelScalar.STRING], CelScalar.INT, function (other) {
+        return BigInt(compareQuantities(fromQuantityValue(this), fromQuantityValue(other)));
+    }),
+    celMethod("asApproximateFloat", CelScalar.STRING, [], CelScalar.DOUBLE, function () {
+        return approximateFloat(fromQuantityValue(this));
+    }),
+];
+
+const env = celEnv({ funcs: QUANTITY_FUNCS });
 const cache = new WeakMap<CelBlock, Compiled>();
 
 function compileExpression(source: string): Program {

@@ -38,7 +38,7 @@ function parseEntry(name: string, entry: PolicyConfigEntry): { level?: Enforceme
     return { level: enforcementLevel, properties: Object.keys(properties).length > 0 ? properties : undefined };
 }
 
-/** The subset of JSON schema the catalogue uses: type, items, enum, minimum, additionalProperties. */
+/** The subset of JSON schema the catalogue uses: type, items, enum, minimum, pattern, additionalProperties. */
 export function validateAgainstSchema(value: unknown, schema: Record<string, unknown>, at: string): string[] {
     const errors: string[] = [];
     const type = schema.type as string | undefined;
@@ -54,6 +54,8 @@ export function validateAgainstSchema(value: unknown, schema: Record<string, unk
     if (type && typeOk[type] && !typeOk[type](value)) return [`${at}: Invalid type. Expected: ${type}, given: ${Array.isArray(value) ? "array" : typeof value}`];
     if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) errors.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
     if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum) errors.push(`${at}: must be >= ${schema.minimum}`);
+    // The catalogue's patterns are its own, written linear (no nested quantifiers).
+    if (typeof schema.pattern === "string" && typeof value === "string" && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: Does not match pattern '${schema.pattern}'`);
     if (Array.isArray(value) && schema.items && typeof schema.items === "object") {
         value.forEach((v, i) => errors.push(...validateAgainstSchema(v, schema.items as Record<string, unknown>, `${at}.${i}`)));
     }
