@@ -54,9 +54,14 @@ export function admissionParams(rule: KubernetesRule, params: Record<string, unk
     return { ...merged, exemptNamespaces: [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort() };
 }
 
+/** gator reads YAML 1.1, where an unquoted yes/no/on/off is a boolean: write 1.1 so such strings are quoted. */
+function toYaml(value: unknown): string {
+    return stringify(value, { lineWidth: 0, version: "1.1" });
+}
+
 function writeYaml(file: string, value: unknown): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, stringify(value, { lineWidth: 0 }));
+    fs.writeFileSync(file, toYaml(value));
 }
 
 /**
@@ -163,7 +168,7 @@ export function parseGatorTestJson(stdout: string): GatorViolation[] {
 export function writeTestInputs(dir: string, templates: readonly ConstraintTemplateObject[] | readonly unknown[], constraints: readonly ConstraintObject[] | readonly unknown[], objects: readonly K8sObject[]): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const documents = (items: readonly unknown[]): string => items.map((item) => stringify(item, { lineWidth: 0 })).join("---\n");
+    const documents = (items: readonly unknown[]): string => items.map(toYaml).join("---\n");
     fs.writeFileSync(path.join(dir, "templates.yaml"), documents(templates));
     fs.writeFileSync(path.join(dir, "constraints.yaml"), documents(constraints));
     fs.writeFileSync(path.join(dir, "objects.yaml"), documents(objects));
