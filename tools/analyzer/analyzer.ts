@@ -4,7 +4,8 @@
 //   `@pulumi/pulumi/cmd/run-policy-pack` with node's module resolution from there (so an npm-workspaces
 //   hoisted root node_modules works) and runs `node <run-policy-pack> <engine-address> .`;
 // - run-policy-pack registers ts-node (the one in node_modules, else its vendored ts-node 7 with the nearest
-//   `typescript`, type-checking on) and loads the pack, which prints its gRPC port on stdout;
+//   `typescript`, type-checking on) and loads the pack's package.json `main`: our packs ship compiled
+//   JavaScript (tools/pack-build), so ts-node compiles nothing; the pack prints its gRPC port on stdout;
 // - the engine then calls GetAnalyzerInfo, Configure (the reconciled policy config), Remediate/Analyze per
 //   resource and AnalyzeStack at the end. Every request carries AnalyzerResourceOptions and props as a
 //   protobuf Struct; unknown values travel as the sentinel string.
@@ -19,6 +20,7 @@ import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Enforcement, Severity } from "../../policy-pack/catalogue/types";
+import { ensurePackBuilt } from "../pack-build/build";
 import { PolicyPackConfigFile, ReconciledPolicyConfig, reconcilePolicyConfig } from "./policy-config";
 
 export { UNKNOWN_SENTINEL } from "../../policy-pack/catalogue/types";
@@ -234,7 +236,7 @@ export interface StartOptions {
     project?: string;
     /** `pulumi preview` (true) or `pulumi up` (false); the engine passes it as PULUMI_DRY_RUN. */
     dryRun?: boolean;
-    /** How long to wait for the pack to print its port (a cold ts-node type-check takes a while). */
+    /** How long to wait for the pack to print its port. */
     startTimeoutMs?: number;
 }
 
@@ -257,6 +259,9 @@ export class PolicyPackAnalyzer {
     /** Spawns the pack as the engine does and connects to it. One per test file: startup takes seconds. */
     static async start(options: StartOptions = {}): Promise<PolicyPackAnalyzer> {
         const packDir = options.packDir ?? POLICY_PACK_DIR;
+        // The engine runs the pack's compiled JavaScript: after a source edit it is rebuilt here, so tests,
+        // the plan and the bench never run a stale pack.
+        ensurePackBuilt(packDir);
         const engine = new FakeEngine();
         const engineAddress = await engine.listen();
         const started = Date.now();
