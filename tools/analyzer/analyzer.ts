@@ -238,6 +238,13 @@ export interface StartOptions {
     dryRun?: boolean;
     /** How long to wait for the pack to print its port. */
     startTimeoutMs?: number;
+    /**
+     * The program run-policy-pack loads, relative to the pack folder: "." (package.json `main`, as the
+     * engine) unless a benchmark compares another entry point (`index.ts`: the sources through ts-node).
+     */
+    entry?: string;
+    /** Extra environment for the pack process (e.g. a fresh TMPDIR: ts-node keeps its cache there). */
+    env?: NodeJS.ProcessEnv;
 }
 
 /** Where `@pulumi/pulumi/cmd/run-policy-pack` resolves from the pack directory, as the engine's shim resolves it. */
@@ -261,7 +268,7 @@ export class PolicyPackAnalyzer {
         const packDir = options.packDir ?? POLICY_PACK_DIR;
         // The engine runs the pack's compiled JavaScript: after a source edit it is rebuilt here, so tests,
         // the plan and the bench never run a stale pack.
-        ensurePackBuilt(packDir);
+        if ((options.entry ?? ".") === ".") ensurePackBuilt(packDir);
         const engine = new FakeEngine();
         const engineAddress = await engine.listen();
         const started = Date.now();
@@ -274,10 +281,11 @@ export class PolicyPackAnalyzer {
             PULUMI_PROJECT: options.project ?? "secure-gitops",
             PULUMI_STACK: options.stack ?? "dev",
             PULUMI_DRY_RUN: String(options.dryRun ?? true),
+            ...options.env,
         };
         // The test runner's tsx loader must not leak into the pack: the pack runs under run-policy-pack's ts-node only.
         delete env.NODE_OPTIONS;
-        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, "."], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
         const output = { stdout: "", stderr: "" };
         child.stderr!.on("data", (d: Buffer) => (output.stderr += d.toString()));
         let port: string;
@@ -307,6 +315,11 @@ export class PolicyPackAnalyzer {
             "grpc.max_send_message_length": 1024 * 1024 * 400,
         });
         return new PolicyPackAnalyzer(child, engine, client, Date.now() - started, output);
+    }
+
+    /** The pack process's id (for CPU and memory readings from /proc). */
+    get pid(): number | undefined {
+        return this.child.pid;
     }
 
     /** What the pack wrote to stderr so far (errors, console output of policies). */
