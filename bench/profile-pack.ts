@@ -50,11 +50,11 @@ async function main(): Promise<void> {
     const analyzer = await PolicyPackAnalyzer.start({ packDir: pack.dir, stack: "bench" });
     await analyzer.configure({});
     const resources = generateResources(count);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-        while (next < resources.length) await analyzer.analyze(resources[next++]);
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    // As the engine calls a pack (bench/pack-throughput.ts): Remediate then Analyze, one resource at a time.
+    for (const resource of resources) {
+        await analyzer.remediate(resource);
+        await analyzer.analyze(resource);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
     await analyzer.close();
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -1,7 +1,7 @@
 // Child process for the program benchmark (bench/program.ts spawns it fresh each run):
 //   program - declare the whole prod graph under mocks (tools/mock-engine.ts runProgram)
 //   imports - only import @pulumi/gcp and @pulumi/kubernetes (the floor: what any program on them pays)
-// Prints one JSON line: time since process start, peak RSS, resources declared.
+// Prints one JSON line: time since process start, CPU used (user + system), peak RSS, resources declared.
 const mode = process.argv[2];
 
 async function main(): Promise<number> {
@@ -24,7 +24,8 @@ async function main(): Promise<number> {
 main().then(
     (resources) => {
         // performance.now() counts from the process's time origin (process start).
-        process.stdout.write(`${JSON.stringify({ mode, sinceStartMs: performance.now(), maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`);
+        const cpu = process.cpuUsage();
+        process.stdout.write(`${JSON.stringify({ mode, sinceStartMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`);
         process.exit(0);
     },
     (error: Error) => {

@@ -10,6 +10,8 @@ const CHILD = path.join(__dirname, "program-child.ts");
 export interface ChildRun {
     wallMs: number;
     sinceStartMs: number;
+    /** CPU the child used (user + system, its own process.cpuUsage at exit). */
+    cpuMs: number;
     maxRssKiB: number;
     resources: number;
 }
@@ -31,7 +33,7 @@ function runChild(mode: "program" | "imports", stack: string): Promise<ChildRun>
             const line = stdout.trim().split("\n").pop() ?? "";
             if (code !== 0 || !line.startsWith("{")) return reject(new Error(`${mode} child exited ${code}:\n${stderr.slice(-2000)}`));
             const parsed = JSON.parse(line) as Omit<ChildRun, "wallMs">;
-            resolve({ wallMs, sinceStartMs: parsed.sinceStartMs, maxRssKiB: parsed.maxRssKiB, resources: parsed.resources });
+            resolve({ wallMs, sinceStartMs: parsed.sinceStartMs, cpuMs: parsed.cpuMs, maxRssKiB: parsed.maxRssKiB, resources: parsed.resources });
         });
     });
 }
@@ -40,6 +42,7 @@ export interface ProgramResult {
     label: string;
     runs: ChildRun[];
     medianWallMs: number;
+    medianCpuMs: number;
     medianMaxRssKiB: number;
     resources: number;
 }
@@ -48,16 +51,18 @@ export async function measureProgram(runs: number, stack = "prod", log?: (line: 
     const program: ChildRun[] = [];
     const imports: ChildRun[] = [];
     for (let i = 0; i < runs; i++) {
-        const p = await runChild("program", stack);
-        program.push(p);
-        const f = await runChild("imports", stack);
-        imports.push(f);
-        log?.(`  program ${i + 1}/${runs}: ${Math.round(p.wallMs)} ms (${p.resources} resources), imports only: ${Math.round(f.wallMs)} ms`);
+        // Alternating order: neither always runs right after the other.
+        const order = i % 2 === 0 ? (["program", "imports"] as const) : (["imports", "program"] as const);
+        for (const mode of order) (mode === "program" ? program : imports).push(await runChild(mode, stack));
+        const p = program[program.length - 1];
+        const f = imports[imports.length - 1];
+        log?.(`  program ${i + 1}/${runs}: ${Math.round(p.cpuMs)} ms CPU, ${Math.round(p.wallMs)} ms wall (${p.resources} resources); imports only: ${Math.round(f.cpuMs)} ms CPU, ${Math.round(f.wallMs)} ms wall`);
     }
     const summarize = (label: string, list: ChildRun[]): ProgramResult => ({
         label,
         runs: list,
         medianWallMs: median(list.map((r) => r.wallMs)),
+        medianCpuMs: median(list.map((r) => r.cpuMs)),
         medianMaxRssKiB: median(list.map((r) => r.maxRssKiB)),
         resources: list[0]?.resources ?? 0,
     });

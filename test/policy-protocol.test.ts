@@ -181,6 +181,12 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
                 const applies = rule.target === "gcp" && rule.resourceTypes.includes("gcp:storage/bucket:Bucket");
                 assert.equal(bucketNa.includes(rule.id), !applies, `${rule.id} on a Bucket`);
             }
+            // Short reasons (encoded into every response): what the policy does check.
+            const reasons = new Map(bucket.notApplicable.map((n) => [n.policyName, n.reason]));
+            assert.equal(reasons.get("pss-baseline-privileged"), "applies to pod-bearing kinds");
+            assert.equal(reasons.get("metadata-required-labels"), "applies to pod-bearing kinds, Service");
+            assert.equal(reasons.get("services-no-public-loadbalancer"), "applies to Service");
+            assert.equal(new Map(pod.notApplicable.map((n) => [n.policyName, n.reason])).get("gke-private-nodes"), `applies to ${(ruleById("gke-private-nodes") as { resourceTypes: string[] }).resourceTypes.join(", ")}`);
         });
 
         it("does not check Helm releases or Patch resources (partial or unseen objects)", async () => {

@@ -4,7 +4,9 @@
 import { PolicyConfigSchema, PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { effectiveParams, evaluateCloud, evaluateKubernetes, matchesKind } from "../catalogue/evaluate";
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
-import { namespaceIsUnknown, parseKubernetesType, toK8sObject } from "./kubernetes";
+import { POD_BEARING_MATCH } from "../catalogue/workloads";
+import { KubernetesType, namespaceIsUnknown, toK8sObject } from "./kubernetes";
+import { kubernetesTypeOf, sharedKubernetesObject, sharedPlainProps } from "./per-request";
 import { applyChanges } from "./remediation";
 import { Json, plainProps } from "./unknowns";
 
@@ -66,14 +68,34 @@ function overrides(args: Pick<ResourceValidationArgs, "getConfig">): Record<stri
     return args.getConfig<Record<string, unknown>>();
 }
 
-/** The object to evaluate, or undefined when the rule does not apply to this resource type. */
-function kubernetesObject(rule: KubernetesRule, args: ResourceValidationArgs): K8sObject | undefined {
-    const type = parseKubernetesType(args.type);
+/** Whether a Kubernetes rule's own kinds include this type, decided once per rule and type token. */
+function appliesTo(rule: KubernetesRule) {
+    const decided = new Map<KubernetesType, boolean>();
+    return (type: KubernetesType): boolean => {
+        let applies = decided.get(type);
+        if (applies === undefined) {
+            applies = matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind }, {});
+            if (decided.size >= 1024) decided.clear(); // bounded, like per-request.ts's type cache
+            decided.set(type, applies);
+        }
+        return applies;
+    };
+}
+
+/**
+ * The object to evaluate, or undefined when the rule does not apply to this resource type: the rule's own kinds
+ * first (cached, no config read), then for pod-bearing rules the stack's configured podTemplateKinds. `shared`:
+ * the validation path, where every policy of a request reads the same copy (per-request.ts); the remediation
+ * path writes between policies and builds its own.
+ */
+function kubernetesObject(rule: KubernetesRule, applies: (type: KubernetesType) => boolean, args: ResourceValidationArgs, shared: boolean): K8sObject | undefined {
+    const type = kubernetesTypeOf(args.type);
     if (!type) return undefined;
-    const probe: K8sObject = { apiVersion: type.apiVersion, kind: type.kind };
-    // The rule's own kinds first (no config read); then, for pod-bearing rules, the configured podTemplateKinds.
-    const matched = matchesKind(rule, probe, {}) || ("podTemplateKinds" in rule.defaultParams && matchesKind(rule, probe, effectiveParams(rule, overrides(args))));
+    const matched =
+        applies(type) ||
+        ("podTemplateKinds" in rule.defaultParams && matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind }, effectiveParams(rule, overrides(args))));
     if (!matched) return undefined;
+    if (shared) return sharedKubernetesObject(type, args.props, args.provider?.props);
     const providerNamespace = args.provider ? plainProps(args.provider.props).namespace : undefined;
     return toK8sObject(type, plainProps(args.props), providerNamespace);
 }
@@ -87,39 +109,56 @@ function kubernetesFindings(rule: KubernetesRule, object: K8sObject, config: Rec
 }
 
 /**
- * `args.notApplicable` reports by throwing an Error the SDK catches and reads only `reason` from; most
- * policies skip most resources, so capturing a stack trace for each throw was a measurable per-resource
- * cost. The trace is not captured; the reason and the SDK's handling are unchanged.
+ * `args.notApplicable` reports by throwing an error the SDK catches and reads only `reason` from. Most
+ * policies skip most resources, so each policy makes that error once (with the SDK's own function, no
+ * stack trace) and throws the same instance again: the SDK's handling and the reason are unchanged, the
+ * per-resource cost of building an error is gone.
  */
-function notApplicable(args: Pick<ResourceValidationArgs, "notApplicable">, reason: string): never {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-        return args.notApplicable(reason);
-    } finally {
-        Error.stackTraceLimit = limit;
-    }
+function notApplicableThrower(reason: string) {
+    let error: unknown;
+    return (args: Pick<ResourceValidationArgs, "notApplicable">): never => {
+        if (error === undefined) {
+            const limit = Error.stackTraceLimit;
+            Error.stackTraceLimit = 0;
+            try {
+                args.notApplicable(reason);
+            } catch (thrown) {
+                error = thrown;
+            } finally {
+                Error.stackTraceLimit = limit;
+            }
+            if (error === undefined) throw new Error(`@pulumi/policy notApplicable("${reason}") returned instead of throwing`);
+        }
+        throw error;
+    };
 }
 
 /** Why a Kubernetes rule skips a resource (built once per rule: it is sent for most resources). */
 function kubernetesNotApplicableReason(rule: KubernetesRule): string {
-    return `applies to ${rule.match.flatMap((m) => m.kinds).join(", ")} objects`;
+    // Short on purpose: it is encoded into every Analyze response for most policies. The pod-bearing kinds
+    // (catalogue/workloads.ts) are named as one group.
+    const podKinds = new Set(POD_BEARING_MATCH.flatMap((m) => m.kinds));
+    const kinds = rule.match.flatMap((m) => m.kinds);
+    const others = kinds.filter((k) => !podKinds.has(k));
+    const hasAllPodKinds = [...podKinds].every((k) => kinds.includes(k));
+    return `applies to ${[...(hasAllPodKinds ? ["pod-bearing kinds"] : kinds.filter((k) => podKinds.has(k))), ...others].join(", ")}`;
 }
 
 function validateKubernetes(rule: KubernetesRule) {
-    const notApplicableReason = kubernetesNotApplicableReason(rule);
+    const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
+    const applies = appliesTo(rule);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-        const object = kubernetesObject(rule, args);
-        if (!object) return notApplicable(args, notApplicableReason);
+        const object = kubernetesObject(rule, applies, args, true);
+        if (!object) return notApplicable(args);
         for (const finding of kubernetesFindings(rule, object, overrides(args))) reportViolation(formatFinding(rule, finding));
     };
 }
 
 function validateCloud(rule: CloudRule) {
-    const notApplicableReason = `applies to ${rule.resourceTypes.join(", ")}`;
+    const notApplicable = notApplicableThrower(`applies to ${rule.resourceTypes.join(", ")}`);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-        if (!rule.resourceTypes.includes(args.type)) return notApplicable(args, notApplicableReason);
-        for (const finding of evaluateCloud(rule, args.type, plainProps(args.props), overrides(args))) reportViolation(formatFinding(rule, finding));
+        if (!rule.resourceTypes.includes(args.type)) return notApplicable(args);
+        for (const finding of evaluateCloud(rule, args.type, sharedPlainProps(args.props), overrides(args))) reportViolation(formatFinding(rule, finding));
     };
 }
 
@@ -128,10 +167,11 @@ function validateCloud(rule: CloudRule) {
  * SDK's props (so secrets elsewhere in the object stay secret). Exempt objects are left alone.
  */
 function remediateKubernetes(rule: KubernetesRule, remediate: NonNullable<KubernetesRule["remediate"]>) {
-    const notApplicableReason = kubernetesNotApplicableReason(rule);
+    const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
+    const applies = appliesTo(rule);
     return (args: ResourceValidationArgs): Json | undefined => {
-        const object = kubernetesObject(rule, args);
-        if (!object) return notApplicable(args, notApplicableReason);
+        const object = kubernetesObject(rule, applies, args, false);
+        if (!object) return notApplicable(args);
         const config = overrides(args);
         if (kubernetesFindings(rule, object, config).length === 0) return undefined;
         const fixed = remediate(structuredClone(object), effectiveParams(rule, config));

@@ -76,7 +76,8 @@ function plainTargetValue(value: unknown): unknown {
     return copy;
 }
 
-function proxyTarget(props: Json): Json | undefined {
+/** The object behind the SDK's unknown-checking proxy (the deserialized props), or undefined when not proxied. */
+export function proxyTarget(props: Json): Json | undefined {
     const target = props[PROXY_TARGET_KEY];
     return target !== null && typeof target === "object" && !Array.isArray(target) && target !== props ? (target as Json) : undefined;
 }

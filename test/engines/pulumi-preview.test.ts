@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../tools/mock-engine";
+import { ensurePackBuilt } from "../../tools/pack-build/build";
 import { renderPolicyConfig } from "../../tools/policy-config";
 import { requireTool } from "../support/engines";
 
@@ -74,6 +75,8 @@ describe("real engine: pulumi preview with the policy pack", function () {
     before(async function () {
         pulumi = requireTool(this, "pulumi");
         const languageHost = requireTool(this, "pulumi-language-nodejs");
+        // The CLI loads the pack's compiled JavaScript (package.json main): build it if a source changed since.
+        ensurePackBuilt(path.join(PROJECT_ROOT, "policy-pack"));
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-e2e-"));
         // The project as a user has it (same files, same workspace layout), in a folder the CLI may write to.
         project = path.join(tmp, "project");

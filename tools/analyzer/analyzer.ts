@@ -4,7 +4,8 @@
 //   `@pulumi/pulumi/cmd/run-policy-pack` with node's module resolution from there (so an npm-workspaces
 //   hoisted root node_modules works) and runs `node <run-policy-pack> <engine-address> .`;
 // - run-policy-pack registers ts-node (the one in node_modules, else its vendored ts-node 7 with the nearest
-//   `typescript`, type-checking on) and loads the pack, which prints its gRPC port on stdout;
+//   `typescript`, type-checking on) and loads the pack's package.json `main`: our packs ship compiled
+//   JavaScript (tools/pack-build), so ts-node compiles nothing; the pack prints its gRPC port on stdout;
 // - the engine then calls GetAnalyzerInfo, Configure (the reconciled policy config), Remediate/Analyze per
 //   resource and AnalyzeStack at the end. Every request carries AnalyzerResourceOptions and props as a
 //   protobuf Struct; unknown values travel as the sentinel string.
@@ -19,6 +20,7 @@ import * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Enforcement, Severity } from "../../policy-pack/catalogue/types";
+import { ensurePackBuilt } from "../pack-build/build";
 import { PolicyPackConfigFile, ReconciledPolicyConfig, reconcilePolicyConfig } from "./policy-config";
 
 export { UNKNOWN_SENTINEL } from "../../policy-pack/catalogue/types";
@@ -234,8 +236,15 @@ export interface StartOptions {
     project?: string;
     /** `pulumi preview` (true) or `pulumi up` (false); the engine passes it as PULUMI_DRY_RUN. */
     dryRun?: boolean;
-    /** How long to wait for the pack to print its port (a cold ts-node type-check takes a while). */
+    /** How long to wait for the pack to print its port. */
     startTimeoutMs?: number;
+    /**
+     * The program run-policy-pack loads, relative to the pack folder: "." (package.json `main`, as the
+     * engine) unless a benchmark compares another entry point (`index.ts`: the sources through ts-node).
+     */
+    entry?: string;
+    /** Extra environment for the pack process (e.g. a fresh TMPDIR: ts-node keeps its cache there). */
+    env?: NodeJS.ProcessEnv;
 }
 
 /** Where `@pulumi/pulumi/cmd/run-policy-pack` resolves from the pack directory, as the engine's shim resolves it. */
@@ -257,6 +266,9 @@ export class PolicyPackAnalyzer {
     /** Spawns the pack as the engine does and connects to it. One per test file: startup takes seconds. */
     static async start(options: StartOptions = {}): Promise<PolicyPackAnalyzer> {
         const packDir = options.packDir ?? POLICY_PACK_DIR;
+        // The engine runs the pack's compiled JavaScript: after a source edit it is rebuilt here, so tests,
+        // the plan and the bench never run a stale pack.
+        if ((options.entry ?? ".") === ".") ensurePackBuilt(packDir);
         const engine = new FakeEngine();
         const engineAddress = await engine.listen();
         const started = Date.now();
@@ -269,10 +281,11 @@ export class PolicyPackAnalyzer {
             PULUMI_PROJECT: options.project ?? "secure-gitops",
             PULUMI_STACK: options.stack ?? "dev",
             PULUMI_DRY_RUN: String(options.dryRun ?? true),
+            ...options.env,
         };
         // The test runner's tsx loader must not leak into the pack: the pack runs under run-policy-pack's ts-node only.
         delete env.NODE_OPTIONS;
-        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, "."], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
         const output = { stdout: "", stderr: "" };
         child.stderr!.on("data", (d: Buffer) => (output.stderr += d.toString()));
         let port: string;
@@ -302,6 +315,11 @@ export class PolicyPackAnalyzer {
             "grpc.max_send_message_length": 1024 * 1024 * 400,
         });
         return new PolicyPackAnalyzer(child, engine, client, Date.now() - started, output);
+    }
+
+    /** The pack process's id (for CPU and memory readings from /proc). */
+    get pid(): number | undefined {
+        return this.child.pid;
     }
 
     /** What the pack wrote to stderr so far (errors, console output of policies). */
