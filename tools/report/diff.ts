@@ -48,7 +48,7 @@ function show(value: unknown): string {
 export function flatten(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
     if (Array.isArray(value) && value.length > 0) value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
     else if (isRecord(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) flatten(v, at ? `${at}.${k}` : k, out);
-    else out.set(at, value);
+    else if (at !== "") out.set(at, value); // an empty root has no properties
     return out;
 }
 
