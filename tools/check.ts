@@ -546,7 +546,7 @@ function textReport(report: Report, failOn: FailOn): string[] {
         lines.push(`skipped ${skipped.length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}`);
     }
     for (const group of groupUnevaluated(report.resources)) lines.push(`not evaluated: ${group.count} object(s), ${group.reason}: ${group.types.join(", ")}`);
-    for (const s of report.compliance) lines.push(`compliance ${s.framework}: ${scoreSummary(s)} controls passed${s.failing.length > 0 ? `; failing ${s.failing.map((f) => f.control).join(" ")}` : ""}`);
+    for (const s of report.compliance) lines.push(`compliance ${s.framework}: ${scoreSummary(s)}${s.total > 0 ? " controls passed" : ""}${s.failing.length > 0 ? `; failing ${s.failing.map((f) => f.control).join(" ")}` : ""}`);
     const active = activeViolations(report);
     const failing = failingViolations(report, failOn).length;
     lines.push(

@@ -215,7 +215,10 @@ function printPlan(result: PlanResult): void {
     for (const [component, count] of Object.entries(result.countsByComponent).sort()) console.log(`  ${String(count).padStart(4)}  ${component}`);
     const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
     console.log(`\nEvaluated by the pack: ${report.resources.length - opaque.length} of ${report.resources.length} resources. Not evaluated:`);
-    for (const group of groupUnevaluated(report.resources)) console.log(`  ${String(group.count).padStart(4)}  ${group.reason}: ${group.types.join(", ")}`);
+    for (const group of groupUnevaluated(report.resources)) {
+        const types = group.types.slice(0, 12).join(", ") + (group.types.length > 12 ? ` and ${group.types.length - 12} more` : "");
+        console.log(`  ${String(group.count).padStart(4)}  ${group.reason}: ${types}`);
+    }
     console.log(`\nViolations (${report.violations.length}):`);
     for (const v of report.violations) {
         console.log(`  ${v.enforcement.toUpperCase().padEnd(9)} ${v.severity.padEnd(8)} [${v.ruleId}] ${v.resource.type} ${v.resource.name}: ${v.message}`);

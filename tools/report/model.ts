@@ -245,6 +245,6 @@ export function scoreCompliance(rules: readonly Rule[], enforcement: (rule: Rule
 
 /** `passed/total` with the not-evaluated count, e.g. `12/20 (5 not evaluated)`. */
 export function scoreSummary(score: FrameworkScore): string {
-    if (score.total === 0) return "0/0 (no rule here maps to it)";
+    if (score.total === 0) return "no control (no rule evaluated here maps to this framework)";
     return `${score.passed}/${score.total}${score.notEvaluated.length > 0 ? ` (${score.notEvaluated.length} not evaluated)` : ""}`;
 }
