@@ -3,7 +3,7 @@
 // the whole list. Defaults are the secure choice; the unsafe choice needs an explicit, named key.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../components/exemptions";
+import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
 import {
     AlertingConfig,

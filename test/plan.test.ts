@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { RULES } from "../policy-pack/catalogue";
-import { NAMESPACE_EXEMPTIONS } from "../components/exemptions";
+import { NAMESPACE_EXEMPTIONS } from "../platform/exemptions";
 import { diffPlans, readBaseline } from "../tools/report/diff";
 import { mandatoryViolations, Report, VERDICTS } from "../tools/report/model";
 import { PlanResult, runPlan } from "../tools/plan";

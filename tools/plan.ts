@@ -9,7 +9,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
-import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../components/exemptions";
+import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
