@@ -8,7 +8,8 @@ import { RULES } from "../policy-pack/catalogue";
 import { NAMESPACE_EXEMPTIONS } from "../platform/exemptions";
 import { diffPlans, readBaseline } from "../tools/report/diff";
 import { mandatoryViolations, Report, VERDICTS } from "../tools/report/model";
-import { PlanResult, runPlan } from "../tools/plan";
+import { PlanResult, runPlan, secretPathsOf } from "../tools/plan";
+import { maskSecrets } from "../tools/report/inputs";
 import { sarifSchemaErrors } from "./support/sarif";
 
 const ROOT = path.join(__dirname, "..");
@@ -82,6 +83,14 @@ describe("offline plan", function () {
             assert.ok(text.includes('"[secret]"'), `${stack}: no masked input`);
             assert.doesNotMatch(text, /offline-placeholder-for-|mock-password-/, stack);
         }
+    });
+
+    it("masks a Secret's payload even when the program did not mark it secret", () => {
+        const secrets = plans.prod.report.resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+        assert.ok(secrets.length > 0);
+        for (const r of secrets) for (const key of ["data", "stringData"]) if (r.inputs && key in r.inputs) assert.equal(r.inputs[key], "[secret]", `${r.name}.${key}`);
+        const unmarked = { urn: "u", type: "kubernetes:core/v1:Secret", name: "s", custom: true, inputs: { data: { token: "dG9rZW4=" }, metadata: { name: "s" } }, secretPaths: [], dependencies: [], protect: false, ignoreChanges: [], deleteBeforeReplace: false };
+        assert.deepEqual(maskSecrets(unmarked.inputs, secretPathsOf(unmarked)), { data: "[secret]", metadata: { name: "s" } });
     });
 
     it("shows the exemptions with their reasons in plan.json and plan.md", () => {

@@ -6,6 +6,7 @@ import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { flatten, MAX_CHANGES_PER_RESOURCE, diffPlans, propertyChanges } from "../tools/report/diff";
 import { containsUnknown, maskSecrets, SECRET_MASK } from "../tools/report/inputs";
 import { toMarkdown } from "../tools/report/markdown";
+import { toSarif } from "../tools/report/sarif";
 import { coverageFrom, Report, REPORT_FORMAT_VERSION, ReportResource, scoreCompliance, Violation } from "../tools/report/model";
 
 const privileged = ruleById("pss-baseline-privileged");
@@ -80,5 +81,18 @@ describe("report model", () => {
         assert.equal(diff.changed[0].moreChanges, 7);
         const long = propertyChanges({ v: "a" }, { v: "b".repeat(1000) });
         assert.ok((long[0].after ?? "").length < 250 && (long[0].after ?? "").endsWith("(1002 chars)"));
+    });
+
+    it("SARIF locations: repository-relative against %SRCROOT%, absolute paths as file URIs", () => {
+        const report: Report = {
+            formatVersion: REPORT_FORMAT_VERSION, tool: "check", generatedAt: "2026-11-29T00:00:00.000Z", inputs: [], resources: [], compliance: [], rules: [], exemptions: [],
+            violations: [violation(privileged.id, { resource: { type: "Pod", name: "a", file: "apps/my pod.yaml", line: 3 } }), violation(privileged.id, { resource: { type: "Pod", name: "b", file: "/elsewhere/pod.yaml", line: 4 } })],
+        };
+        const sarif = toSarif(report, RULES, { toolVersion: "0", defaultArtifact: "x", category: "c" }) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[] }[] };
+        const locations = sarif.runs[0].results.map((r) => r.locations[0].physicalLocation.artifactLocation);
+        assert.deepEqual(
+            locations.sort((a, b) => a.uri.localeCompare(b.uri)),
+            [{ uri: "apps/my%20pod.yaml", uriBaseId: "%SRCROOT%" }, { uri: "file:///elsewhere/pod.yaml" }],
+        );
     });
 });

@@ -74,6 +74,13 @@ function enforcementFromConfig(policyConfig: Record<string, Record<string, unkno
     return (policyConfig[id]?.enforcementLevel as Enforcement | undefined) ?? ruleById(id).defaultEnforcement;
 }
 
+/** A Secret's payload is masked even when the program did not mark it secret (defence in depth). */
+const SECRET_PAYLOADS: Readonly<Record<string, readonly string[]>> = { "kubernetes:core/v1:Secret": ["data", "stringData"] };
+
+export function secretPathsOf(r: RecordedResource): string[] {
+    return [...r.secretPaths, ...(SECRET_PAYLOADS[r.type] ?? []).filter((key) => key in r.inputs)];
+}
+
 /** Helm Releases are opaque to the pack: Helm renders their workloads in the cluster. */
 const OPAQUE_TYPES: Readonly<Record<string, string>> = {
     "kubernetes:helm.sh/v3:Release": "Helm Release: chart workloads are checked at admission (Gatekeeper), not at preview",
@@ -165,7 +172,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     }
 
     const resources: ReportResource[] = run.resources.map((r) => {
-        const resource: ReportResource = { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: maskSecrets(r.inputs, r.secretPaths) };
+        const resource: ReportResource = { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: maskSecrets(r.inputs, secretPathsOf(r)) };
         const answer = answers.get(r.urn);
         if (!answer) {
             resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r) };

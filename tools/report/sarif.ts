@@ -33,6 +33,12 @@ export function relativeUri(file: string): string {
     return file.replace(/\\/g, "/").replace(/^\.\//, "").split("/").map(encodeURIComponent).join("/");
 }
 
+/** A location: repository-relative against %SRCROOT%, or an absolute file URI for a file outside the root. */
+function artifactLocation(file: string): Record<string, string> {
+    const posix = file.replace(/\\/g, "/");
+    return posix.startsWith("/") ? { uri: `file://${relativeUri(posix)}` } : { uri: relativeUri(posix), uriBaseId: "%SRCROOT%" };
+}
+
 export function toSarif(report: Report, rules: readonly Rule[], options: SarifOptions): Record<string, unknown> {
     const evaluated = rules.filter((r) => report.rules.some((e) => e.id === r.id) || report.violations.some((v) => v.ruleId === r.id));
     const index = new Map(evaluated.map((r, i) => [r.id, i]));
@@ -89,7 +95,7 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                         locations: [
                             {
                                 physicalLocation: {
-                                    artifactLocation: { uri: relativeUri(v.resource.file ?? options.defaultArtifact), uriBaseId: "%SRCROOT%" },
+                                    artifactLocation: artifactLocation(v.resource.file ?? options.defaultArtifact),
                                     region: { startLine: v.line ?? v.resource.line ?? 1 },
                                 },
                                 logicalLocations: [{ fullyQualifiedName: logicalName, kind: "resource" }],
