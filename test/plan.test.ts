@@ -8,7 +8,10 @@ import { RULES } from "../policy-pack/catalogue";
 import { NAMESPACE_EXEMPTIONS } from "../platform/exemptions";
 import { diffPlans, readBaseline } from "../tools/report/diff";
 import { mandatoryViolations, Report, VERDICTS } from "../tools/report/model";
-import { PlanResult, runPlan, secretPathsOf } from "../tools/plan";
+import { PlanResult, runPlan, secretPathsOf, verdictFor } from "../tools/plan";
+import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
+import { ruleById } from "../policy-pack/catalogue";
+import { containsUnknown } from "../tools/report/inputs";
 import { maskSecrets } from "../tools/report/inputs";
 import { sarifSchemaErrors } from "./support/sarif";
 
@@ -21,7 +24,8 @@ const PUBLIC_CONTROL_PLANE = {
 };
 
 describe("offline plan", function () {
-    this.timeout(180000);
+    // Four program runs through the pack, on a shared 2-core machine.
+    this.timeout(600000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
     const plans: Record<string, PlanResult> = {};
 
@@ -83,6 +87,23 @@ describe("offline plan", function () {
             assert.ok(text.includes('"[secret]"'), `${stack}: no masked input`);
             assert.doesNotMatch(text, /offline-placeholder-for-|mock-password-/, stack);
         }
+    });
+
+    it("derives each rule's verdict from the pack's answer: violation, not applicable, exempt, unknown at preview, passed", () => {
+        const rule = ruleById("pss-baseline-privileged");
+        const pod = (metadata: Record<string, unknown>, spec: Record<string, unknown> = { containers: [{ name: "c", image: "i" }] }) => ({
+            urn: "u", type: "kubernetes:core/v1:Pod", name: "p", custom: true, inputs: { metadata, spec }, secretPaths: [], dependencies: [], protect: false, ignoreChanges: [], deleteBeforeReplace: false,
+        });
+        const none = { diagnostics: [], notApplicable: [] };
+        const params = { exemptNamespaces: ["falco"] };
+        const verdict = (r: ReturnType<typeof pod>, answer = none as Parameters<typeof verdictFor>[2]) => verdictFor(rule, r, answer, params, containsUnknown(r.inputs));
+        assert.equal(verdict(pod({ namespace: "shop" })), "passed");
+        assert.equal(verdict(pod({ namespace: "falco" })), "exempt");
+        assert.equal(verdict(pod({ namespace: UNKNOWN_SENTINEL })), "unknown");
+        assert.equal(verdict(pod({ namespace: "shop" }, { containers: [{ name: "c", image: UNKNOWN_SENTINEL }] })), "unknown");
+        const diagnostic = { policyName: rule.id, policyPackName: "p", policyPackVersion: "1", description: "", message: "m", enforcementLevel: "mandatory" as const, urn: "u" };
+        assert.equal(verdict(pod({ namespace: "shop" }), { diagnostics: [diagnostic], notApplicable: [] }), "violation");
+        assert.equal(verdict(pod({ namespace: "shop" }), { diagnostics: [], notApplicable: [{ policyName: rule.id, reason: "r" }] }), "not-applicable");
     });
 
     it("masks a Secret's payload even when the program did not mark it secret", () => {

@@ -106,7 +106,7 @@ function namespaceOf(r: RecordedResource): unknown {
  * answer is kept as such; otherwise the rule ran. It ran on an exempt namespace (exempt), on values unknown
  * at preview (unknown: the rules never report on them) or on known values (passed).
  */
-function verdictFor(rule: Rule, resource: RecordedResource, answer: AnalyzeResult, params: Record<string, unknown> | undefined, hasUnknowns: boolean): Verdict {
+export function verdictFor(rule: Rule, resource: RecordedResource, answer: AnalyzeResult, params: Record<string, unknown> | undefined, hasUnknowns: boolean): Verdict {
     if (answer.diagnostics.some((d) => d.policyName === rule.id)) return "violation";
     if (answer.notApplicable.some((n) => n.policyName === rule.id)) return "not-applicable";
     if (rule.target === "kubernetes") {

@@ -82,7 +82,8 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
             : report.rules.length === 0
               ? ":warning: **Nothing evaluated: every rule is disabled**"
               : ":white_check_mark: **No mandatory violations**";
-    const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length} file(s)`;
+    const skippedFiles = (report.skipped ?? []).length;
+    const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length - skippedFiles} file(s) checked${skippedFiles > 0 ? `, ${skippedFiles} skipped` : ""}`;
     const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
     const lines: string[] = [
         `### ${title}`,
