@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgoCd } from "./components/argocd";
 import { AuditLogging } from "./components/audit-logging";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
-import { PLATFORM_NAMESPACES } from "./components/exemptions";
+import { PLATFORM_NAMESPACES } from "./platform/exemptions";
 import { Falco } from "./components/falco";
 import { Gatekeeper, WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "./components/gatekeeper";
 import { GkeCluster } from "./components/gke-cluster";
 import { Grafana } from "./components/grafana";
 import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
-import { policyPackConfig as renderPolicyPackConfig } from "./components/policy-settings";
+import { policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
 import { loadStackConfig } from "./stacks/config";
 

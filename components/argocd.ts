@@ -6,11 +6,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
-import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { admissionGates } from "../platform/admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",

@@ -7,13 +7,13 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { httpsEgress, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
+import { admissionGates } from "../platform/admission-gates";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "./falco";
-import { gkeMetadataServerEgress, workloadIdentityMember } from "./workload-identity";
-import { res, Resources } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { gkeMetadataServerEgress, workloadIdentityMember } from "../platform/workload-identity";
+import { res, Resources } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",

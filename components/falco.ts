@@ -10,12 +10,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { AlertingConfig, EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { httpsEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
-import { gkeMetadataServerEgress } from "./workload-identity";
-import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { admissionGates } from "../platform/admission-gates";
+import { gkeMetadataServerEgress } from "../platform/workload-identity";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 export const FALCO_CHART = {
     chart: "falco",

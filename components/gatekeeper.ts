@@ -9,11 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
 import { EnvironmentName, PolicyConfig, PolicyEnforcement } from "../stacks/types";
-import { renderConstraint, renderConstraintTemplate } from "./constraint-render";
-import { PLATFORM_NAMESPACES } from "./exemptions";
-import { ruleSettings } from "./policy-settings";
+import { renderConstraint, renderConstraintTemplate } from "../platform/constraint-render";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
+import { ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
-import { pinnedRelease } from "./pinned-chart";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 export const GATEKEEPER_CHART = {
     repo: "https://open-policy-agent.github.io/gatekeeper/charts",

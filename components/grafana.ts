@@ -7,12 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { PROMETHEUS_URL } from "./monitoring";
 import { EgressAllowance, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
-import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { admissionGates } from "../platform/admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the

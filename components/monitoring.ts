@@ -18,12 +18,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { METRICS_PORT as GATEKEEPER_METRICS_PORT } from "./gatekeeper";
 import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
-import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { admissionGates } from "../platform/admission-gates";
+import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 

@@ -1,11 +1,15 @@
 // The namespace baseline every platform and application namespace gets: Pod Security Standards labels
-// (restricted unless components/exemptions.ts declares a reason for less) and default-deny
+// (restricted unless platform/exemptions.ts declares a reason for less) and default-deny
 // NetworkPolicies with the two allowances every pod needs (its own namespace, cluster DNS). Anything else a
 // tool needs (API server egress, metrics scraping, webhook ingress) is passed in as a typed, named and
 // described allowance, so every hole in the baseline says why it exists.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "./exemptions";
+import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "../platform/exemptions";
+import { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
+
+export { apiServerEgress, httpsEgress, metricsIngressFrom } from "../platform/network-allowances";
+export type { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
 
 export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
 
@@ -14,35 +18,6 @@ export const POD_SECURITY_REASON_ANNOTATION = "secure-gitops.io/pod-security-rea
 /** Annotation carrying why a NetworkPolicy allowance exists. */
 export const NETWORK_POLICY_REASON_ANNOTATION = "secure-gitops.io/reason";
 
-export interface PortSpec {
-    port: number;
-    protocol?: "TCP" | "UDP";
-}
-
-interface Allowance {
-    /** Suffix of the NetworkPolicy name, e.g. `apiserver-egress` (DNS label characters only). */
-    name: string;
-    /** Why the tool needs this traffic; stored on the policy as an annotation. */
-    reason: string;
-    /** Pods in this namespace the allowance applies to (labels); all pods when omitted. */
-    podSelector?: Record<string, string>;
-    ports: PortSpec[];
-}
-
-/** Allow traffic into selected pods from other namespaces and/or CIDRs (e.g. API server -> webhook). */
-export interface IngressAllowance extends Allowance {
-    fromNamespaces?: string[];
-    /** Pods in `fromNamespaces` the traffic may come from (labels); any pod there when omitted. */
-    fromPodSelector?: Record<string, string>;
-    fromCidrs?: string[];
-}
-
-/** Allow traffic from selected pods to other namespaces and/or CIDRs (e.g. controllers -> API server). */
-export interface EgressAllowance extends Allowance {
-    toNamespaces?: string[];
-    toPodSelector?: Record<string, string>;
-    toCidrs?: string[];
-}
 
 export interface SecureNamespaceArgs {
     provider: k8s.Provider;
@@ -55,37 +30,6 @@ export interface SecureNamespaceArgs {
     allowEgress?: EgressAllowance[];
 }
 
-/** Controllers talk to the Kubernetes API server; pass the control plane's CIDRs (GKE: the master range). */
-export function apiServerEgress(cidrs: string[], ports: number[] = [443]): EgressAllowance {
-    return {
-        name: "apiserver-egress",
-        reason: "Controllers watch and update objects through the Kubernetes API server.",
-        toCidrs: cidrs,
-        ports: ports.map((port) => ({ port, protocol: "TCP" })),
-    };
-}
-
-/**
- * HTTPS to anywhere, for tools whose peers (Google APIs, registries, SaaS webhooks) have no stable IPs. With
- * `apiServerCidrs`, also the API server on 443 and 6443 (existing clusters whose API server listens on 6443).
- */
-export function httpsEgress(reason: string, apiServerCidrs?: string[]): EgressAllowance[] {
-    return [
-        { name: "https-egress", reason, toCidrs: ["0.0.0.0/0"], ports: [{ port: 443, protocol: "TCP" }] },
-        ...(apiServerCidrs ? [apiServerEgress(apiServerCidrs, [443, 6443])] : []),
-    ];
-}
-
-/** Prometheus in the monitoring namespace scrapes the metrics ports of selected pods. */
-export function metricsIngressFrom(namespace: string, ports: number[], podSelector?: Record<string, string>): IngressAllowance {
-    return {
-        name: "metrics-ingress",
-        reason: `Prometheus in namespace ${namespace} scrapes metrics.`,
-        fromNamespaces: [namespace],
-        podSelector,
-        ports: ports.map((port) => ({ port, protocol: "TCP" })),
-    };
-}
 
 /** The Pod Security Standards labels for a level, pinned to the `latest` policy version. */
 export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {

@@ -4,11 +4,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, TrivyConfig } from "../stacks/types";
-import { PLATFORM_NAMESPACES } from "./exemptions";
+import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { httpsEgress, SecureNamespace } from "./secure-namespace";
-import { admissionGates } from "./admission-gates";
-import { res, Resources } from "./workload-sizing";
-import { pinnedRelease } from "./pinned-chart";
+import { admissionGates } from "../platform/admission-gates";
+import { res, Resources } from "../platform/workload-sizing";
+import { pinnedRelease } from "../platform/pinned-chart";
 
 export const TRIVY_OPERATOR_CHART = {
     chart: "trivy-operator",

@@ -3,7 +3,7 @@
 // the whole list. Defaults are the secure choice; the unsafe choice needs an explicit, named key.
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../components/exemptions";
+import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
 import {
     AlertingConfig,
@@ -290,7 +290,15 @@ function parseAuthorizedNetworks(read: Reader, allowPublic: boolean): Authorized
     return networks;
 }
 
-function parseFeatures(read: Reader): FeatureSwitches {
+/** Components that are security controls: prod refuses to switch them off (what each one enforces or records). */
+export const PROD_REQUIRED_FEATURES: Readonly<Partial<Record<keyof FeatureSwitches, string>>> = {
+    gatekeeper: "admission control enforcing the rule catalogue",
+    falco: "runtime threat detection",
+    trivy: "vulnerability, configuration and compliance scanning",
+    auditLogging: "audit log shipping to the locked bucket",
+};
+
+function parseFeatures(read: Reader, environment: EnvironmentName | undefined): FeatureSwitches {
     const features: FeatureSwitches = { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, monitoring: true, grafana: true };
     const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys stay enabled)`;
     const parsed = read.json("features", allowed);
@@ -305,6 +313,8 @@ function parseFeatures(read: Reader): FeatureSwitches {
         } else if (typeof on !== "boolean") {
             read.problem(`features.${name}`, show(on), "true or false");
         } else {
+            const control = PROD_REQUIRED_FEATURES[name as keyof FeatureSwitches];
+            if (environment === "prod" && !on && control) read.problem(`features.${name}`, "false", `true in prod (${name} is a security control: ${control})`);
             features[name as keyof FeatureSwitches] = on;
         }
     }
@@ -479,7 +489,7 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
     if (!GCP_REGION.test(gcpRegion)) read.problem("gcpRegion", show(gcpRegion), "a GCP region such as europe-west1");
 
     const cluster = mode === "gke" ? parseGkeCluster(read, environment) : parseExistingCluster(read);
-    const features = parseFeatures(read);
+    const features = parseFeatures(read, environment);
 
     const enforcement = read.oneOf<PolicyEnforcement>("policyEnforcement", POLICY_ENFORCEMENTS, "mandatory");
     if (prod && enforcement !== "mandatory") read.problem("policyEnforcement", show(enforcement), "mandatory in prod");

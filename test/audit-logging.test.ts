@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
 import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, auditSinkFilter, FLUENTD_CHART, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
 import { Falco, K8S_AUDIT_RULES_FILE } from "../components/falco";
-import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
+import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../platform/exemptions";
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";

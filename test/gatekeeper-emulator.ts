@@ -5,7 +5,7 @@
 // (policy-pack/test/gatekeeper-cel.ts); this file adds what the constraint decides before CEL runs.
 import type { K8sObject } from "../policy-pack/catalogue";
 import { evaluateCel } from "../policy-pack/test/gatekeeper-cel";
-import { CEL_ENGINE, ConstraintObject, ConstraintTemplateObject, GATEKEEPER_TARGET } from "../components/constraint-render";
+import { CEL_ENGINE, ConstraintObject, ConstraintTemplateObject, GATEKEEPER_TARGET } from "../platform/constraint-render";
 
 export interface GatekeeperVerdict {
     /** False when the constraint's match (kind or namespace) skipped the object. */

@@ -10,8 +10,8 @@ import { KUBERNETES_RULES } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 import { Gatekeeper, gatekeeperAlertRules, GATEKEEPER_CHART, GatekeeperArgs, gatekeeperValues, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
-import { exemptNamespacesFor } from "../components/exemptions";
-import { enforcementFor } from "../components/policy-settings";
+import { exemptNamespacesFor } from "../platform/exemptions";
+import { enforcementFor } from "../platform/policy-settings";
 import { EnvironmentName } from "../stacks/types";
 import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 

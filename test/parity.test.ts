@@ -6,8 +6,8 @@ import * as path from "path";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
 import { effectiveParams } from "../policy-pack/catalogue/evaluate";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
-import { OpenApiSchema, renderConstraint, renderConstraintTemplate } from "../components/constraint-render";
-import { exemptNamespacesFor } from "../components/exemptions";
+import { OpenApiSchema, renderConstraint, renderConstraintTemplate } from "../platform/constraint-render";
+import { exemptNamespacesFor } from "../platform/exemptions";
 import { evaluateGatekeeper, isViolation } from "./gatekeeper-emulator";
 import { Diagnostic, PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
 

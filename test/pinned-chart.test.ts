@@ -6,7 +6,7 @@ import { FALCO_CHART, FALCO_TALON_CHART } from "../components/falco";
 import { GATEKEEPER_CHART } from "../components/gatekeeper";
 import { GRAFANA_CHART } from "../components/grafana";
 import { KUBE_PROMETHEUS_STACK_CHART, PROMETHEUS_OPERATOR_CRDS_CHART } from "../components/monitoring";
-import { pinnedRelease } from "../components/pinned-chart";
+import { pinnedRelease } from "../platform/pinned-chart";
 import { TRIVY_OPERATOR_CHART } from "../components/trivy-operator";
 import { findResource, runProgram } from "../tools/mock-engine";
 

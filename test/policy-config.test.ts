@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { enforcementFor, policyPackConfig, ruleSettings } from "../components/policy-settings";
-import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACES } from "../components/exemptions";
+import { enforcementFor, policyPackConfig, ruleSettings } from "../platform/policy-settings";
+import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { RULES, ruleById } from "../policy-pack/catalogue";
 import { ENVIRONMENTS } from "../stacks/types";
 import { POLICY_CONFIG_DIR, renderPolicyConfig } from "../tools/policy-config";

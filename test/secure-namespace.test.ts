@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
-import { NAMESPACE_EXEMPTIONS, NamespaceExemption } from "../components/exemptions";
+import { NAMESPACE_EXEMPTIONS, NamespaceExemption } from "../platform/exemptions";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace, SecureNamespaceArgs } from "../components/secure-namespace";
 
 const NS = "kubernetes:core/v1:Namespace";

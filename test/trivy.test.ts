@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
-import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../components/exemptions";
+import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../platform/exemptions";
 import { TRIVY_OPERATOR_CHART, TrivyOperator, TrivyOperatorArgs } from "../components/trivy-operator";
 import { ruleById } from "../policy-pack/catalogue";
 import { EnvironmentName, TrivyConfig } from "../stacks/types";

@@ -1,16 +1,26 @@
-// The CI workflows only call what exists: npm scripts, stacks, policy configs, the pack folder.
+// The CI workflows only call what exists (npm scripts, stacks, policy configs, the pack folder) and are ones
+// people would accept: actions pinned by commit SHA with the version in a comment, fork PRs green without
+// write steps, one run per PR, the Node versions `engines` allows.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { ENVIRONMENTS } from "../stacks/types";
+import { CHECK_USAGE } from "../tools/check";
 
 const ROOT = path.join(__dirname, "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 
-interface Step { run?: string; uses?: string; with?: Record<string, unknown> }
-interface Workflow { on: unknown; jobs: Record<string, { steps?: Step[]; strategy?: { matrix?: { stack?: string[] } }; environment?: string }> }
+interface Step { name?: string; run?: string; uses?: string; if?: string; with?: Record<string, unknown>; "working-directory"?: string }
+interface Job { steps?: Step[]; strategy?: { matrix?: { stack?: string[]; node?: number[] } }; environment?: string; env?: Record<string, string>; permissions?: Record<string, string>; if?: string }
+interface Workflow { on: unknown; jobs: Record<string, Job>; concurrency?: { group: string; "cancel-in-progress": boolean } }
+
+const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { engines: { node: string } };
+const texts = Object.fromEntries(fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).map((f) => [f, fs.readFileSync(path.join(WORKFLOWS, f), "utf8")]));
+const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((j) => j.steps ?? []);
+/** GitHub's own token is read-only on fork PRs: a step that writes must be skipped there. */
+const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
 
 const workflows = Object.fromEntries(
     fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).map((f) => [f, parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Workflow]),
@@ -18,7 +28,7 @@ const workflows = Object.fromEntries(
 
 describe("CI workflows", () => {
     it("parse, and every npm script they run exists", () => {
-        assert.deepEqual(Object.keys(workflows).sort(), ["deploy.yml", "pr.yml", "security-scan.yml"]);
+        assert.deepEqual(Object.keys(workflows).sort(), ["deploy.yml", "manifest-check.yml", "pr.yml", "security-scan.yml"]);
         for (const [file, wf] of Object.entries(workflows)) {
             for (const job of Object.values(wf.jobs)) {
                 for (const step of job.steps ?? []) {
@@ -61,5 +71,76 @@ describe("CI workflows", () => {
         assert.equal(pulumi?.with?.policyPacks, "policy-pack");
         const on = deploy.on as { workflow_dispatch?: { inputs?: { stack?: { options?: string[] } } } };
         assert.deepEqual(on.workflow_dispatch?.inputs?.stack?.options, [...ENVIRONMENTS]);
+    });
+
+    it("pin every action by a full commit SHA with its version in a comment, the same pin everywhere", () => {
+        const pins = new Map<string, string>();
+        let count = 0;
+        for (const [file, text] of Object.entries(texts)) {
+            for (const line of text.split("\n")) {
+                const at = line.indexOf("uses:");
+                if (at < 0 || line.trimStart().startsWith("#")) continue;
+                count++;
+                const rest = line.slice(at + 5).trim();
+                const [ref, ...comment] = rest.split(" # ");
+                const [action, sha] = ref.split("@");
+                assert.match(sha ?? "", /^[0-9a-f]{40}$/, `${file}: ${rest} is not pinned by commit SHA`);
+                assert.match(comment.join(" # "), /^v\d+\.\d+\.\d+$/, `${file}: ${rest} has no version comment`);
+                const pin = `${sha} # ${comment.join(" # ")}`;
+                const repo = action.split("/").slice(0, 2).join("/");
+                assert.equal(pins.get(repo) ?? pin, pin, `${file}: ${repo} pinned differently elsewhere`);
+                pins.set(repo, pin);
+            }
+        }
+        assert.ok(count >= 15, `only ${count} uses: lines`);
+    });
+
+    it("run once per PR, and fork PRs stay green: comment and SARIF steps only with a write token", () => {
+        for (const file of ["pr.yml", "security-scan.yml"]) {
+            assert.match(workflows[file].concurrency?.group ?? "", /github\.event\.pull_request\.number/, file);
+            assert.equal(workflows[file].concurrency?.["cancel-in-progress"], true, file);
+        }
+        const plan = workflows["pr.yml"].jobs["offline-plan"];
+        assert.ok(plan.env?.CAN_WRITE?.includes(FORK_GUARD), "offline-plan: CAN_WRITE must exclude fork PRs");
+        const writers = [...steps(workflows["pr.yml"]), ...steps(workflows["security-scan.yml"]), ...steps(workflows["manifest-check.yml"])].filter(
+            (s) => s.uses?.startsWith("github/codeql-action/upload-sarif") || s.uses?.startsWith("marocchino/sticky-pull-request-comment"),
+        );
+        assert.ok(writers.length >= 4);
+        for (const step of writers) assert.ok(step.if?.includes("env.CAN_WRITE == 'true'") || step.if?.includes(FORK_GUARD), `${step.uses}: runs on fork PRs (${step.if})`);
+        // The plan itself runs on every PR (forks included); only violations or errors fail it.
+        const planStep = (plan.steps ?? []).find((s) => s.name?.startsWith("Offline plan (no cloud"));
+        assert.equal(planStep?.if, undefined);
+        assert.match(planStep?.run ?? "", /--baseline "base-plan\/\$STACK\/plan\.json"/);
+        assert.match(planStep?.run ?? "", /--out "plan-output\/\$STACK"/);
+        const base = (plan.steps ?? []).find((s) => s.name?.startsWith("Offline plan of the base branch"));
+        assert.equal(base?.["working-directory"], "base");
+        const baseCheckout = (plan.steps ?? []).find((s) => s.with?.path === "base");
+        assert.equal(baseCheckout?.with?.ref, "${{ github.event.pull_request.base.sha }}");
+    });
+
+    it("test on the Node versions package.json engines allows, from its minimum, and plan on a supported one", () => {
+        const minimum = Number(/^>=\s*(\d+)$/.exec(packageJson.engines.node)?.[1]);
+        assert.ok(minimum >= 18, packageJson.engines.node);
+        const tested = workflows["pr.yml"].jobs.test.strategy?.matrix?.node ?? [];
+        assert.ok(tested.length >= 2);
+        assert.equal(Math.min(...tested), minimum, "the engines minimum is tested");
+        for (const step of Object.values(workflows).flatMap(steps).filter((s) => s.uses?.startsWith("actions/setup-node"))) {
+            const version = step.with?.["node-version"];
+            if (version === "${{ matrix.node }}") continue;
+            assert.ok(Number(version) >= minimum, `setup-node ${String(version)} below engines ${packageJson.engines.node}`);
+        }
+    });
+
+    it("offer the manifest check to other repositories as a reusable workflow", () => {
+        const wf = workflows["manifest-check.yml"];
+        const call = (wf.on as { workflow_call?: { inputs?: Record<string, { required?: boolean }> } }).workflow_call;
+        assert.ok(call?.inputs?.["platform-ref"]?.required, "the caller pins the platform ref");
+        for (const input of ["paths", "policy-config", "fail-on", "exclude", "upload-sarif"]) assert.ok(call?.inputs?.[input], input);
+        const run = steps(wf).find((s) => s.name === "Manifest check")?.run ?? "";
+        assert.match(run, /platform\/tools\/check\.ts/);
+        const options = run.match(/--[a-z-]+/g) ?? [];
+        assert.ok(options.length >= 4);
+        for (const option of options) assert.ok(CHECK_USAGE.includes(`${option} `), `check has no ${option}`);
+        assert.ok(!/\$\{\{ inputs\./.test(run), "inputs reach the script through env, not string interpolation");
     });
 });

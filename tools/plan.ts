@@ -1,19 +1,32 @@
 // Offline plan: runs the real program for a stack under the in-process engine (no cloud, no Pulumi CLI),
 // sends every resource through the policy pack over the Analyzer protocol, and reports the resource tree,
 // counts per component, violations and a compliance score per framework.
-// Usage: npm run plan -- --stack dev [--out plan-output] [--config-override key=value ...]
-// Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 the program or the pack failed.
+// Every resource carries its masked inputs and one verdict per enabled rule; `--baseline` diffs two plans.
+// Usage: npm run plan -- --stack dev [--out dir | --out-root plan-output] [--baseline plan.json] [--set key=value ...]
+// Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage error, or the program or the pack failed.
+import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { Enforcement, RULES, ruleById } from "../policy-pack/catalogue";
-import { AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
-import { PROJECT_NAME, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
-import { mandatoryViolations, Report, ReportResource, scoreCompliance, Violation } from "./report/model";
-import { writeReport } from "./report/write";
+import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
+import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
+import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
+import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
+import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
+import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
+import { containsUnknown, maskSecrets } from "./report/inputs";
+import { groupUnevaluated } from "./report/markdown";
+import { compareViolations, coverageFrom, Exemption, mandatoryViolations, Report, REPORT_FORMAT_VERSION, ReportResource, scoreCompliance, scoreSummary, Verdict, Violation } from "./report/model";
+import { timestampForPath, writeReport } from "./report/write";
 
 export interface PlanOptions {
     stack: string;
+    /** Writes into `<outRoot>/<stack>-<timestamp>/`. */
     outRoot?: string;
+    /** Writes into exactly this folder (a stable path for CI); wins over outRoot. */
+    outDir?: string;
+    /** An earlier plan.json to diff against. */
+    baseline?: BaselinePlan;
+    baselineFile?: string;
     /** Extra config (fully-qualified keys) layered over Pulumi.<stack>.yaml, e.g. to try a change. */
     configOverrides?: Record<string, string>;
     /** Progress sink; the CLI prints a single updating line. */
@@ -61,6 +74,62 @@ function enforcementFromConfig(policyConfig: Record<string, Record<string, unkno
     return (policyConfig[id]?.enforcementLevel as Enforcement | undefined) ?? ruleById(id).defaultEnforcement;
 }
 
+/** A Secret's payload is masked even when the program did not mark it secret (defence in depth). */
+const SECRET_PAYLOADS: Readonly<Record<string, readonly string[]>> = { "kubernetes:core/v1:Secret": ["data", "stringData"] };
+
+export function secretPathsOf(r: RecordedResource): string[] {
+    return [...r.secretPaths, ...(SECRET_PAYLOADS[r.type] ?? []).filter((key) => key in r.inputs)];
+}
+
+/** Helm Releases are opaque to the pack: Helm renders their workloads in the cluster. */
+const OPAQUE_TYPES: Readonly<Record<string, string>> = {
+    "kubernetes:helm.sh/v3:Release": "Helm Release: chart workloads are checked at admission (Gatekeeper), not at preview",
+    "kubernetes:helm.sh/v4:Chart": "Helm Chart: chart workloads are checked at admission (Gatekeeper), not at preview",
+};
+
+/** Why a resource got no rule evaluated (every enabled rule was not applicable). */
+function notEvaluatedReason(r: RecordedResource): string {
+    if (OPAQUE_TYPES[r.type]) return OPAQUE_TYPES[r.type];
+    if (!r.custom) return "component: not sent to the pack, its children are";
+    if (r.type.startsWith("pulumi:providers:")) return "provider: no rule covers provider configuration";
+    return "no rule covers this resource type";
+}
+
+function namespaceOf(r: RecordedResource): unknown {
+    const metadata = (r.inputs as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
+    if (!r.type.startsWith("kubernetes:")) return undefined;
+    return r.type === "kubernetes:core/v1:Namespace" ? metadata?.name : metadata?.namespace;
+}
+
+/**
+ * One rule's verdict on one resource from the pack's answer: a diagnostic is a violation, a not-applicable
+ * answer is kept as such; otherwise the rule ran. It ran on an exempt namespace (exempt), on values unknown
+ * at preview (unknown: the rules never report on them) or on known values (passed).
+ */
+export function verdictFor(rule: Rule, resource: RecordedResource, answer: AnalyzeResult, params: Record<string, unknown> | undefined, hasUnknowns: boolean): Verdict {
+    if (answer.diagnostics.some((d) => d.policyName === rule.id)) return "violation";
+    if (answer.notApplicable.some((n) => n.policyName === rule.id)) return "not-applicable";
+    if (rule.target === "kubernetes") {
+        const namespace = namespaceOf(resource);
+        const exempt = Array.isArray(params?.exemptNamespaces) ? (params.exemptNamespaces as unknown[]) : [];
+        if (typeof namespace === "string" && exempt.includes(namespace)) return "exempt";
+        if (namespace === UNKNOWN_SENTINEL) return "unknown";
+    }
+    return hasUnknowns ? "unknown" : "passed";
+}
+
+/** The platform's namespace exemptions for the enabled rules, with their reasons. */
+export function planExemptions(enabledKubernetesRules: readonly string[]): Exemption[] {
+    const exemptions: Exemption[] = [];
+    if (enabledKubernetesRules.length === 0) return exemptions;
+    exemptions.push({ scope: "namespace", target: SYSTEM_NAMESPACES.join(", "), rules: [...enabledKubernetesRules].sort(), reason: SYSTEM_NAMESPACE_REASON });
+    for (const e of NAMESPACE_EXEMPTIONS) {
+        const rules = e.rules.filter((id) => enabledKubernetesRules.includes(id)).sort();
+        if (rules.length > 0) exemptions.push({ scope: "namespace", target: e.namespace, rules, reason: e.reason });
+    }
+    return exemptions;
+}
+
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
     const fromFile = readStackConfigFile(options.stack);
@@ -72,8 +141,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     progress(`${run.resources.length} resources declared; starting the policy pack`);
     const analyzerResources = resourcesFromProgramRun(run);
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const enabled = RULES.filter((r) => enforcementFromConfig(policyConfig, r.id) !== "disabled");
     let pack: AnalyzerHarness | undefined;
     const violations: Violation[] = [];
+    const answers = new Map<string, AnalyzeResult>();
     try {
         pack = await startPolicyPack();
         await pack.configure(policyConfig);
@@ -90,7 +161,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         };
         for (const [i, resource] of analyzerResources.entries()) {
             if (i % 25 === 0) progress(`analyzing ${i + 1}/${analyzerResources.length}: ${resource.type} ${resource.name}`);
-            for (const d of await pack.analyze(resource)) violations.push(toViolation({ ...d, urn: d.urn || resource.urn }, resource));
+            const answer = await pack.analyzeResponse(resource);
+            if (resource.urn) answers.set(resource.urn, answer);
+            for (const d of answer.diagnostics) violations.push(toViolation({ ...d, urn: d.urn || resource.urn }, resource));
         }
         progress("analyzing the whole stack");
         for (const d of await pack.analyzeStack(analyzerResources)) violations.push(toViolation(d));
@@ -98,22 +171,45 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         await pack?.close();
     }
 
-    const enabled = RULES.filter((r) => enforcementFromConfig(policyConfig, r.id) !== "disabled");
-    const resources: ReportResource[] = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent }));
+    const resources: ReportResource[] = run.resources.map((r) => {
+        const resource: ReportResource = { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: maskSecrets(r.inputs, secretPathsOf(r)) };
+        const answer = answers.get(r.urn);
+        if (!answer) {
+            resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r) };
+            return resource;
+        }
+        const hasUnknowns = containsUnknown(r.inputs);
+        const verdicts: Record<string, Verdict> = {};
+        for (const rule of enabled) verdicts[rule.id] = verdictFor(rule, r, answer, policyConfig[rule.id], hasUnknowns);
+        resource.verdicts = verdicts;
+        const ran = Object.values(verdicts).filter((v) => v !== "not-applicable");
+        if (ran.length === 0) resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r) };
+        else if (ran.every((v) => v === "unknown")) resource.evaluation = { evaluated: false, reason: "values unknown at preview: the rules that apply could not decide" };
+        else resource.evaluation = { evaluated: true };
+        return resource;
+    });
+    const enforcement = (r: Rule): Enforcement => enforcementFromConfig(policyConfig, r.id);
     const report: Report = {
+        formatVersion: REPORT_FORMAT_VERSION,
         tool: "plan",
         generatedAt: (options.now ?? new Date()).toISOString(),
         stack: options.stack,
         inputs: [`Pulumi.${options.stack}.yaml`],
         resources,
-        violations,
-        compliance: scoreCompliance(enabled, (r) => enforcementFromConfig(policyConfig, r.id), violations),
-        rules: enabled.map((r) => ({ id: r.id, enforcement: enforcementFromConfig(policyConfig, r.id) })),
+        violations: violations.sort(compareViolations),
+        compliance: scoreCompliance(RULES, enforcement, coverageFrom(resources, violations)),
+        rules: enabled.map((r) => ({ id: r.id, enforcement: enforcement(r) })),
+        exemptions: planExemptions(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id)),
     };
     const counts = countsByComponent(run.resources);
     const result: PlanResult = { report, tree: resourceTree(run.resources), countsByComponent: counts };
-    if (options.outRoot) {
-        result.written = writeReport(report, RULES, { outRoot: options.outRoot, label: options.stack, defaultArtifact: `Pulumi.${options.stack}.yaml`, countsByComponent: counts });
+    if (options.baseline) report.diff = diffPlans(options.baseline, report, options.baselineFile);
+    if (options.outDir || options.outRoot) {
+        result.written = writeReport(report, RULES, {
+            dir: options.outDir ?? path.join(options.outRoot as string, `${options.stack}-${timestampForPath(report.generatedAt)}`),
+            defaultArtifact: `Pulumi.${options.stack}.yaml`,
+            countsByComponent: counts,
+        });
     }
     return result;
 }
@@ -124,51 +220,105 @@ function printPlan(result: PlanResult): void {
     for (const line of result.tree) console.log(`  ${line}`);
     console.log("\nResources per component:");
     for (const [component, count] of Object.entries(result.countsByComponent).sort()) console.log(`  ${String(count).padStart(4)}  ${component}`);
+    const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
+    console.log(`\nEvaluated by the pack: ${report.resources.length - opaque.length} of ${report.resources.length} resources. Not evaluated:`);
+    for (const group of groupUnevaluated(report.resources)) {
+        const types = group.types.slice(0, 12).join(", ") + (group.types.length > 12 ? ` and ${group.types.length - 12} more` : "");
+        console.log(`  ${String(group.count).padStart(4)}  ${group.reason}: ${types}`);
+    }
     console.log(`\nViolations (${report.violations.length}):`);
-    for (const v of [...report.violations].sort((a, b) => Number(b.enforcement === "mandatory") - Number(a.enforcement === "mandatory"))) {
+    for (const v of report.violations) {
         console.log(`  ${v.enforcement.toUpperCase().padEnd(9)} ${v.severity.padEnd(8)} [${v.ruleId}] ${v.resource.type} ${v.resource.name}: ${v.message}`);
     }
-    console.log("\nCompliance by framework (controls passed/total; failing controls, critical first):");
+    console.log("\nCompliance by framework (controls passed/total; failing controls, critical first; not evaluated is never a pass):");
     for (const s of report.compliance) {
         const failing = s.failing.map((f) => `${f.control}(${f.severity}${f.mandatory ? ", mandatory" : ""})`).join(" ");
-        console.log(`  ${s.framework.padEnd(15)} ${String(s.passed).padStart(3)}/${String(s.total).padEnd(3)} ${failing}`);
+        const unevaluated = s.notEvaluated.length > 0 ? ` not evaluated: ${s.notEvaluated.map((c) => c.control).join(" ")}` : "";
+        console.log(`  ${s.framework.padEnd(15)} ${scoreSummary(s).padEnd(26)} ${failing}${unevaluated}`);
+    }
+    const diff = report.diff;
+    if (diff) {
+        console.log(`\nAgainst the baseline of ${diff.baseline.generatedAt}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed; ${diff.newViolations.length} new, ${diff.fixedViolations.length} fixed violation(s)`);
+        for (const r of diff.added) console.log(`  + ${r.type} ${r.name}`);
+        for (const r of diff.removed) console.log(`  - ${r.type} ${r.name}`);
+        for (const r of diff.changed) {
+            console.log(`  ~ ${r.type} ${r.name}`);
+            for (const c of r.changes) console.log(`      ${c.path}: ${c.before ?? "(absent)"} -> ${c.after ?? "(absent)"}`);
+            if (r.moreChanges > 0) console.log(`      ... ${r.moreChanges} more change(s) in plan.json`);
+        }
+        for (const v of diff.newViolations) console.log(`  NEW   [${v.ruleId}] ${v.urn}: ${v.message}`);
+        for (const v of diff.fixedViolations) console.log(`  FIXED [${v.ruleId}] ${v.urn}: ${v.message}`);
     }
 }
 
-async function main(argv: string[]): Promise<number> {
-    const { values } = parseArgs({
-        args: argv,
-        options: { stack: { type: "string" }, out: { type: "string", default: "plan-output" }, set: { type: "string", multiple: true }, help: { type: "boolean" } },
-    });
-    if (values.help || !values.stack) {
-        console.error("usage: npm run plan -- --stack <dev|staging|prod> [--out plan-output] [--set key=value ...]");
+export const PLAN_USAGE = `usage: npm run plan -- --stack <dev|staging|prod> [options]
+
+Runs the program for the stack under the in-process engine (no cloud, no Pulumi CLI), sends every resource
+through the policy pack and writes plan.json, plan.md and plan.sarif.
+
+  --stack <name>        the stack (Pulumi.<name>.yaml); required
+  --out <dir>           write the reports into exactly this folder (stable path for CI)
+  --out-root <dir>      write them into <dir>/<stack>-<timestamp>/ (default: plan-output)
+  --baseline <file>     an earlier plan.json: report added, removed and changed resources, new and fixed violations
+  --set <key=value>     a config value layered over the stack file (repeatable), e.g. --set features='{"falco":false}'
+  -h, --help            this help
+
+Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error, or the program or pack failed.`;
+
+/** A usage or input error: one line, exit 2. */
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+    let values: { stack?: string; out?: string; "out-root"?: string; baseline?: string; set?: string[]; help?: boolean };
+    try {
+        values = parseArgs({
+            args: argv,
+            options: { stack: { type: "string" }, out: { type: "string" }, "out-root": { type: "string" }, baseline: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+        }).values;
+    } catch (error) {
+        console.error(`plan: ${error instanceof Error ? error.message : String(error)} (see --help)`);
         return 2;
     }
-    const overrides: Record<string, string> = {};
-    for (const pair of values.set ?? []) {
-        const eq = pair.indexOf("=");
-        if (eq < 1) {
-            console.error(`--set expects key=value, got "${pair}"`);
-            return 2;
-        }
-        const key = pair.slice(0, eq);
-        overrides[key.includes(":") ? key : `${PROJECT_NAME}:${key}`] = pair.slice(eq + 1);
+    if (values.help) {
+        console.log(PLAN_USAGE);
+        return 0;
     }
     const interactive = process.stderr.isTTY;
-    const progress = (message: string): void => {
-        if (interactive) process.stderr.write(`\r\x1b[2K[plan] ${message}`);
-        else process.stderr.write(`[plan] ${message}\n`);
-    };
     try {
-        const result = await runPlan({ stack: values.stack, outRoot: path.resolve(values.out ?? "plan-output"), configOverrides: overrides, progress });
+        if (!values.stack) throw new UsageError("--stack is required (dev, staging or prod; see --help)");
+        if (!fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml`);
+        if (values.out && values["out-root"]) throw new UsageError("--out and --out-root are exclusive: --out is the exact folder, --out-root gets a timestamped one");
+        const overrides: Record<string, string> = {};
+        for (const pair of values.set ?? []) {
+            const eq = pair.indexOf("=");
+            if (eq < 1) throw new UsageError(`--set expects key=value, got "${pair}"`);
+            const key = pair.slice(0, eq);
+            overrides[key.includes(":") ? key : `${PROJECT_NAME}:${key}`] = pair.slice(eq + 1);
+        }
+        const baseline = values.baseline ? readBaseline(values.baseline) : undefined;
+        if (baseline && baseline.stack !== values.stack) throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
+        const progress = (message: string): void => {
+            if (interactive) process.stderr.write(`\r\x1b[2K[plan] ${message}`);
+            else process.stderr.write(`[plan] ${message}\n`);
+        };
+        const result = await runPlan({
+            stack: values.stack,
+            ...(values.out ? { outDir: path.resolve(values.out) } : { outRoot: path.resolve(values["out-root"] ?? "plan-output") }),
+            configOverrides: overrides,
+            baseline,
+            baselineFile: values.baseline,
+            progress,
+        });
         if (interactive) process.stderr.write("\n");
         printPlan(result);
         const mandatory = mandatoryViolations(result.report).length;
-        console.log(`\n${mandatory === 0 ? "OK" : "FAILED"}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s). Reports in ${result.written?.dir}`);
+        const verdict = mandatory > 0 ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
+        console.log(`\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s). Reports in ${result.written?.dir}`);
         return mandatory > 0 ? 1 : 0;
     } catch (error) {
         if (interactive) process.stderr.write("\n");
-        console.error(`plan failed: ${error instanceof Error ? error.message : String(error)}`);
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(error instanceof UsageError || message.startsWith("--baseline") ? `plan: ${message}` : `plan failed: ${message}`);
         return 2;
     }
 }
@@ -177,7 +327,7 @@ if (require.main === module) {
     main(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (error: unknown) => {
-            console.error(error);
+            console.error(`plan failed: ${error instanceof Error ? error.message : String(error)}`);
             process.exit(2);
         },
     );

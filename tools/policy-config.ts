@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import { policyPackConfig } from "../components/policy-settings";
+import { policyPackConfig } from "../platform/policy-settings";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { ENVIRONMENTS } from "../stacks/types";
 import { PROJECT_ROOT, readStackConfigFile } from "./mock-engine";

@@ -22,32 +22,15 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Enforcement, Severity } from "../../policy-pack/catalogue/types";
 import { ensurePackBuilt } from "../pack-build/build";
 import { PolicyPackConfigFile, ReconciledPolicyConfig, reconcilePolicyConfig } from "./policy-config";
+import { AnalyzerResourceInput } from "./resource";
 
 export { UNKNOWN_SENTINEL } from "../../policy-pack/catalogue/types";
 export { resourcesFromProgramRun } from "./program-resources";
+export type { AnalyzerResourceInput } from "./resource";
 export type { PolicyPackConfigFile, ReconciledPolicyConfig } from "./policy-config";
 
 export const POLICY_PACK_DIR = path.resolve(__dirname, "../../policy-pack");
 
-export interface AnalyzerResourceInput {
-    type: string;
-    urn?: string;
-    name: string;
-    props: Record<string, unknown>;
-    options?: {
-        protect?: boolean;
-        ignoreChanges?: string[];
-        deleteBeforeReplace?: boolean;
-        additionalSecretOutputs?: string[];
-        aliases?: string[];
-        parent?: string;
-    };
-    provider?: { type: string; urn: string; name: string; props: Record<string, unknown> };
-    /** AnalyzeStack only. */
-    parent?: string;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
-}
 
 export interface Diagnostic {
     policyName: string;

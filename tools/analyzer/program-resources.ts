@@ -2,7 +2,7 @@
 // analyzer: custom resources (providers included, as they are registered resources too), each with its
 // URN, type, name, inputs, parent, dependencies and the provider resource it is created with.
 import type { ProgramRun, RecordedResource } from "../mock-engine";
-import type { AnalyzerResourceInput } from "./analyzer";
+import type { AnalyzerResourceInput } from "./resource";
 
 /** A provider reference is `<provider urn>::<provider id>`; the URN itself contains `::`. */
 function providerUrn(reference: string): string {

@@ -11,8 +11,8 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { K8sObject, KubernetesRule } from "../../policy-pack/catalogue";
 import { effectiveParams } from "../../policy-pack/catalogue/evaluate";
-import { ConstraintObject, ConstraintTemplateObject, renderConstraint, renderConstraintTemplate } from "../../components/constraint-render";
-import { exemptNamespacesFor } from "../../components/exemptions";
+import { ConstraintObject, ConstraintTemplateObject, renderConstraint, renderConstraintTemplate } from "../../platform/constraint-render";
+import { exemptNamespacesFor } from "../../platform/exemptions";
 
 /** The subset of a corpus case the suite needs (policy-pack/test/corpus.ts has the full shape). */
 export interface AdmissionCase {
@@ -67,7 +67,7 @@ function writeYaml(file: string, value: unknown): void {
 /**
  * Writes a gator verify suite for every admission-time case (cases with the unknown-value sentinel are
  * preview-only: the API server never sees them). One test per rule and parameter set, each with the template
- * and the constraint exactly as `components/constraint-render.ts` renders them for the program.
+ * and the constraint exactly as `platform/constraint-render.ts` renders them for the program.
  */
 export function writeVerifySuite(dir: string, rules: readonly KubernetesRule[], corpus: readonly AdmissionCase[]): WrittenSuite {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,44 +1,150 @@
-// Markdown that fits a PR comment (GitHub caps comments at 65,536 characters; long tables are truncated).
-import { mandatoryViolations, Report } from "./model";
+// Markdown that fits a PR comment (GitHub caps comments at 65,536 characters; long tables are cut, saying so).
+import { activeViolations, mandatoryViolations, Report, ReportResource, scoreSummary, Violation } from "./model";
 
 const MAX_VIOLATION_ROWS = 60;
+const MAX_DIFF_RESOURCES = 30;
+const MAX_DIFF_CHANGES = 8;
+const MAX_ROWS = 40;
 
 function escapeCell(text: string): string {
-    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+    return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function code(text: string): string {
+    return `\`${text.replace(/`/g, "'")}\``;
+}
+
+function where(v: Violation): string {
+    return v.resource.file ? `${v.resource.file}:${v.line ?? v.resource.line ?? 1} ${v.resource.type}/${v.resource.name}` : `${v.resource.type} ${code(v.resource.name)}`;
+}
+
+function more(shown: number, total: number, what: string, file: string): string[] {
+    return total > shown ? ["", `_${total - shown} more ${what} in ${file}._`] : [];
+}
+
+function diffSection(report: Report, lines: string[]): void {
+    const diff = report.diff;
+    if (!diff) return;
+    const file = `${report.tool}.json`;
+    lines.push(
+        "#### Changes against the base plan",
+        "",
+        `Baseline generated ${diff.baseline.generatedAt}: **${diff.added.length}** added, **${diff.removed.length}** removed, **${diff.changed.length}** changed resource(s); **${diff.newViolations.length}** new and **${diff.fixedViolations.length}** fixed violation(s).`,
+        "",
+    );
+    if (diff.newViolations.length + diff.fixedViolations.length > 0) {
+        lines.push("| | Level | Severity | Rule | Resource | Message |", "|---|---|---|---|---|---|");
+        const rows = [...diff.newViolations.map((v) => ({ v, tag: "new" })), ...diff.fixedViolations.map((v) => ({ v, tag: "fixed" }))];
+        for (const { v, tag } of rows.slice(0, MAX_ROWS)) lines.push(`| ${tag} | ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(code(v.urn.split("::").pop() ?? v.urn))} | ${escapeCell(v.message)} |`);
+        lines.push(...more(MAX_ROWS, rows.length, "violation changes", file), "");
+    }
+    for (const [label, list] of [["Added", diff.added], ["Removed", diff.removed]] as const) {
+        if (list.length === 0) continue;
+        lines.push(`${label}: ${list.slice(0, MAX_ROWS).map((r) => code(`${r.type} ${r.name}`)).join(", ")}${list.length > MAX_ROWS ? ` and ${list.length - MAX_ROWS} more` : ""}`, "");
+    }
+    if (diff.changed.length > 0) {
+        lines.push("<details><summary>Changed resources (property level)</summary>", "");
+        for (const r of diff.changed.slice(0, MAX_DIFF_RESOURCES)) {
+            lines.push(`- ${code(`${r.type} ${r.name}`)}`);
+            for (const c of r.changes.slice(0, MAX_DIFF_CHANGES)) lines.push(`  - ${code(c.path)}: ${c.before === undefined ? "_(absent)_" : code(c.before)} → ${c.after === undefined ? "_(absent)_" : code(c.after)}`);
+            const hidden = r.changes.length - Math.min(r.changes.length, MAX_DIFF_CHANGES) + r.moreChanges;
+            if (hidden > 0) lines.push(`  - _${hidden} more change(s) in ${file}_`);
+        }
+        lines.push(...more(MAX_DIFF_RESOURCES, diff.changed.length, "changed resources", file), "", "</details>", "");
+    }
+}
+
+/** Resources not evaluated, grouped by reason (largest first), with the kinds or types involved. */
+export function groupUnevaluated(resources: readonly ReportResource[]): { reason: string; count: number; types: string[] }[] {
+    const groups = new Map<string, { count: number; types: Map<string, number> }>();
+    for (const r of resources) {
+        if (!r.evaluation || r.evaluation.evaluated) continue;
+        const reason = r.evaluation.reason ?? "not evaluated";
+        const group = groups.get(reason) ?? { count: 0, types: new Map<string, number>() };
+        group.count++;
+        const short = r.type.includes(":") ? r.type.slice(r.type.lastIndexOf(":") + 1) : r.type;
+        group.types.set(short, (group.types.get(short) ?? 0) + 1);
+        groups.set(reason, group);
+    }
+    return [...groups]
+        .map(([reason, g]) => ({ reason, count: g.count, types: [...g.types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => (n > 1 ? `${t} x${n}` : t)) }))
+        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
 export function toMarkdown(report: Report, countsByComponent?: Record<string, number>): string {
+    const file = `${report.tool}.json`;
     const mandatory = mandatoryViolations(report);
-    const verdict = mandatory.length > 0 ? `:x: **${mandatory.length} mandatory violation(s)** - this change must not be applied` : ":white_check_mark: **No mandatory violations**";
-    const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length} input(s)`;
-    const lines: string[] = [`### ${title}`, "", verdict, "", `${report.resources.length} resources, ${report.violations.length} violation(s), ${report.rules.length} rules evaluated. Generated ${report.generatedAt}.`, ""];
+    const active = activeViolations(report);
+    const suppressed = report.violations.filter((v) => v.suppressed);
+    const verdict =
+        mandatory.length > 0
+            ? `:x: **${mandatory.length} mandatory violation(s)** - this change must not be applied`
+            : report.rules.length === 0
+              ? ":warning: **Nothing evaluated: every rule is disabled**"
+              : ":white_check_mark: **No mandatory violations**";
+    const skippedFiles = (report.skipped ?? []).length;
+    const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length - skippedFiles} file(s) checked${skippedFiles > 0 ? `, ${skippedFiles} skipped` : ""}`;
+    const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
+    const lines: string[] = [
+        `### ${title}`,
+        "",
+        verdict,
+        "",
+        `${report.resources.length} ${report.tool === "plan" ? "resources" : "objects"} (${report.resources.length - opaque.length} evaluated by the rules), ${active.length} violation(s)${suppressed.length > 0 ? `, ${suppressed.length} suppressed` : ""}, ${report.rules.length} rules enabled. Generated ${report.generatedAt}.`,
+        "",
+    ];
     if (report.tool === "plan") {
         // The pack sees what the program declares; chart-rendered pods only exist in the cluster.
         lines.push("_Workloads inside the pinned Helm charts are checked by the same rules at admission (Gatekeeper), not here._", "");
     }
+    diffSection(report, lines);
+    if ((report.problems ?? []).length > 0) {
+        lines.push("#### Input problems", "");
+        for (const p of (report.problems ?? []).slice(0, MAX_ROWS)) lines.push(`- ${p.kind}: ${escapeCell(`${p.file}:${p.line}: ${p.message}`)}`);
+        lines.push(...more(MAX_ROWS, (report.problems ?? []).length, "problems", file), "");
+    }
 
-    lines.push("#### Compliance by framework", "", "| Framework | Controls passed | Score | Failing (critical first) |", "|---|---|---|---|");
+    lines.push("#### Compliance by framework", "", "A control passes only when at least one applicable resource was evaluated for it.", "", "| Framework | Controls passed | Score | Failing (critical first) | Not evaluated |", "|---|---|---|---|---|");
     for (const score of report.compliance) {
         const pct = score.total === 0 ? "n/a" : `${Math.round((100 * score.passed) / score.total)}%`;
         const failing = score.failing.map((f) => `${f.severity === "critical" ? "**" : ""}${f.control}${f.severity === "critical" ? "**" : ""} (${f.severity})`).join(", ") || "-";
-        lines.push(`| ${score.framework} | ${score.passed}/${score.total} | ${pct} | ${escapeCell(failing)} |`);
+        const unevaluated = score.notEvaluated.map((c) => c.control).join(", ") || "-";
+        lines.push(`| ${score.framework} | ${scoreSummary(score)} | ${pct} | ${escapeCell(failing)} | ${escapeCell(unevaluated)} |`);
     }
     lines.push("");
 
-    if (report.violations.length > 0) {
-        lines.push("#### Violations", "", "| Level | Severity | Rule | Resource | Message |", "|---|---|---|---|---|");
-        const sorted = [...report.violations].sort((a, b) => Number(b.enforcement === "mandatory") - Number(a.enforcement === "mandatory"));
-        for (const v of sorted.slice(0, MAX_VIOLATION_ROWS)) {
-            const where = v.resource.file ? `${v.resource.file}:${v.resource.line ?? 1}` : `${v.resource.type} \`${v.resource.name}\``;
-            lines.push(`| ${v.enforcement} | ${v.severity} | \`${v.ruleId}\` | ${escapeCell(where)} | ${escapeCell(v.message)} |`);
-        }
-        if (sorted.length > MAX_VIOLATION_ROWS) lines.push("", `_${sorted.length - MAX_VIOLATION_ROWS} more in plan.json / plan.sarif._`);
-        lines.push("");
+    if (active.length > 0) {
+        lines.push("#### Violations (critical first)", "", "| Level | Severity | Rule | Resource | Message |", "|---|---|---|---|---|");
+        for (const v of active.slice(0, MAX_VIOLATION_ROWS)) lines.push(`| ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.message)} |`);
+        lines.push(...more(MAX_VIOLATION_ROWS, active.length, "violations", `${file} / ${report.tool}.sarif`), "");
+    }
+    if (suppressed.length > 0) {
+        lines.push("#### Suppressed in the manifests (not counted)", "", "| Severity | Rule | Resource | Reason | Expires |", "|---|---|---|---|---|");
+        for (const v of suppressed.slice(0, MAX_ROWS)) lines.push(`| ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.suppressed?.reason ?? "")} | ${v.suppressed?.expires ?? "-"} |`);
+        lines.push(...more(MAX_ROWS, suppressed.length, "suppressed violations", file), "");
     }
 
+    if (opaque.length > 0) {
+        lines.push(`#### Not evaluated (${opaque.length})`, "", "| Count | Why | Kinds / types |", "|---|---|---|");
+        for (const group of groupUnevaluated(report.resources)) {
+            const shown = group.types.slice(0, 12).join(", ") + (group.types.length > 12 ? ` and ${group.types.length - 12} more` : "");
+            lines.push(`| ${group.count} | ${escapeCell(group.reason)} | ${escapeCell(shown)} |`);
+        }
+        lines.push("");
+    }
+    if ((report.skipped ?? []).length > 0) {
+        const byReason = new Map<string, number>();
+        for (const s of report.skipped ?? []) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
+        lines.push(`Skipped ${(report.skipped ?? []).length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}.`, "");
+    }
+    if (report.exemptions.length > 0) {
+        lines.push(`<details><summary>Exemptions (${report.exemptions.length}) and their reasons</summary>`, "", "| Scope | Where | Rules | Reason |", "|---|---|---|---|");
+        for (const e of report.exemptions) lines.push(`| ${e.scope} | ${escapeCell(e.target)} | ${escapeCell(e.rules.map(code).join(", "))} | ${escapeCell(e.reason)}${e.expires ? ` (until ${e.expires})` : ""} |`);
+        lines.push("", "</details>", "");
+    }
     if (countsByComponent && Object.keys(countsByComponent).length > 0) {
         lines.push("<details><summary>Resources per component</summary>", "", "| Component | Resources |", "|---|---|");
-        for (const [component, count] of Object.entries(countsByComponent).sort()) lines.push(`| \`${component}\` | ${count} |`);
+        for (const [component, count] of Object.entries(countsByComponent).sort()) lines.push(`| ${code(component)} | ${count} |`);
         lines.push("", "</details>", "");
     }
     return lines.join("\n");

@@ -1,5 +1,19 @@
 // The shared result model of the offline plan and the manifest check, and the compliance scoring both print.
+// A report says what it knows: per resource and rule whether the rule was evaluated, and a framework control
+// passes only when at least one applicable resource was evaluated for it.
 import { Enforcement, Framework, FRAMEWORKS, Rule, Severity } from "../../policy-pack/catalogue";
+
+/** Bumped when plan.json changes shape; a `--baseline` from another format is refused. */
+export const REPORT_FORMAT_VERSION = 2;
+
+/**
+ * A rule's verdict on one resource: `violation`, `passed` (evaluated, nothing found), `not-applicable` (the
+ * rule does not cover this type or kind), `exempt` (a declared exemption with its reason), `unknown` (values
+ * not known at preview, so the rule could not decide: never counted as a pass).
+ */
+export type Verdict = "violation" | "passed" | "not-applicable" | "exempt" | "unknown";
+
+export const VERDICTS: readonly Verdict[] = ["violation", "passed", "not-applicable", "exempt", "unknown"];
 
 export interface ReportResource {
     type: string;
@@ -11,6 +25,20 @@ export interface ReportResource {
     /** Source file and 1-based line (manifest check). */
     file?: string;
     line?: number;
+    /** Inputs as declared, secrets replaced by `[secret]` (plan). */
+    inputs?: Record<string, unknown>;
+    /** Whether the policy pack could evaluate this resource, and why not. */
+    evaluation?: { evaluated: boolean; reason?: string };
+    /** Verdict of each enabled rule. */
+    verdicts?: Record<string, Verdict>;
+}
+
+export interface Suppression {
+    reason: string;
+    /** ISO date (YYYY-MM-DD) after which the suppression no longer applies. */
+    expires?: string;
+    /** Where it was declared, e.g. the annotation key. */
+    source: string;
 }
 
 export interface Violation {
@@ -19,6 +47,22 @@ export interface Violation {
     enforcement: Enforcement;
     message: string;
     resource: ReportResource;
+    /** Field paths the finding(s) point at (one violation per object and rule). */
+    fields?: string[];
+    /** 1-based line of the first offending field (manifest check). */
+    line?: number;
+    /** Set when an in-manifest annotation suppresses this violation: reported, never counted. */
+    suppressed?: Suppression;
+}
+
+/** An exemption the report applied, with the reason it exists. */
+export interface Exemption {
+    /** `namespace` exemptions come from the platform; `object` ones from in-manifest annotations. */
+    scope: "namespace" | "object";
+    target: string;
+    rules: string[];
+    reason: string;
+    expires?: string;
 }
 
 export interface FailingControl {
@@ -30,14 +74,76 @@ export interface FailingControl {
     rules: string[];
 }
 
+export interface UnevaluatedControl {
+    framework: Framework;
+    control: string;
+    rules: string[];
+    /** Why no verdict: every rule disabled, or no applicable resource was evaluated. */
+    reason: string;
+}
+
 export interface FrameworkScore {
     framework: Framework;
     passed: number;
+    /** Every control a catalogue rule maps to: passed + failing + not evaluated. */
     total: number;
     failing: FailingControl[];
+    notEvaluated: UnevaluatedControl[];
+}
+
+// The difference between two plans (tools/report/diff.ts).
+export interface PropertyChange {
+    path: string;
+    /** JSON of the old and new value; absent when the property did not exist on that side. */
+    before?: string;
+    after?: string;
+}
+
+export interface ResourceRef {
+    urn: string;
+    type: string;
+    name: string;
+}
+
+export interface ChangedResource extends ResourceRef {
+    changes: PropertyChange[];
+    /** Changes beyond MAX_CHANGES_PER_RESOURCE (diff.ts), counted not listed. */
+    moreChanges: number;
+}
+
+export interface ViolationRef {
+    ruleId: string;
+    severity: string;
+    enforcement: string;
+    urn: string;
+    message: string;
+}
+
+export interface PlanDiff {
+    baseline: { generatedAt: string; stack?: string; file?: string };
+    added: ResourceRef[];
+    removed: ResourceRef[];
+    changed: ChangedResource[];
+    newViolations: ViolationRef[];
+    fixedViolations: ViolationRef[];
+}
+
+/** A file the check did not read as Kubernetes manifests, and why (Helm chart files, values, kustomization...). */
+export interface SkippedFile {
+    file: string;
+    reason: string;
+}
+
+/** Unreadable input (exit 2) or a warning (e.g. an invalid suppression annotation, which is then ignored). */
+export interface InputProblem {
+    file: string;
+    line: number;
+    message: string;
+    kind: "error" | "warning";
 }
 
 export interface Report {
+    formatVersion: number;
     tool: "plan" | "check";
     generatedAt: string;
     stack?: string;
@@ -47,39 +153,98 @@ export interface Report {
     compliance: FrameworkScore[];
     /** Rules that were evaluated (enabled). */
     rules: { id: string; enforcement: Enforcement }[];
+    exemptions: Exemption[];
+    /** Check only: files not read as manifests, and input problems. */
+    skipped?: SkippedFile[];
+    problems?: InputProblem[];
+    /** Plan only, with `--baseline`: what changed since the baseline plan. */
+    diff?: PlanDiff;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
 
-/** Mandatory violations decide the exit code. */
-export function mandatoryViolations(report: Report): Violation[] {
-    return report.violations.filter((v) => v.enforcement === "mandatory");
+/** Violations that count: not suppressed. */
+export function activeViolations(report: Pick<Report, "violations">): Violation[] {
+    return report.violations.filter((v) => !v.suppressed);
+}
+
+/** Mandatory (unsuppressed) violations decide the default exit code. */
+export function mandatoryViolations(report: Pick<Report, "violations">): Violation[] {
+    return activeViolations(report).filter((v) => v.enforcement === "mandatory");
+}
+
+/** Critical first, then mandatory first, then by place. */
+export function compareViolations(a: Violation, b: Violation): number {
+    return (
+        SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+        Number(b.enforcement === "mandatory") - Number(a.enforcement === "mandatory") ||
+        (a.resource.file ?? "").localeCompare(b.resource.file ?? "") ||
+        (a.line ?? a.resource.line ?? 0) - (b.line ?? b.resource.line ?? 0) ||
+        (a.resource.urn ?? a.resource.name).localeCompare(b.resource.urn ?? b.resource.name) ||
+        a.ruleId.localeCompare(b.ruleId)
+    );
+}
+
+/** Per rule: how many resources it evaluated (passed or violated) and whether an unsuppressed violation exists. */
+export interface RuleCoverage {
+    evaluated: number;
+    violations: Violation[];
+}
+
+export function coverageFrom(resources: readonly ReportResource[], violations: readonly Violation[]): Map<string, RuleCoverage> {
+    const coverage = new Map<string, RuleCoverage>();
+    const entry = (id: string): RuleCoverage => {
+        let c = coverage.get(id);
+        if (!c) coverage.set(id, (c = { evaluated: 0, violations: [] }));
+        return c;
+    };
+    for (const r of resources) {
+        for (const [id, verdict] of Object.entries(r.verdicts ?? {})) if (verdict === "passed" || verdict === "violation") entry(id).evaluated++;
+    }
+    for (const v of violations) if (!v.suppressed) entry(v.ruleId).violations.push(v);
+    return coverage;
 }
 
 /**
- * Scores each framework over the controls the enabled rules map to: a control passes when none of its
- * rules has a violation. Failing controls are ordered critical first.
+ * Scores each framework over every control the catalogue maps to. A control fails when one of its enabled
+ * rules has an unsuppressed violation; it passes only when at least one of its enabled rules evaluated at
+ * least one resource; otherwise it is not evaluated (and never counted as passed). Failing controls are
+ * ordered critical first.
  */
-export function scoreCompliance(rules: readonly Rule[], enforcement: (rule: Rule) => Enforcement, violations: readonly Violation[]): FrameworkScore[] {
-    const violated = new Map<string, Violation[]>();
-    for (const v of violations) violated.set(v.ruleId, [...(violated.get(v.ruleId) ?? []), v]);
+export function scoreCompliance(rules: readonly Rule[], enforcement: (rule: Rule) => Enforcement, coverage: ReadonlyMap<string, RuleCoverage>): FrameworkScore[] {
     return FRAMEWORKS.map((framework) => {
         const controls = new Map<string, Rule[]>();
         for (const rule of rules) {
-            if (enforcement(rule) === "disabled") continue;
             for (const mapping of rule.frameworks.filter((f) => f.framework === framework)) {
                 controls.set(mapping.control, [...(controls.get(mapping.control) ?? []), rule]);
             }
         }
         const failing: FailingControl[] = [];
+        const notEvaluated: UnevaluatedControl[] = [];
+        let passed = 0;
         for (const [control, controlRules] of controls) {
-            const failed = controlRules.filter((r) => violated.has(r.id));
-            if (failed.length === 0) continue;
-            const severity = failed.map((r) => r.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0];
-            const mandatory = failed.some((r) => (violated.get(r.id) ?? []).some((v) => v.enforcement === "mandatory"));
-            failing.push({ framework, control, severity, mandatory, rules: failed.map((r) => r.id).sort() });
+            const enabled = controlRules.filter((r) => enforcement(r) !== "disabled");
+            const failed = enabled.filter((r) => (coverage.get(r.id)?.violations.length ?? 0) > 0);
+            if (failed.length > 0) {
+                const severity = failed.map((r) => r.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0];
+                const mandatory = failed.some((r) => (coverage.get(r.id)?.violations ?? []).some((v) => v.enforcement === "mandatory"));
+                failing.push({ framework, control, severity, mandatory, rules: failed.map((r) => r.id).sort() });
+            } else if (enabled.some((r) => (coverage.get(r.id)?.evaluated ?? 0) > 0)) {
+                passed++;
+            } else {
+                const reason = enabled.length === 0 ? "every rule for it is disabled" : "no applicable resource was evaluated";
+                notEvaluated.push({ framework, control, rules: controlRules.map((r) => r.id).sort(), reason });
+            }
         }
         failing.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(b.mandatory) - Number(a.mandatory) || a.control.localeCompare(b.control, undefined, { numeric: true }));
-        return { framework, passed: controls.size - failing.length, total: controls.size, failing };
+        notEvaluated.sort((a, b) => a.control.localeCompare(b.control, undefined, { numeric: true }));
+        return { framework, passed, total: controls.size, failing, notEvaluated };
     });
+}
+
+/** `passed/total` with the not-evaluated count, e.g. `12/20 (5 not evaluated)`. */
+export function scoreSummary(score: FrameworkScore): string {
+    if (score.total === 0) return "no control (no rule evaluated here maps to this framework)";
+    return `${score.passed}/${score.total}${score.notEvaluated.length > 0 ? ` (${score.notEvaluated.length} not evaluated)` : ""}`;
 }

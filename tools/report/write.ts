@@ -1,4 +1,4 @@
-// Writes a report's three files (JSON, Markdown, SARIF) into a fresh timestamped folder.
+// Writes a report's three files (JSON, Markdown, SARIF) into one folder.
 import * as fs from "fs";
 import * as path from "path";
 import { Rule } from "../../policy-pack/catalogue";
@@ -21,18 +21,26 @@ export interface WrittenReport {
     sarif: string;
 }
 
+export function toJson(report: Report, countsByComponent?: Record<string, number>): string {
+    return JSON.stringify({ ...report, ...(countsByComponent ? { countsByComponent } : {}) }, null, 2) + "\n";
+}
+
+export function sarifCategory(report: Report): string {
+    return report.tool === "plan" ? `plan/${report.stack}` : "manifest-check";
+}
+
 export function writeReport(
     report: Report,
     rules: readonly Rule[],
-    options: { outRoot: string; label: string; defaultArtifact: string; countsByComponent?: Record<string, number> },
+    options: { dir: string; defaultArtifact: string; countsByComponent?: Record<string, number>; sarifMaxResults?: number },
 ): WrittenReport {
-    const dir = path.join(options.outRoot, `${options.label}-${timestampForPath(report.generatedAt)}`);
+    const dir = options.dir;
     fs.mkdirSync(dir, { recursive: true });
     const base = report.tool;
     const files = { json: path.join(dir, `${base}.json`), markdown: path.join(dir, `${base}.md`), sarif: path.join(dir, `${base}.sarif`) };
-    fs.writeFileSync(files.json, JSON.stringify({ ...report, countsByComponent: options.countsByComponent }, null, 2) + "\n");
+    fs.writeFileSync(files.json, toJson(report, options.countsByComponent));
     fs.writeFileSync(files.markdown, toMarkdown(report, options.countsByComponent));
-    const category = report.tool === "plan" ? `plan/${report.stack}` : "manifest-check";
-    fs.writeFileSync(files.sarif, JSON.stringify(toSarif(report, rules, { toolVersion: TOOL_VERSION, defaultArtifact: options.defaultArtifact, category }), null, 2) + "\n");
+    const sarif = toSarif(report, rules, { toolVersion: TOOL_VERSION, defaultArtifact: options.defaultArtifact, category: sarifCategory(report), maxResults: options.sarifMaxResults });
+    fs.writeFileSync(files.sarif, JSON.stringify(sarif, null, 2) + "\n");
     return { dir, ...files };
 }

@@ -1,7 +1,7 @@
 // GKE Workload Identity pieces shared by the components whose pods act as a GCP service account (Fluentd,
 // Falco's k8saudit-gke plugin, Falco Talon): the IAM member naming a Kubernetes service account, and the
 // egress its pods need to fetch tokens from the GKE metadata server under a default-deny NetworkPolicy.
-import { EgressAllowance } from "./secure-namespace";
+import { EgressAllowance } from "./network-allowances";
 
 /** The IAM member of a Kubernetes service account in the cluster's workload pool `<project>.svc.id.goog`. */
 export function workloadIdentityMember(project: string, namespace: string, kubernetesServiceAccount: string): string {

@@ -61,7 +61,7 @@ export interface OpenApiSchema {
     pattern?: string;
 }
 
-/** The enforcement and full parameters of one rule in one stack (see components/policy-settings.ts). */
+/** The enforcement and full parameters of one rule in one stack (see platform/policy-settings.ts). */
 export interface ConstraintSetting {
     enforcement: Enforcement;
     /** Defaults merged with stack overrides; `exemptNamespaces` becomes `match.excludedNamespaces`. */
@@ -162,7 +162,7 @@ function stringList(value: unknown): string[] {
 
 /**
  * The constraint for one rule in one stack. `platformExemptions` defaults to the declared exemptions
- * (system namespaces and each tool's documented needs, components/exemptions.ts).
+ * (system namespaces and each tool's documented needs, platform/exemptions.ts).
  */
 export function renderConstraint(rule: KubernetesRule, setting: ConstraintSetting, platformExemptions: readonly string[] = exemptNamespacesFor(rule.id)): ConstraintObject {
     const { exemptNamespaces, podTemplateKinds, ...parameters } = setting.params;
