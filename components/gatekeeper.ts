@@ -107,7 +107,7 @@ export function gatekeeperValues(args: { environment: EnvironmentName; webhookFa
         // Our templates are CEL only; keep the engine on explicitly.
         enableK8sNativeValidation: true,
         // One enforcement point: the Gatekeeper webhook (whose failure policy, exemptions, events and metrics
-        // are configured here, and whose behaviour the parity test emulates). No generated
+        // are configured here, and whose verdicts gator checks against the pack). No generated
         // ValidatingAdmissionPolicies beside it.
         defaultCreateVAPForTemplates: false,
         defaultCreateVAPBindingForConstraints: false,

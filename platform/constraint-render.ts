@@ -1,5 +1,5 @@
 // Renders Gatekeeper ConstraintTemplates and Constraints from the rule catalogue. Pure functions (no Pulumi
-// resources) so the parity test can evaluate exactly the objects the Gatekeeper component deploys.
+// resources) so the gator tests evaluate exactly the objects the Gatekeeper component deploys.
 //
 // Templates carry the rule's CEL for Gatekeeper's K8sNativeValidation engine (no Rego): one rule, one
 // template, one constraint, and the CrossGuard pack checks the same rule at preview time.

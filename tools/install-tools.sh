@@ -68,10 +68,14 @@ install_language_host() {
 # promtool ships in Debian's prometheus package; link it into the cache so the tests find it in one place.
 install_promtool() {
     if ! command -v promtool >/dev/null; then
-        [ "$(id -u)" = 0 ] || fail "promtool is missing: run 'sudo apt-get install prometheus' (it ships promtool)"
+        local sudo=""
+        if [ "$(id -u)" != 0 ]; then
+            sudo -n true 2>/dev/null || fail "promtool is missing: run 'sudo apt-get install prometheus' (it ships promtool)"
+            sudo=sudo
+        fi
         log "installing Debian's prometheus package (for promtool)"
-        apt-get update -qq >/dev/null || fail "apt-get update failed"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+        $sudo apt-get update -qq >/dev/null || fail "apt-get update failed"
+        $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
             || fail "apt-get install prometheus failed"
     fi
     ln -sf "$(command -v promtool)" "$BIN/promtool"

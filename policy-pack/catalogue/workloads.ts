@@ -1,6 +1,6 @@
 // Where pods live inside each pod-bearing kind, in TypeScript (for the pack) and in CEL (for Gatekeeper).
-// Both forms must agree: the parity test evaluates the CEL from the rendered ConstraintTemplates against
-// the pack's verdicts over the same corpus.
+// Both forms must agree: gator evaluates the CEL of the rendered ConstraintTemplates and the tests compare
+// its verdicts with the pack's over the same corpus (test/engines/gator.test.ts).
 import { CelVariable, K8sObject, KindMatch, ParamSchema, Rule } from "./types";
 
 export type ContainerList = "containers" | "initContainers" | "ephemeralContainers";

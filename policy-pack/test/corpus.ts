@@ -1,5 +1,5 @@
 // Loads the rule corpus (policy-pack/test/corpus/<rule-id>.yaml): compliant and non-compliant cases per
-// rule, shared by the catalogue unit tests, the protocol tests, the Gatekeeper parity test and the
+// rule, shared by the catalogue unit tests, the protocol tests, the gator tests and the
 // manifest checker's tests.
 import * as fs from "fs";
 import * as path from "path";
