@@ -411,11 +411,12 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
         }
         const verdicts: Record<string, Verdict> = {};
         for (const rule of rules) {
-            if (!matchesKind(rule, object)) {
+            const params = effectiveParams(rule, settings.params(rule));
+            // Kinds as configured: a stack's podTemplateKinds adds (or leaves out) custom pod-template kinds.
+            if (!matchesKind(rule, object, params)) {
                 verdicts[rule.id] = "not-applicable";
                 continue;
             }
-            const params = effectiveParams(rule, settings.params(rule));
             const namespace = object.kind === "Namespace" ? resource.name : resource.namespace;
             if (namespace !== undefined && Array.isArray(params.exemptNamespaces) && params.exemptNamespaces.includes(namespace)) {
                 verdicts[rule.id] = "exempt";
