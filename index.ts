@@ -10,7 +10,7 @@ import { Gatekeeper, WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "./component
 import { GkeCluster } from "./components/gke-cluster";
 import { Grafana } from "./components/grafana";
 import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
-import { policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
+import { appPolicyPackConfig as renderAppPolicyPackConfig, policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
 import { loadStackConfig } from "./stacks/config";
 
@@ -52,6 +52,8 @@ const gatekeeper = features.gatekeeper
           webhookFailurePolicy: config.policy.webhookFailurePolicy,
           allowedRegistries: config.policy.allowedRegistries,
           publicServiceNamespaces: config.policy.publicServiceNamespaces,
+          // The app's objects are held at the app's migration step (appPolicyEnforcement) in its namespaces.
+          app: features.argocd ? { namespaces: config.argocd.appNamespaces, enforcement: config.policy.appEnforcement } : undefined,
           apiServerCidrs,
           alerting: { enabled: prometheusCrds !== undefined, dependsOn: prometheusCrds ? [prometheusCrds.release] : [] },
       })
@@ -128,3 +130,5 @@ export const argocdNamespace = argocd?.namespace;
 export const constraintCount = admissionReady.length;
 /** The CrossGuard configuration matching this stack's Gatekeeper constraints (`--policy-pack-config`). */
 export const policyPackConfig = renderPolicyPackConfig(config.policy);
+/** The same rules at the app's level (appPolicyEnforcement): what the app namespaces' constraints enforce. */
+export const appPolicyPackConfig = renderAppPolicyPackConfig(config.policy);

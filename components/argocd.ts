@@ -5,7 +5,8 @@
 // `default` project, which permits everything, is patched to permit nothing.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
+import { stringify as stringifyYaml } from "yaml";
+import { AppSource, ArgoCdConfig, EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
@@ -132,6 +133,7 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
                 "users.anonymous.enabled": "false",
                 "exec.enabled": false,
                 "statusbadge.enabled": false,
+                "resource.exclusions": stringifyYaml(ARGOCD_RESOURCE_EXCLUSIONS.map((e) => ({ ...e }))),
                 ...(oidc ? { "oidc.config": oidcConfigYaml(oidc) } : {}),
             },
             params: {
@@ -264,6 +266,39 @@ export function appProjectSpec(config: ArgoCdConfig): Record<string, unknown> {
     };
 }
 
+/** One `resource.exclusions` entry of argocd-cm (Argo CD's resource filter). */
+export interface ResourceExclusion {
+    apiGroups: string[];
+    kinds: string[];
+    clusters: string[];
+}
+
+/**
+ * Kinds Argo CD neither watches nor syncs. Setting `resource.exclusions` replaces the chart's default list,
+ * so the high-churn kinds it excludes for performance are kept (those that exist on GKE), then Namespace:
+ * namespaces belong to the platform (SecureNamespace: Pod Security labels, default-deny policies). An app
+ * that renders its own Namespace (a chart template, `helm --create-namespace` habits) gets it dropped from
+ * the sync with an ExcludedResourceWarning on the Application, instead of Argo CD adopting the platform's
+ * namespace and overwriting its labels, or failing the whole sync on a kind the project does not permit.
+ */
+export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
+    { apiGroups: ["", "discovery.k8s.io"], kinds: ["Endpoints", "EndpointSlice"], clusters: ["*"] },
+    { apiGroups: ["coordination.k8s.io"], kinds: ["Lease"], clusters: ["*"] },
+    {
+        apiGroups: ["authentication.k8s.io", "authorization.k8s.io"],
+        kinds: ["SelfSubjectReview", "TokenReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview"],
+        clusters: ["*"],
+    },
+    { apiGroups: ["certificates.k8s.io"], kinds: ["CertificateSigningRequest"], clusters: ["*"] },
+    { apiGroups: [""], kinds: ["Namespace"], clusters: ["*"] },
+];
+
+/** Whether Argo CD's resource filter drops an object of this group/kind (exact names or `*`, as Argo CD matches). */
+export function isExcludedByArgoCd(group: string, kind: string, exclusions: readonly ResourceExclusion[] = ARGOCD_RESOURCE_EXCLUSIONS): boolean {
+    const matches = (patterns: readonly string[], value: string) => patterns.includes("*") || patterns.includes(value);
+    return exclusions.some((e) => matches(e.apiGroups, group) && matches(e.kinds, kind) && matches(e.clusters, IN_CLUSTER_SERVER));
+}
+
 /** Name of the project Argo CD's API server creates at start-up if missing, permitting everything. */
 export const DEFAULT_PROJECT = "default";
 
@@ -287,12 +322,38 @@ export function lockedDefaultProjectSpec(): Record<string, unknown> {
     };
 }
 
+/** `spec.source` of the Application: the repository path plus the block for its source type. */
+export function applicationSource(config: Pick<ArgoCdConfig, "appRepoUrl" | "appPath" | "appRevision" | "appSource">): Record<string, unknown> {
+    const base = { repoURL: config.appRepoUrl, path: config.appPath, targetRevision: config.appRevision };
+    const source: AppSource = config.appSource;
+    switch (source.type) {
+        case "helm":
+            return {
+                ...base,
+                helm: {
+                    releaseName: source.releaseName,
+                    valueFiles: [...source.valueFiles],
+                    // A value file listed in config but missing from the repository fails the sync instead of
+                    // rendering the chart with its defaults.
+                    ignoreMissingValueFiles: false,
+                    // Strings, typed by helm as --set does (the plan renders them the same way).
+                    parameters: source.parameters.map((p) => ({ name: p.name, value: p.value })),
+                },
+            };
+        case "kustomize":
+            return { ...base, kustomize: {} };
+        case "directory":
+            // Only the top-level files: a nested folder (another environment, a chart) is never synced by accident.
+            return { ...base, directory: { recurse: false } };
+    }
+}
+
 /** The root Application spec, synced from the app repository with the stack's sync policy. */
 export function applicationSpec(config: ArgoCdConfig, project: string): Record<string, unknown> {
     if (config.appNamespaces.length === 0) throw new Error("argocd: appNamespaces must name at least one namespace");
     return {
         project,
-        source: { repoURL: config.appRepoUrl, path: config.appPath, targetRevision: config.appRevision },
+        source: applicationSource(config),
         destination: { server: IN_CLUSTER_SERVER, namespace: config.appNamespaces[0] },
         syncPolicy: {
             automated: { prune: config.autoSyncPrune, selfHeal: config.autoSyncSelfHeal },

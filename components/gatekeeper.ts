@@ -9,9 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
 import { EnvironmentName, PolicyConfig, PolicyEnforcement } from "../stacks/types";
-import { renderConstraint, renderConstraintTemplate } from "../platform/constraint-render";
+import { renderConstraintTemplate, renderScopedConstraints } from "../platform/constraint-render";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
-import { ruleSettings } from "../platform/policy-settings";
+import { appRuleSettings, ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { pinnedRelease } from "../platform/pinned-chart";
 
@@ -70,6 +70,11 @@ export interface GatekeeperArgs {
     alerting?: GatekeeperAlertingArgs;
     /** Rules to render; the whole catalogue by default (tests pass subsets). */
     rules?: readonly KubernetesRule[];
+    /**
+     * The application's namespaces and the level rules hold there (default: `enforcement`). Where that
+     * level maps to another action than the platform's, each rule gets an app-scoped second constraint.
+     */
+    app?: { namespaces: string[]; enforcement: PolicyEnforcement };
 }
 
 /** Chart values for one environment. Exported for the tests and the offline plan. */
@@ -232,17 +237,16 @@ export class Gatekeeper extends pulumi.ComponentResource {
         );
 
         const rules = args.rules ?? KUBERNETES_RULES;
-        const settings = ruleSettings(
-            { enforcement: args.enforcement, allowedRegistries: args.allowedRegistries ?? [], publicServiceNamespaces: args.publicServiceNamespaces ?? [] },
-            rules,
-        );
+        const stackPolicy = { enforcement: args.enforcement, allowedRegistries: args.allowedRegistries ?? [], publicServiceNamespaces: args.publicServiceNamespaces ?? [] };
+        const settings = ruleSettings(stackPolicy, rules);
+        const appSettings = appRuleSettings({ ...stackPolicy, appEnforcement: args.app?.enforcement ?? args.enforcement }, rules);
         this.templates = [];
         this.constraints = [];
         for (const rule of rules) {
             const setting = settings.get(rule.id);
-            if (!setting) throw new Error(`Gatekeeper: no settings for rule ${rule.id}`);
+            const appSetting = appSettings.get(rule.id);
+            if (!setting || !appSetting) throw new Error(`Gatekeeper: no settings for rule ${rule.id}`);
             const template = renderConstraintTemplate(rule);
-            const constraint = renderConstraint(rule, setting);
             const templateResource = new k8s.apiextensions.CustomResource(
                 `${name}-template-${rule.id}`,
                 {
@@ -254,13 +258,15 @@ export class Gatekeeper extends pulumi.ComponentResource {
                 // The release is awaited (CRDs installed, webhook pods ready) before any template is created.
                 { parent: this, provider, dependsOn: [this.release] },
             );
-            const constraintResource = new k8s.apiextensions.CustomResource(
-                `${name}-constraint-${rule.id}`,
-                { apiVersion: constraint.apiVersion, kind: constraint.kind, metadata: constraint.metadata, spec: constraint.spec },
-                { parent: this, provider, dependsOn: [templateResource] },
-            );
             this.templates.push(templateResource);
-            this.constraints.push(constraintResource);
+            for (const constraint of renderScopedConstraints(rule, setting, appSetting, args.app?.namespaces ?? [])) {
+                const constraintResource = new k8s.apiextensions.CustomResource(
+                    `${name}-constraint-${constraint.metadata.name}`,
+                    { apiVersion: constraint.apiVersion, kind: constraint.kind, metadata: constraint.metadata, spec: constraint.spec },
+                    { parent: this, provider, dependsOn: [templateResource] },
+                );
+                this.constraints.push(constraintResource);
+            }
         }
 
         const alerting = args.alerting ?? { enabled: true };

@@ -44,7 +44,8 @@ export interface ConstraintObject {
     metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
     spec: {
         enforcementAction: GatekeeperAction;
-        match: { kinds: KindMatch[]; excludedNamespaces: string[] };
+        /** `namespaces` only on app-scoped constraints (the rule at the app's level in the app namespaces). */
+        match: { kinds: KindMatch[]; excludedNamespaces: string[]; namespaces?: string[] };
         parameters: Record<string, unknown>;
     };
 }
@@ -188,4 +189,26 @@ export function renderConstraint(rule: KubernetesRule, setting: ConstraintSettin
             parameters,
         },
     };
+}
+
+/** Suffix of the constraint that holds a rule at the application's level in the application namespaces. */
+export const APP_CONSTRAINT_SUFFIX = "-app";
+
+/**
+ * When the app namespaces run a rule at another Gatekeeper action than the platform (the app's migration
+ * step), the rule gets two constraints: the platform one with the app namespaces excluded, and one matching
+ * only the app namespaces at the app's action. Same template, same parameters. Otherwise one constraint.
+ */
+export function renderScopedConstraints(rule: KubernetesRule, platform: ConstraintSetting, app: ConstraintSetting, appNamespaces: readonly string[]): ConstraintObject[] {
+    const platformConstraint = renderConstraint(rule, platform);
+    if (appNamespaces.length === 0 || toGatekeeperAction(app.enforcement) === toGatekeeperAction(platform.enforcement)) return [platformConstraint];
+    const appReason = "Application namespace: held by this rule's app-scoped constraint at the stack's appPolicyEnforcement level.";
+    const explained = { ...(JSON.parse(platformConstraint.metadata.annotations[ANNOTATIONS.exemptions]) as Record<string, string>), ...Object.fromEntries(appNamespaces.map((ns) => [ns, appReason])) };
+    platformConstraint.spec.match.excludedNamespaces = [...new Set([...platformConstraint.spec.match.excludedNamespaces, ...appNamespaces])].sort();
+    platformConstraint.metadata.annotations[ANNOTATIONS.exemptions] = JSON.stringify(explained);
+    const appConstraint = renderConstraint(rule, app, []);
+    appConstraint.metadata.name = `${constraintNameFor(rule)}${APP_CONSTRAINT_SUFFIX}`;
+    appConstraint.metadata.annotations[ANNOTATIONS.exemptions] = "{}";
+    appConstraint.spec.match = { kinds: appConstraint.spec.match.kinds, excludedNamespaces: [], namespaces: [...appNamespaces].sort() };
+    return [platformConstraint, appConstraint];
 }

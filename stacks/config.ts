@@ -7,7 +7,11 @@ import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
 import {
     AlertingConfig,
+    APP_SOURCE_TYPES,
+    AppSource,
+    AppSourceType,
     ArgoCdConfig,
+    HelmParameter,
     AuthorizedNetwork,
     ClusterConfig,
     ENVIRONMENTS,
@@ -78,9 +82,14 @@ export const CONFIG_KEYS = {
     webhookFailurePolicy: { type: "string", default: "Fail" },
     publicServiceNamespaces: { type: "array", default: [] },
     allowedRegistries: { type: "array", default: [] },
+    appPolicyEnforcement: { type: "string", default: "mandatory" },
     // Argo CD
     appRepoUrl: { type: "string", default: "" },
     appPath: { type: "string", default: "." },
+    appSource: { type: "string", default: "directory" },
+    appHelmValueFiles: { type: "array", default: [] },
+    appHelmParameters: { type: "string", default: "{}" },
+    appHelmReleaseName: { type: "string", default: "missing-table" },
     appRevision: { type: "string", default: "HEAD" },
     appNamespaces: { type: "array", default: [] },
     autoSyncPrune: { type: "boolean", default: true },
@@ -148,6 +157,12 @@ const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const HTTPS_REPO = /^https:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/\S+$/;
 const SSH_REPO = /^git@[A-Za-z0-9.-]+:\S+$/;
 const CRON_FIELD = /^[0-9*/,-]+$/;
+/** Helm release names: DNS-1123 subdomain, at most 53 characters (helm's own limit). */
+const HELM_RELEASE_NAME = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const HELM_RELEASE_NAME_MAX = 53;
+/** Dotted value paths only: list indices and escapes (`a[0]`, `a\.b`) are not supported by the plan's renderer. */
+const HELM_PARAMETER_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+const HELM_KEYS: readonly ConfigKey[] = ["appHelmValueFiles", "appHelmParameters", "appHelmReleaseName"];
 
 /** Typed readers over a ConfigSource that record problems instead of throwing. */
 class Reader {
@@ -166,6 +181,22 @@ class Reader {
         const spec: ConfigKeySpec = CONFIG_KEYS[key];
         if (spec.default === undefined) return undefined;
         return Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default);
+    }
+
+    /** Whether the stack sets the key to something other than Pulumi.yaml's default (JSON compared as data). */
+    changedFromDefault(key: ConfigKey): boolean {
+        const value = this.source.get(key);
+        if (value === undefined) return false;
+        const spec: ConfigKeySpec = CONFIG_KEYS[key];
+        const fallback = Array.isArray(spec.default) ? JSON.stringify(spec.default) : String(spec.default ?? "");
+        const canonical = (text: string): string => {
+            try {
+                return JSON.stringify(JSON.parse(text));
+            } catch {
+                return text.trim();
+            }
+        };
+        return canonical(value) !== canonical(fallback);
     }
 
     /** A string that may be empty/unset (empty means unset: optional keys default to ""). */
@@ -405,6 +436,53 @@ function parseExistingCluster(read: Reader): ClusterConfig {
     return { mode: "existing", kubeconfig, kubeconfigPath, context: read.optional("kubeContext"), apiServerCidrs };
 }
 
+/** A path inside the repository: relative, no `..`, no backslashes. */
+function isRelativeRepoPath(p: string): boolean {
+    return p !== "" && !p.startsWith("/") && !p.includes("\\") && !p.split("/").includes("..");
+}
+
+function parseHelmParameters(read: Reader): HelmParameter[] {
+    const allowed = 'a JSON object of Helm value paths to string values, e.g. {"backend.replicaCount": "2"}';
+    const parsed = read.json("appHelmParameters", allowed);
+    if (parsed === undefined) return [];
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        read.problem("appHelmParameters", show(parsed), allowed);
+        return [];
+    }
+    const parameters: HelmParameter[] = [];
+    for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
+        const at = `appHelmParameters.${name}`;
+        if (!HELM_PARAMETER_NAME.test(name)) {
+            read.problem(at, show(value), "a dotted value path of letters, digits, _ and - (no list indices or escapes)");
+        } else if (typeof value !== "string") {
+            read.problem(at, show(value), 'a string (Helm types "true", "false", "null" and integers as --set does)');
+        } else if (value.includes("\\") || (value.startsWith("{") && value.endsWith("}"))) {
+            read.problem(at, show(value), "a plain value: no backslashes and no {a,b} list syntax (use a values file for lists)");
+        } else {
+            parameters.push({ name, value });
+        }
+    }
+    return parameters;
+}
+
+function parseAppSource(read: Reader): AppSource {
+    const type = read.oneOf<AppSourceType>("appSource", APP_SOURCE_TYPES, "directory");
+    if (type !== "helm") {
+        // Set explicitly for a source that ignores them: a silent no-op would hide a mistake.
+        for (const key of HELM_KEYS) {
+            if (read.changedFromDefault(key)) read.problem(key, show(read.raw(key)), "unset unless appSource is helm");
+        }
+        return { type };
+    }
+    const valueFiles = read.stringList("appHelmValueFiles", (f) => isRelativeRepoPath(f) && /\.ya?ml$/.test(f), "YAML files relative to the chart directory (appPath), without ..");
+    const releaseName = read.string("appHelmReleaseName", "");
+    // Length first: it bounds the regex's work.
+    if (releaseName.length > HELM_RELEASE_NAME_MAX || !HELM_RELEASE_NAME.test(releaseName)) {
+        read.problem("appHelmReleaseName", show(releaseName), `a Helm release name: lowercase letters, digits, - and ., at most ${HELM_RELEASE_NAME_MAX} characters`);
+    }
+    return { type, valueFiles, parameters: parseHelmParameters(read), releaseName };
+}
+
 function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     const appRepoUrl = read.string("appRepoUrl", "");
     if (!HTTPS_REPO.test(appRepoUrl) && !SSH_REPO.test(appRepoUrl) && (enabled || appRepoUrl !== "")) {
@@ -414,6 +492,7 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     if (appPath.startsWith("/") || appPath.split("/").includes("..")) {
         read.problem("appPath", show(appPath), "a path relative to the repository root, without ..");
     }
+    const appSource = parseAppSource(read);
     const appRevision = read.string("appRevision", "HEAD");
     if (/\s/.test(appRevision)) read.problem("appRevision", show(appRevision), "a branch, tag or commit without spaces");
 
@@ -445,6 +524,7 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     return {
         appRepoUrl,
         appPath,
+        appSource,
         appRevision,
         appNamespaces,
         autoSyncPrune: read.boolean("autoSyncPrune"),
@@ -497,6 +577,10 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
     if (prod && webhookFailurePolicy !== "Fail") {
         read.problem("webhookFailurePolicy", show(webhookFailurePolicy), "Fail in prod (Ignore admits everything while Gatekeeper is down)");
     }
+    const appEnforcement = read.oneOf<PolicyEnforcement>("appPolicyEnforcement", POLICY_ENFORCEMENTS, "mandatory");
+    if (prod && appEnforcement !== "mandatory") {
+        read.problem("appPolicyEnforcement", show(appEnforcement), "mandatory in prod (warn and dryrun are migration steps for dev and staging)");
+    }
     const publicServiceNamespaces = read.stringList("publicServiceNamespaces", (ns) => DNS_LABEL.test(ns), "namespace names (DNS labels)");
     const allowedRegistries = read.stringList("allowedRegistries", (r) => /^[a-z0-9][^\s:]*(?::[0-9]+)?(?:\/\S*)?$/i.test(r) && !r.includes("://"), "registry prefixes without scheme, e.g. europe-docker.pkg.dev/acme/");
 
@@ -529,7 +613,7 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         gcpRegion,
         cluster,
         features,
-        policy: { enforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries },
+        policy: { enforcement, appEnforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries },
         argocd,
         alerting,
         trivy: {

@@ -78,12 +78,36 @@ export interface PolicyConfig {
     publicServiceNamespaces: string[];
     /** Allowed image registry prefixes; empty means any registry. */
     allowedRegistries: string[];
+    /**
+     * Level of mandatory-by-default rules in the application namespaces (Gatekeeper deny | warn | dryrun
+     * there), so an app can be migrated dev -> staging -> prod while the platform stays enforced. Prod: mandatory.
+     */
+    appEnforcement: PolicyEnforcement;
 }
+
+/** Where Argo CD's repo-server gets the application's manifests from, inside the repository at `appPath`. */
+export const APP_SOURCE_TYPES = ["directory", "helm", "kustomize"] as const;
+export type AppSourceType = (typeof APP_SOURCE_TYPES)[number];
+
+/** One `helm template --set name=value` Argo CD passes (Application `spec.source.helm.parameters`). */
+export interface HelmParameter {
+    name: string;
+    value: string;
+}
+
+export type AppSource =
+    /** Plain manifests (YAML/JSON files) in the directory. */
+    | { type: "directory" }
+    /** A Helm chart in the directory, rendered by Argo CD with these value files (relative to the chart) and parameters. */
+    | { type: "helm"; valueFiles: string[]; parameters: HelmParameter[]; releaseName: string }
+    /** A kustomization in the directory. */
+    | { type: "kustomize" };
 
 export interface ArgoCdConfig {
     /** The application repository (app-of-apps root). */
     appRepoUrl: string;
     appPath: string;
+    appSource: AppSource;
     appRevision: string;
     /** Namespaces the application may deploy into. */
     appNamespaces: string[];

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { ArgoCd, ARGOCD_CHART, IN_CLUSTER_SERVER } from "../components/argocd";
+import { applicationSource, ArgoCd, ARGOCD_CHART, ARGOCD_RESOURCE_EXCLUSIONS, IN_CLUSTER_SERVER, isExcludedByArgoCd } from "../components/argocd";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
@@ -259,7 +259,8 @@ describe("ArgoCd component", () => {
             const project = findResource(run, `${CUSTOM}:AppProject`);
             const spec = app.inputs.spec;
             assert.equal(spec.project, project.inputs.metadata.name);
-            assert.deepEqual(spec.source, {
+            const { repoURL, path: sourcePath, targetRevision } = spec.source;
+            assert.deepEqual({ repoURL, path: sourcePath, targetRevision }, {
                 repoURL: fixture.config.appRepoUrl,
                 path: fixture.config.appPath,
                 targetRevision: fixture.config.appRevision,
@@ -271,6 +272,36 @@ describe("ArgoCd component", () => {
             assert.deepEqual(app.inputs.metadata.finalizers, ["resources-finalizer.argocd.argoproj.io"]);
             assert.equal(app.inputs.metadata.namespace, "argocd");
         }
+    });
+
+    it("renders the source block of the configured type: plain directory (not recursive) or Helm chart with value files, parameters and release name", () => {
+        const devSource = findResource(dev, `${CUSTOM}:Application`).inputs.spec.source;
+        assert.deepEqual(devSource.directory, { recurse: false });
+        assert.equal(devSource.helm, undefined);
+        const prodSource = findResource(prod, `${CUSTOM}:Application`).inputs.spec.source;
+        assert.deepEqual(prodSource.helm, {
+            releaseName: "missing-table",
+            valueFiles: ["values.yaml", "values-prod.yaml"],
+            ignoreMissingValueFiles: false,
+            parameters: [{ name: "backend.replicaCount", value: "3" }],
+        });
+        assert.equal(prodSource.directory, undefined);
+        const kustomize = applicationSource({ ...devFixture.config, appSource: { type: "kustomize" } });
+        assert.deepEqual(kustomize, { repoURL: devFixture.config.appRepoUrl, path: devFixture.config.appPath, targetRevision: devFixture.config.appRevision, kustomize: {} });
+    });
+
+    it("excludes Namespace objects from every sync (argocd-cm resource.exclusions) and keeps the chart's high-churn exclusions", () => {
+        for (const run of [dev, prod]) {
+            const exclusions = parseYaml(values(run).configs.cm["resource.exclusions"]) as { apiGroups: string[]; kinds: string[]; clusters: string[] }[];
+            assert.deepEqual(exclusions, ARGOCD_RESOURCE_EXCLUSIONS);
+            assert.ok(exclusions.some((e) => e.apiGroups.includes("") && e.kinds.includes("Namespace")));
+            assert.ok(exclusions.some((e) => e.kinds.includes("Lease")), "the chart default list is kept, not dropped");
+        }
+        assert.equal(isExcludedByArgoCd("", "Namespace"), true);
+        assert.equal(isExcludedByArgoCd("", "Service"), false);
+        // Kind and group must both match: a CRD named Namespace in another group is not the core kind.
+        assert.equal(isExcludedByArgoCd("example.com", "Namespace"), false);
+        assert.equal(isExcludedByArgoCd("discovery.k8s.io", "EndpointSlice"), true);
     });
 
     it("makes the AppProject and Application wait for the release (CRDs) and the passed constraints", () => {
