@@ -147,8 +147,18 @@ describe("stack configuration", () => {
             assert.deepEqual(cluster.masterAuthorizedNetworks.map((n) => n.cidrBlock), ["203.0.113.0/24", "198.51.100.0/28"]);
             assert.equal(config.policy.enforcement, "advisory");
             assert.equal(config.policy.webhookFailurePolicy, "Ignore");
-            assert.equal(config.argocd.appRepoUrl, "https://github.com/acme/missing-table-deploy");
-            assert.equal(config.argocd.appPath, "envs/dev");
+            assert.equal(config.argocd.appRepoUrl, "https://github.com/silverbeer/missing-table");
+            assert.equal(config.argocd.appPath, "helm/missing-table");
+            assert.deepEqual(config.argocd.appSource, {
+                type: "helm",
+                valueFiles: ["values-prod.yaml"],
+                parameters: [
+                    { name: "ingress.enabled", value: "false" },
+                    { name: "backend.env.environment", value: "development" },
+                ],
+                releaseName: "missing-table",
+            });
+            assert.equal(config.policy.appEnforcement, "advisory");
             assert.deepEqual(config.argocd.appNamespaces, ["missing-table"]);
             assert.deepEqual(config.trivy.severities, ["CRITICAL", "HIGH", "MEDIUM"]);
             assert.equal(config.audit.retentionDays, 30);
@@ -163,7 +173,10 @@ describe("stack configuration", () => {
             assert.equal(cluster.masterCidr, "172.16.0.16/28");
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");
-            assert.equal(config.argocd.appPath, "envs/staging");
+            assert.equal(config.argocd.appPath, "helm/missing-table");
+            assert.equal(config.argocd.appSource.type, "helm");
+            // The app's migration step: warnings in staging while the platform namespaces deny.
+            assert.equal(config.policy.appEnforcement, "advisory");
         });
 
         it("prod: regional, protected, restricted control plane, bigger nodes, a year of audit logs", () => {
@@ -181,9 +194,19 @@ describe("stack configuration", () => {
             for (const n of cluster.masterAuthorizedNetworks) assert.ok(Number(n.cidrBlock.split("/")[1]) >= 24, `${n.cidrBlock} too broad for prod`);
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");
-            assert.equal(config.argocd.appPath, "envs/prod");
+            assert.equal(config.argocd.appRepoUrl, "https://github.com/silverbeer/missing-table");
+            assert.equal(config.argocd.appPath, "helm/missing-table");
+            assert.deepEqual(config.argocd.appSource, { type: "helm", valueFiles: ["values-prod.yaml"], parameters: [], releaseName: "missing-table" });
+            assert.equal(config.policy.appEnforcement, "mandatory");
             assert.equal(config.audit.retentionDays, 365);
             assert.equal(config.trivy.concurrentScanJobs, 5);
+        });
+
+        it("no stack points Argo CD at a placeholder repository", () => {
+            for (const stack of ["dev", "staging", "prod"]) {
+                const url = stackFile(stack).argocd.appRepoUrl;
+                assert.ok(!/acme|example/.test(url), `${stack}: ${url}`);
+            }
         });
 
         it("existing-cluster fixture: kubeconfig stays secret, no GKE settings", async () => {

@@ -253,4 +253,41 @@ describe("Gatekeeper component", () => {
             assert.ok(anchors.has(anchor), `${String(rule.alert)}: no section #${anchor} in ${runbook}`);
         }
     });
+
+    describe("app namespaces at their own migration step (appPolicyEnforcement)", () => {
+        const APP_NAMESPACES = ["missing-table"];
+        let staging: ProgramRun;
+        before(async () => {
+            // staging-shaped: the platform denies, the app namespace only warns.
+            staging = await deploy("staging", { enforcement: "mandatory", app: { namespaces: APP_NAMESPACES, enforcement: "advisory" } });
+        });
+
+        it("splits each rule whose action differs: platform constraint excludes the app namespaces, an app constraint matches only them", () => {
+            const split = KUBERNETES_RULES.filter((r) => toGatekeeperAction(enforcementFor(r, "mandatory")) !== toGatekeeperAction(enforcementFor(r, "advisory")));
+            assert.ok(split.length > 0, "some rule denies in mandatory and warns in advisory");
+            const constraints = constraintsOf(staging);
+            assert.equal(constraints.length, KUBERNETES_RULES.length + split.length);
+            for (const rule of split) {
+                const ofRule = constraints.filter((c) => c.inputs.kind === rule.gatekeeperKind);
+                const platform = ofRule.find((c) => c.inputs.metadata.name === rule.id);
+                const app = ofRule.find((c) => c.inputs.metadata.name === `${rule.id}-app`);
+                assert.ok(platform && app, `${rule.id}: two constraints`);
+                assert.equal(platform.inputs.spec.enforcementAction, "deny");
+                assert.ok(platform.inputs.spec.match.excludedNamespaces.includes("missing-table"), `${rule.id}: platform constraint leaves the app namespace to the app constraint`);
+                assert.equal(platform.inputs.spec.match.namespaces, undefined);
+                assert.equal(app.inputs.spec.enforcementAction, "warn");
+                assert.deepEqual(app.inputs.spec.match.namespaces, APP_NAMESPACES);
+                assert.deepEqual(app.inputs.spec.match.excludedNamespaces, []);
+                assert.deepEqual(app.inputs.spec.parameters, platform.inputs.spec.parameters, `${rule.id}: same parameters at both levels`);
+                assert.ok(JSON.parse(platform.inputs.metadata.annotations["secure-gitops.io/exemptions"])["missing-table"], "the platform constraint says why the app namespace is excluded");
+            }
+        });
+
+        it("keeps one constraint per rule when the app runs at the platform's level (prod)", async () => {
+            const prodWithApp = await deploy("prod", { app: { namespaces: APP_NAMESPACES, enforcement: "mandatory" } });
+            const constraints = constraintsOf(prodWithApp);
+            assert.equal(constraints.length, KUBERNETES_RULES.length);
+            assert.ok(constraints.every((c) => !c.inputs.spec.match.excludedNamespaces.includes("missing-table")));
+        });
+    });
 });
