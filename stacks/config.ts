@@ -438,7 +438,8 @@ function parseExistingCluster(read: Reader): ClusterConfig {
 
 /** A path inside the repository: relative, no `..`, no backslashes. */
 function isRelativeRepoPath(p: string): boolean {
-    return p !== "" && !p.startsWith("/") && !p.includes("\\") && !p.split("/").includes("..");
+    // No scheme or `$ref/` either: Argo CD would fetch a URL value file or read another source's files.
+    return p !== "" && !p.startsWith("/") && !p.startsWith("$") && !p.includes(":") && !p.includes("\\") && !p.split("/").includes("..");
 }
 
 function parseHelmParameters(read: Reader): HelmParameter[] {

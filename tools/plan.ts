@@ -2,7 +2,7 @@
 // sends every resource through the policy pack over the Analyzer protocol, and reports the resource tree,
 // counts per component, violations and a compliance score per framework.
 // Every resource carries its masked inputs and one verdict per enabled rule; `--baseline` diffs two plans.
-// Usage: npm run plan -- --stack dev [--out dir | --out-root plan-output] [--baseline plan.json] [--set key=value ...]
+// Usage: npm run plan -- --stack dev [--out dir | --out-root plan-output] [--baseline plan.json] [--set key=value ...] [--charts dir]
 // Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage error, or the program or the pack failed.
 import * as fs from "fs";
 import * as path from "path";
@@ -10,7 +10,9 @@ import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
+import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
+import { AppPlan, appPlanLines, blockingObjects, planApp } from "./charts/app";
 import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
 import { containsUnknown, maskSecrets } from "./report/inputs";
@@ -29,6 +31,8 @@ export interface PlanOptions {
     baselineFile?: string;
     /** Extra config (fully-qualified keys) layered over Pulumi.<stack>.yaml, e.g. to try a change. */
     configOverrides?: Record<string, string>;
+    /** Directory of chart sources: with it, the app (checked out as `<charts>/<repo name>`) is rendered and judged. */
+    charts?: string;
     /** Progress sink; the CLI prints a single updating line. */
     progress?: (message: string) => void;
     now?: Date;
@@ -38,7 +42,9 @@ export interface PlanResult {
     report: Report;
     tree: string[];
     countsByComponent: Record<string, number>;
-    written?: { dir: string; json: string; markdown: string; sarif: string };
+    /** The app's objects and their verdicts in this stack (with `charts`). */
+    app?: AppPlan;
+    written?: { dir: string; json: string; markdown: string; sarif: string; app?: string };
 }
 
 /** The top-level component each resource belongs to (the stack's direct child), e.g. `secure-gitops:gcp:GkeCluster/cluster`. */
@@ -134,7 +140,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
     const fromFile = readStackConfigFile(options.stack);
     progress(`running the program for stack ${options.stack} under the in-process engine`);
-    const run = await runProgram({ stack: options.stack, config: { ...fromFile.config, ...(options.configOverrides ?? {}) }, secretKeys: fromFile.secretKeys });
+    const stackConfig = { ...fromFile.config, ...(options.configOverrides ?? {}) };
+    const run = await runProgram({ stack: options.stack, config: stackConfig, secretKeys: fromFile.secretKeys });
     const policyConfig = (run.outputs.policyPackConfig ?? {}) as Record<string, Record<string, unknown>>;
     if (Object.keys(policyConfig).length === 0) throw new Error("the program exported no policyPackConfig output");
 
@@ -204,12 +211,29 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const counts = countsByComponent(run.resources);
     const result: PlanResult = { report, tree: resourceTree(run.resources), countsByComponent: counts };
     if (options.baseline) report.diff = diffPlans(options.baseline, report, options.baselineFile);
+    if (options.charts) {
+        progress("rendering the application as Argo CD will and judging its objects");
+        // The program ran with this config, so it parses; the app's source and level come from it.
+        const parsed = parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack);
+        result.app = await planApp({
+            stack: options.stack,
+            config: parsed.argocd,
+            appEnforcement: parsed.policy.appEnforcement,
+            appPolicyConfig: (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>,
+            chartsDir: options.charts,
+        });
+    }
     if (options.outDir || options.outRoot) {
         result.written = writeReport(report, RULES, {
             dir: options.outDir ?? path.join(options.outRoot as string, `${options.stack}-${timestampForPath(report.generatedAt)}`),
             defaultArtifact: `Pulumi.${options.stack}.yaml`,
             countsByComponent: counts,
         });
+        if (result.app) {
+            const appFile = path.join(result.written.dir, "app.json");
+            fs.writeFileSync(appFile, JSON.stringify(result.app, null, 2));
+            result.written.app = appFile;
+        }
     }
     return result;
 }
@@ -249,6 +273,10 @@ function printPlan(result: PlanResult): void {
         for (const v of diff.newViolations) console.log(`  NEW   [${v.ruleId}] ${v.urn}: ${v.message}`);
         for (const v of diff.fixedViolations) console.log(`  FIXED [${v.ruleId}] ${v.urn}: ${v.message}`);
     }
+    if (result.app) {
+        console.log("\nThe application in this stack (rendered as Argo CD will sync it):");
+        for (const line of appPlanLines(result.app)) console.log(`  ${line}`);
+    }
 }
 
 export const PLAN_USAGE = `usage: npm run plan -- --stack <dev|staging|prod> [options]
@@ -261,6 +289,8 @@ through the policy pack and writes plan.json, plan.md and plan.sarif.
   --out-root <dir>      write them into <dir>/<stack>-<timestamp>/ (default: plan-output)
   --baseline <file>     an earlier plan.json: report added, removed and changed resources, new and fixed violations
   --set <key=value>     a config value layered over the stack file (repeatable), e.g. --set features='{"falco":false}'
+  --charts <dir>        chart sources: render the app (checked out as <dir>/<repository name>) as Argo CD will
+                        and list each app object's verdict; refused or denied objects fail the plan (exit 1)
   -h, --help            this help
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error, or the program or pack failed.`;
@@ -269,11 +299,11 @@ Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage or input e
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; "out-root"?: string; baseline?: string; set?: string[]; help?: boolean };
+    let values: { stack?: string; out?: string; "out-root"?: string; baseline?: string; set?: string[]; charts?: string; help?: boolean };
     try {
         values = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, "out-root": { type: "string" }, baseline: { type: "string" }, set: { type: "string", multiple: true }, help: { type: "boolean", short: "h" } },
+            options: { stack: { type: "string" }, out: { type: "string" }, "out-root": { type: "string" }, baseline: { type: "string" }, set: { type: "string", multiple: true }, charts: { type: "string" }, help: { type: "boolean", short: "h" } },
         }).values;
     } catch (error) {
         console.error(`plan: ${error instanceof Error ? error.message : String(error)} (see --help)`);
@@ -295,6 +325,9 @@ export async function main(argv: string[]): Promise<number> {
             const key = pair.slice(0, eq);
             overrides[key.includes(":") ? key : `${PROJECT_NAME}:${key}`] = pair.slice(eq + 1);
         }
+        if (values.charts !== undefined && !(fs.existsSync(values.charts) && fs.statSync(values.charts).isDirectory())) {
+            throw new UsageError(`--charts expects a directory of chart sources (the app checked out as <dir>/<repository name>), got "${values.charts}"`);
+        }
         const baseline = values.baseline ? readBaseline(values.baseline) : undefined;
         if (baseline && baseline.stack !== values.stack) throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
         const progress = (message: string): void => {
@@ -307,14 +340,20 @@ export async function main(argv: string[]): Promise<number> {
             configOverrides: overrides,
             baseline,
             baselineFile: values.baseline,
+            charts: values.charts !== undefined ? path.resolve(values.charts) : undefined,
             progress,
         });
         if (interactive) process.stderr.write("\n");
         printPlan(result);
         const mandatory = mandatoryViolations(result.report).length;
-        const verdict = mandatory > 0 ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
-        console.log(`\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s). Reports in ${result.written?.dir}`);
-        return mandatory > 0 ? 1 : 0;
+        // With --charts, an app object Argo CD would refuse or Gatekeeper deny fails the plan like a mandatory violation.
+        const appBlocking = result.app ? blockingObjects(result.app).length : 0;
+        const appNote = result.app ? (result.app.notEvaluated ? ", app NOT evaluated" : `, ${appBlocking} app object(s) refused or denied`) : "";
+        const failed = mandatory > 0 || appBlocking > 0;
+        const verdict = failed ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
+        console.log(`\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s)${appNote}. Reports in ${result.written?.dir}`);
+        if (result.app?.notEvaluated) return 2;
+        return failed ? 1 : 0;
     } catch (error) {
         if (interactive) process.stderr.write("\n");
         const message = error instanceof Error ? error.message : String(error);

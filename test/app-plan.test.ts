@@ -1,0 +1,266 @@
+// The application before merge (tools/charts/app.ts, the plan's --charts): Helm values as Argo CD passes them,
+// each rendered object's verdict (excluded / refused / denied / warned / admitted) per stack, and the same
+// verdicts from Gatekeeper's own engine (gator) over the constraints the program deploys.
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stringify as stringifyYaml } from "yaml";
+import { renderConstraintTemplate, renderScopedConstraints } from "../platform/constraint-render";
+import { appPolicyPackConfig, appRuleSettings, ruleSettings } from "../platform/policy-settings";
+import { K8sObject, KUBERNETES_RULES } from "../policy-pack/catalogue";
+import { ArgoCdConfig, PolicyEnforcement } from "../stacks/types";
+import {
+    AppPlan,
+    argoCdHelmValues,
+    blockingObjects,
+    judgeAppObject,
+    mergeHelmValues,
+    planApp,
+    repositoryDirName,
+    ruleLevels,
+    setHelmParameter,
+    typedHelmValue,
+} from "../tools/charts/app";
+import { runPlan } from "../tools/plan";
+import { requireTool } from "./support/engines";
+
+const CHARTS = path.join(__dirname, "fixtures", "app-chart");
+const CHART_DIR = path.join(CHARTS, "league-table");
+const NAMESPACE = "league-table";
+
+function appConfig(valueFiles: string[], parameters: { name: string; value: string }[] = []): ArgoCdConfig {
+    return {
+        appRepoUrl: "https://github.com/acme/league-table.git",
+        appPath: ".",
+        appRevision: "main",
+        appSource: { type: "helm", valueFiles, parameters, releaseName: "league-table" },
+        appNamespaces: [NAMESPACE],
+        autoSyncPrune: true,
+        autoSyncSelfHeal: true,
+    };
+}
+
+const policyFor = (appEnforcement: PolicyEnforcement) => ({ enforcement: "mandatory" as const, appEnforcement, allowedRegistries: ["europe-docker.pkg.dev/acme-apps/"], publicServiceNamespaces: [] });
+
+function plan(stack: string, valueFiles: string[], appEnforcement: PolicyEnforcement, parameters: { name: string; value: string }[] = []): Promise<AppPlan> {
+    return planApp({ stack, config: appConfig(valueFiles, parameters), appEnforcement, appPolicyConfig: appPolicyPackConfig(policyFor(appEnforcement)), chartsDir: CHARTS });
+}
+
+const find = (p: AppPlan, kind: string, suffix: string) => {
+    const found = p.objects.find((o) => o.kind === kind && o.name.endsWith(suffix));
+    assert.ok(found, `${kind} *${suffix} rendered (${p.notEvaluated ?? p.objects.map((o) => `${o.kind}/${o.name}`).join(", ")})`);
+    return found;
+};
+
+describe("the application before merge (plan --charts)", () => {
+    describe("Helm values as Argo CD passes them", () => {
+        it("merges value files in order: maps key by key, lists and scalars replaced", () => {
+            const merged = mergeHelmValues({ a: { b: 1, c: [1, 2] }, d: "x" }, { a: { c: [3], e: true }, d: null });
+            assert.deepEqual(merged, { a: { b: 1, c: [3], e: true }, d: null });
+        });
+
+        it("types parameters as helm --set does", () => {
+            assert.equal(typedHelmValue("false"), false);
+            assert.equal(typedHelmValue("TRUE"), true);
+            assert.equal(typedHelmValue("null"), null);
+            assert.equal(typedHelmValue("0"), 0);
+            assert.equal(typedHelmValue("12"), 12);
+            // A leading zero or a fraction stays a string (helm parses base-10 integers only).
+            assert.equal(typedHelmValue("012"), "012");
+            assert.equal(typedHelmValue("1.5"), "1.5");
+            assert.equal(typedHelmValue("bfcfcb0"), "bfcfcb0");
+            assert.deepEqual(setHelmParameter({ ingress: { enabled: true, hosts: ["a"] } }, { name: "ingress.enabled", value: "false" }), { ingress: { enabled: false, hosts: ["a"] } });
+            assert.deepEqual(setHelmParameter({ web: "scalar" }, { name: "web.replicas", value: "3" }), { web: { replicas: 3 } });
+        });
+
+        it("reads the value files from the chart and applies parameters last", () => {
+            const values = argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], [{ name: "web.replicas", value: "4" }]);
+            assert.equal(values.createNamespace, true);
+            assert.deepEqual(values.web, { replicas: 4 });
+        });
+
+        it("fails like Argo CD on a value file missing from the chart", () => {
+            assert.throws(() => argoCdHelmValues(CHART_DIR, ["values-staging.yaml"], []), /values-staging.yaml is not in .*ignoreMissingValueFiles: false/);
+        });
+
+        it("finds the checkout by repository name", () => {
+            assert.equal(repositoryDirName("https://github.com/silverbeer/missing-table"), "missing-table");
+            assert.equal(repositoryDirName("https://github.com/acme/league-table.git"), "league-table");
+            assert.equal(repositoryDirName("git@github.com:acme/league-table.git"), "league-table");
+        });
+    });
+
+    describe("verdicts from the AppProject and Argo CD's resource filter", () => {
+        const config = appConfig([]);
+        const levels = ruleLevels(appPolicyPackConfig(policyFor("mandatory")));
+        const judge = (object: K8sObject) => judgeAppObject(object, config, levels);
+
+        it("excludes the app's own Namespace: the platform's SecureNamespace is the namespace", () => {
+            const verdict = judge({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+            assert.equal(verdict.verdict, "excluded");
+            assert.match(verdict.reasons[0], /resource.exclusions.*platform creates league-table itself/);
+            assert.equal(judge({ apiVersion: "v1", kind: "Namespace", metadata: { name: "scratch" } }).verdict, "excluded");
+        });
+
+        it("refuses every other cluster-scoped kind, the blacklisted guardrails and foreign namespaces", () => {
+            assert.equal(judge({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } }).verdict, "refused");
+            assert.equal(judge({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: NAMESPACE } }).verdict, "refused");
+            assert.equal(judge({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "l", namespace: NAMESPACE } }).verdict, "refused");
+            const foreign = judge({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "argocd" } });
+            assert.equal(foreign.verdict, "refused");
+            assert.match(foreign.reasons[0], /namespace argocd is not a destination/);
+        });
+
+        it("puts an object without a namespace into the destination namespace, and says when no rule covers its kind", () => {
+            const configMap = judge({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" } });
+            assert.equal(configMap.namespace, NAMESPACE);
+            assert.equal(configMap.verdict, "admitted");
+            assert.equal(configMap.rulesApplied, 0);
+            assert.match(configMap.reasons.join(" "), /no rule covers ConfigMap/);
+        });
+
+        it("reads malformed objects as data, never throwing", () => {
+            const odd = judge({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "odd" }, spec: { template: { spec: { containers: "not-a-list" } } } } as unknown as K8sObject);
+            assert.ok(["denied", "warned", "admitted"].includes(odd.verdict));
+        });
+
+        it("never reports a pass for a source it could not render", async () => {
+            const missing = await planApp({ stack: "dev", config: { ...appConfig([]), appRepoUrl: "https://github.com/acme/not-checked-out" }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            assert.match(missing.notEvaluated ?? "", /not a directory/);
+            assert.equal(missing.objects.length, 0);
+            const kustomize = await planApp({ stack: "dev", config: { ...appConfig([]), appSource: { type: "kustomize" } }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            assert.match(kustomize.notEvaluated ?? "", /kustomize/);
+        });
+    });
+
+    describe("the league-table chart (rendered with helm)", function () {
+        before(function () {
+            requireTool(this, "helm");
+        });
+
+        it("dev values, app advisory: own Namespace excluded, quota refused, workloads and the hook warned, nothing denied", async () => {
+            const dev = await plan("dev", ["values-dev.yaml"], "advisory");
+            assert.equal(dev.notEvaluated, undefined);
+            assert.equal(find(dev, "Namespace", NAMESPACE).verdict, "excluded");
+            assert.equal(find(dev, "ResourceQuota", "-quota").verdict, "refused");
+            const hook = find(dev, "Job", "-cache-flush");
+            assert.equal(hook.hook, "PostSync");
+            for (const workload of [find(dev, "Deployment", "-web"), find(dev, "Deployment", "-redis"), hook]) {
+                assert.equal(workload.verdict, "warned", `${workload.name}: ${workload.reasons.join("; ")}`);
+                assert.ok(workload.findings.some((f) => f.ruleId === "pss-restricted-seccomp" && f.action === "warn"), `${workload.name} warned for seccomp`);
+            }
+            assert.equal(dev.counts.denied, 0);
+        });
+
+        it("the same values under prod's level: every workload, the hook included, is denied", async () => {
+            const prodInsecure = await plan("prod", ["values-dev.yaml"], "mandatory");
+            for (const suffix of ["-web", "-redis"]) assert.equal(find(prodInsecure, "Deployment", suffix).verdict, "denied");
+            const hook = find(prodInsecure, "Job", "-cache-flush");
+            assert.equal(hook.verdict, "denied");
+            const denyRules = new Set(hook.findings.filter((f) => f.action === "deny").map((f) => f.ruleId));
+            for (const rule of ["pss-restricted-run-as-non-root", "pss-restricted-seccomp", "pss-restricted-capabilities", "pss-restricted-privilege-escalation", "containers-read-only-root-filesystem"]) {
+                assert.ok(denyRules.has(rule), `hook denied by ${rule}`);
+            }
+            assert.ok(blockingObjects(prodInsecure).length >= 4);
+        });
+
+        it("prod values: no Namespace or quota rendered, every object admitted", async () => {
+            const prod = await plan("prod", ["values-prod.yaml"], "mandatory");
+            assert.equal(prod.notEvaluated, undefined);
+            assert.ok(prod.objects.length >= 4, "web, service, redis and the hook");
+            assert.ok(!prod.objects.some((o) => o.kind === "Namespace" || o.kind === "ResourceQuota"));
+            for (const o of prod.objects) assert.equal(o.verdict, "admitted", `${o.kind}/${o.name}: ${o.reasons.join("; ")} ${o.findings.map((f) => f.message).join(" | ")}`);
+        });
+
+        it("parameters reach the render: redis off removes redis and its hook", async () => {
+            const withoutRedis = await plan("prod", ["values-prod.yaml"], "mandatory", [{ name: "redis.enabled", value: "false" }]);
+            assert.ok(withoutRedis.objects.length > 0);
+            assert.ok(!withoutRedis.objects.some((o) => o.name.endsWith("-redis") || o.name.endsWith("-cache-flush")));
+        });
+
+        it("agrees with Gatekeeper's own engine (gator) on which objects are denied and warned", async function () {
+            const gator = requireTool(this, "gator");
+            // staging-shaped: platform mandatory, app advisory -> split constraints; and prod: one deny constraint per rule.
+            for (const appEnforcement of ["advisory", "mandatory"] as const) {
+                const ours = await plan("x", ["values-dev.yaml"], appEnforcement);
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gator-app-"));
+                try {
+                    const policy = policyFor(appEnforcement);
+                    const platform = ruleSettings(policy, KUBERNETES_RULES);
+                    const app = appRuleSettings(policy, KUBERNETES_RULES);
+                    const docs: unknown[] = [];
+                    for (const rule of KUBERNETES_RULES) {
+                        docs.push(renderConstraintTemplate(rule));
+                        docs.push(...renderScopedConstraints(rule, platform.get(rule.id)!, app.get(rule.id)!, [NAMESPACE]));
+                    }
+                    const judged = ours.objects.filter((o) => o.verdict !== "excluded" && o.verdict !== "refused");
+                    assert.ok(judged.length >= 4);
+                    const rendered = (await import("../tools/charts/helm-template")).renderChart;
+                    const objects = (await rendered({ chartDir: CHART_DIR, releaseName: "league-table", namespace: NAMESPACE, values: argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], []), includeCrds: true })).filter((o) =>
+                        judged.some((j) => j.kind === o.kind && j.name === o.metadata?.name),
+                    );
+                    fs.writeFileSync(path.join(dir, "policy.yaml"), docs.map((d) => stringifyYaml(d)).join("---\n"));
+                    fs.writeFileSync(path.join(dir, "objects.yaml"), objects.map((d) => stringifyYaml(d)).join("---\n"));
+                    let out = "";
+                    try {
+                        out = execFileSync(gator, ["test", "--filename", dir, "--output", "json"], { encoding: "utf8" });
+                    } catch (error) {
+                        // gator exits 1 when a deny violation exists; its JSON is still on stdout.
+                        out = String((error as { stdout?: string }).stdout ?? "");
+                    }
+                    const results = JSON.parse(out || "[]") as { constraint?: { metadata?: { name?: string } }; enforcementAction?: string; violatingObject?: { kind?: string; metadata?: { name?: string } } }[];
+                    const gatorActions = new Map<string, Set<string>>();
+                    for (const r of results) {
+                        const key = `${r.violatingObject?.kind}/${r.violatingObject?.metadata?.name}`;
+                        gatorActions.set(key, new Set([...(gatorActions.get(key) ?? []), String(r.enforcementAction)]));
+                    }
+                    for (const o of judged) {
+                        const actions = gatorActions.get(`${o.kind}/${o.name}`) ?? new Set<string>();
+                        const expected = o.verdict === "denied" ? "deny" : o.verdict === "warned" ? "warn" : undefined;
+                        const gatorVerdict = actions.has("deny") ? "deny" : actions.has("warn") ? "warn" : undefined;
+                        assert.equal(gatorVerdict, expected, `${appEnforcement}: ${o.kind}/${o.name} gator ${[...actions].join(",")} vs ours ${o.verdict}`);
+                    }
+                } finally {
+                    fs.rmSync(dir, { recursive: true, force: true });
+                }
+            }
+        });
+    });
+
+    describe("npm run plan --charts", function () {
+        before(function () {
+            requireTool(this, "helm");
+        });
+
+        it("renders the stack's app source with the program's app constraints and writes app.json next to the plan", async () => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-app-"));
+            try {
+                const result = await runPlan({
+                    stack: "prod",
+                    outRoot: out,
+                    charts: CHARTS,
+                    configOverrides: {
+                        "secure-gitops:appRepoUrl": "https://github.com/acme/league-table.git",
+                        "secure-gitops:appPath": ".",
+                        "secure-gitops:appNamespaces": JSON.stringify([NAMESPACE]),
+                        "secure-gitops:appHelmValueFiles": JSON.stringify(["values-dev.yaml"]),
+                        "secure-gitops:appHelmReleaseName": "league-table",
+                    },
+                });
+                const app = result.app;
+                assert.ok(app, "app plan present");
+                assert.equal(app.notEvaluated, undefined);
+                assert.equal(app.appEnforcement, "mandatory");
+                assert.equal(find(app, "Deployment", "-web").verdict, "denied");
+                assert.equal(find(app, "Namespace", NAMESPACE).verdict, "excluded");
+                assert.ok(result.written?.app && fs.existsSync(result.written.app));
+                const written = JSON.parse(fs.readFileSync(result.written.app, "utf8")) as AppPlan;
+                assert.deepEqual(written.counts, app.counts);
+            } finally {
+                fs.rmSync(out, { recursive: true, force: true });
+            }
+        });
+    });
+});
