@@ -23,6 +23,7 @@ import {
     setHelmParameter,
     typedHelmValue,
 } from "../tools/charts/app";
+import { renderChart } from "../tools/charts/helm-template";
 import { runPlan } from "../tools/plan";
 import { requireTool } from "./support/engines";
 
@@ -197,8 +198,7 @@ describe("the application before merge (plan --charts)", () => {
                     }
                     const judged = ours.objects.filter((o) => o.verdict !== "excluded" && o.verdict !== "refused");
                     assert.ok(judged.length >= 4);
-                    const rendered = (await import("../tools/charts/helm-template")).renderChart;
-                    const objects = (await rendered({ chartDir: CHART_DIR, releaseName: "league-table", namespace: NAMESPACE, values: argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], []), includeCrds: true })).filter((o) =>
+                    const objects = (await renderChart({ chartDir: CHART_DIR, releaseName: "league-table", namespace: NAMESPACE, values: argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], []), includeCrds: true })).filter((o) =>
                         judged.some((j) => j.kind === o.kind && j.name === o.metadata?.name),
                     );
                     fs.writeFileSync(path.join(dir, "policy.yaml"), docs.map((d) => stringifyYaml(d)).join("---\n"));
