@@ -266,6 +266,16 @@ export function appProjectSpec(config: ArgoCdConfig): Record<string, unknown> {
     };
 }
 
+/**
+ * Core kinds that belong to the platform, never to the app: the Namespace (SecureNamespace: Pod Security
+ * labels, default-deny policies) and the namespace guardrails (ResourceQuota, LimitRange). Apps render them
+ * anyway (a namespace template, `helm --create-namespace` habits, a quota next to the chart); Argo CD drops
+ * them from the sync with an ExcludedResourceWarning on the Application, instead of adopting the platform's
+ * namespace and overwriting its labels, or failing the whole sync on a kind the project does not permit
+ * (the AppProject still blacklists the guardrails and permits no cluster-scoped kind).
+ */
+export const PLATFORM_OWNED_KINDS = ["Namespace", "ResourceQuota", "LimitRange"] as const;
+
 /** One `resource.exclusions` entry of argocd-cm (Argo CD's resource filter). */
 export interface ResourceExclusion {
     apiGroups: string[];
@@ -275,11 +285,8 @@ export interface ResourceExclusion {
 
 /**
  * Kinds Argo CD neither watches nor syncs. Setting `resource.exclusions` replaces the chart's default list,
- * so the high-churn kinds it excludes for performance are kept (those that exist on GKE), then Namespace:
- * namespaces belong to the platform (SecureNamespace: Pod Security labels, default-deny policies). An app
- * that renders its own Namespace (a chart template, `helm --create-namespace` habits) gets it dropped from
- * the sync with an ExcludedResourceWarning on the Application, instead of Argo CD adopting the platform's
- * namespace and overwriting its labels, or failing the whole sync on a kind the project does not permit.
+ * so the high-churn kinds it excludes for performance are kept (those that exist on GKE), then the
+ * platform-owned kinds.
  */
 export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
     { apiGroups: ["", "discovery.k8s.io"], kinds: ["Endpoints", "EndpointSlice"], clusters: ["*"] },
@@ -290,7 +297,7 @@ export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
         clusters: ["*"],
     },
     { apiGroups: ["certificates.k8s.io"], kinds: ["CertificateSigningRequest"], clusters: ["*"] },
-    { apiGroups: [""], kinds: ["Namespace"], clusters: ["*"] },
+    { apiGroups: [""], kinds: [...PLATFORM_OWNED_KINDS], clusters: ["*"] },
 ];
 
 /** Whether Argo CD's resource filter drops an object of this group/kind (exact names or `*`, as Argo CD matches). */

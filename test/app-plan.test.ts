@@ -105,10 +105,17 @@ describe("the application before merge (plan --charts)", () => {
             assert.equal(judge({ apiVersion: "v1", kind: "Namespace", metadata: { name: "scratch" } }).verdict, "excluded");
         });
 
-        it("refuses every other cluster-scoped kind, the blacklisted guardrails and foreign namespaces", () => {
+        it("excludes the app's own ResourceQuota and LimitRange: guardrails stay the platform's without failing the sync", () => {
+            for (const kind of ["ResourceQuota", "LimitRange"]) {
+                const verdict = judge({ apiVersion: "v1", kind, metadata: { name: "q", namespace: NAMESPACE } });
+                assert.equal(verdict.verdict, "excluded", kind);
+                assert.match(verdict.reasons[0], /guardrails are the platform's/);
+            }
+        });
+
+        it("refuses every other cluster-scoped kind and foreign namespaces", () => {
             assert.equal(judge({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } }).verdict, "refused");
-            assert.equal(judge({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: NAMESPACE } }).verdict, "refused");
-            assert.equal(judge({ apiVersion: "v1", kind: "LimitRange", metadata: { name: "l", namespace: NAMESPACE } }).verdict, "refused");
+            assert.equal(judge({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } }).verdict, "refused");
             const foreign = judge({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "argocd" } });
             assert.equal(foreign.verdict, "refused");
             assert.match(foreign.reasons[0], /namespace argocd is not a destination/);
@@ -141,11 +148,11 @@ describe("the application before merge (plan --charts)", () => {
             requireTool(this, "helm");
         });
 
-        it("dev values, app advisory: own Namespace excluded, quota refused, workloads and the hook warned, nothing denied", async () => {
+        it("dev values, app advisory: own Namespace and quota excluded, workloads and the hook warned, nothing denied or refused", async () => {
             const dev = await plan("dev", ["values-dev.yaml"], "advisory");
             assert.equal(dev.notEvaluated, undefined);
             assert.equal(find(dev, "Namespace", NAMESPACE).verdict, "excluded");
-            assert.equal(find(dev, "ResourceQuota", "-quota").verdict, "refused");
+            assert.equal(find(dev, "ResourceQuota", "-quota").verdict, "excluded");
             const hook = find(dev, "Job", "-cache-flush");
             assert.equal(hook.hook, "PostSync");
             for (const workload of [find(dev, "Deployment", "-web"), find(dev, "Deployment", "-redis"), hook]) {
@@ -153,6 +160,7 @@ describe("the application before merge (plan --charts)", () => {
                 assert.ok(workload.findings.some((f) => f.ruleId === "pss-restricted-seccomp" && f.action === "warn"), `${workload.name} warned for seccomp`);
             }
             assert.equal(dev.counts.denied, 0);
+            assert.deepEqual(blockingObjects(dev), [], "dev runs the app: a migration path, not a wall");
         });
 
         it("the same values under prod's level: every workload, the hook included, is denied", async () => {
@@ -164,7 +172,7 @@ describe("the application before merge (plan --charts)", () => {
             for (const rule of ["pss-restricted-run-as-non-root", "pss-restricted-seccomp", "pss-restricted-capabilities", "pss-restricted-privilege-escalation", "containers-read-only-root-filesystem"]) {
                 assert.ok(denyRules.has(rule), `hook denied by ${rule}`);
             }
-            assert.ok(blockingObjects(prodInsecure).length >= 4);
+            assert.deepEqual(blockingObjects(prodInsecure).map((o) => o.kind).sort(), ["Deployment", "Deployment", "Job"]);
         });
 
         it("prod values: no Namespace or quota rendered, every object admitted", async () => {

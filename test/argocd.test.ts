@@ -290,7 +290,7 @@ describe("ArgoCd component", () => {
         assert.deepEqual(kustomize, { repoURL: devFixture.config.appRepoUrl, path: devFixture.config.appPath, targetRevision: devFixture.config.appRevision, kustomize: {} });
     });
 
-    it("excludes Namespace objects from every sync (argocd-cm resource.exclusions) and keeps the chart's high-churn exclusions", () => {
+    it("excludes Namespace, ResourceQuota and LimitRange objects from every sync (argocd-cm resource.exclusions) and keeps the chart's high-churn exclusions", () => {
         for (const run of [dev, prod]) {
             const exclusions = parseYaml(values(run).configs.cm["resource.exclusions"]) as { apiGroups: string[]; kinds: string[]; clusters: string[] }[];
             assert.deepEqual(exclusions, ARGOCD_RESOURCE_EXCLUSIONS);
@@ -298,6 +298,8 @@ describe("ArgoCd component", () => {
             assert.ok(exclusions.some((e) => e.kinds.includes("Lease")), "the chart default list is kept, not dropped");
         }
         assert.equal(isExcludedByArgoCd("", "Namespace"), true);
+        assert.equal(isExcludedByArgoCd("", "ResourceQuota"), true);
+        assert.equal(isExcludedByArgoCd("", "LimitRange"), true);
         assert.equal(isExcludedByArgoCd("", "Service"), false);
         // Kind and group must both match: a CRD named Namespace in another group is not the core kind.
         assert.equal(isExcludedByArgoCd("example.com", "Namespace"), false);

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { appProjectSpec, isExcludedByArgoCd } from "../../components/argocd";
+import { appProjectSpec, isExcludedByArgoCd, PLATFORM_OWNED_KINDS } from "../../components/argocd";
 import { Enforcement, GatekeeperAction, K8sObject, KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
 import { toGatekeeperAction } from "../../policy-pack/catalogue/enforcement";
 import { evaluateKubernetes, matchesKind } from "../../policy-pack/catalogue/evaluate";
@@ -198,14 +198,18 @@ export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "ap
     const base = { apiVersion, kind, name, namespace, hook: hookOf(object) };
 
     if (isExcludedByArgoCd(group, kind)) {
-        const platformOwned = kind === "Namespace" && config.appNamespaces.includes(name);
+        const why =
+            kind === "Namespace"
+                ? config.appNamespaces.includes(name)
+                    ? `the platform creates ${name} itself (SecureNamespace: Pod Security restricted, default-deny)`
+                    : `${name} is not an app namespace, so it never exists`
+                : (PLATFORM_OWNED_KINDS as readonly string[]).includes(kind) && group === ""
+                  ? "namespace guardrails are the platform's; the app's own never applies"
+                  : "Argo CD neither watches nor syncs this kind";
         return {
             ...base,
             verdict: "excluded",
-            reasons: [
-                `Argo CD's resource.exclusions drop ${kind} objects from the sync (warning ExcludedResourceWarning on the Application)` +
-                    (kind !== "Namespace" ? "" : platformOwned ? `; the platform creates ${name} itself (SecureNamespace: Pod Security restricted, default-deny)` : `; ${name} is not an app namespace, so it never exists`),
-            ],
+            reasons: [`Argo CD's resource.exclusions drop ${kind} objects from the sync (ExcludedResourceWarning on the Application): ${why}`],
             findings: [],
             rulesApplied: 0,
         };
