@@ -2,7 +2,7 @@
 // each rendered object's verdict (excluded / refused / denied / warned / admitted) per stack, and the same
 // verdicts from Gatekeeper's own engine (gator) over the constraints the program deploys.
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -238,11 +238,16 @@ describe("the application before merge (plan --charts)", () => {
     });
 
     describe("npm run plan --charts", function () {
-        before(function () {
-            requireTool(this, "helm");
+        it("refuses a --charts that is not a directory with one line and exit 2", () => {
+            const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "..", "tools", "plan.ts"), "--stack", "dev", "--charts", path.join(CHARTS, "README.md")], { encoding: "utf8" });
+            assert.equal(result.status, 2);
+            assert.match(result.stderr, /^--charts expects a directory of chart sources .*README.md"\n$/);
+            assert.doesNotMatch(result.stderr, /\bat .*\.ts:\d+/, "no stack trace");
         });
 
-        it("renders the stack's app source with the program's app constraints and writes app.json next to the plan", async () => {
+
+        it("renders the stack's app source with the program's app constraints and writes app.json next to the plan", async function () {
+            requireTool(this, "helm");
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-app-"));
             try {
                 const result = await runPlan({
