@@ -140,6 +140,8 @@ describe("the application before merge (plan --charts)", () => {
             assert.equal(missing.objects.length, 0);
             const kustomize = await planApp({ stack: "dev", config: { ...appConfig([]), appSource: { type: "kustomize" } }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
             assert.match(kustomize.notEvaluated ?? "", /kustomize/);
+            const noApp = await planApp({ stack: "dev", config: { ...appConfig([]), appNamespaces: [] }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            assert.match(noApp.notEvaluated ?? "", /no application/);
         });
     });
 

@@ -215,11 +215,13 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         progress("rendering the application as Argo CD will and judging its objects");
         // The program ran with this config, so it parses; the app's source and level come from it.
         const parsed = parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack);
+        const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;
+        if (Object.keys(appPolicyConfig).length === 0) throw new Error("the program exported no appPolicyPackConfig output");
         result.app = await planApp({
             stack: options.stack,
             config: parsed.argocd,
             appEnforcement: parsed.policy.appEnforcement,
-            appPolicyConfig: (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>,
+            appPolicyConfig,
             chartsDir: options.charts,
         });
     }

@@ -277,6 +277,9 @@ export async function planApp(options: AppPlanOptions): Promise<AppPlan> {
         ...(s.type === "helm" ? { valueFiles: s.valueFiles, parameters: s.parameters, releaseName: s.releaseName } : {}),
     };
     const empty = countVerdicts([]);
+    if (config.appNamespaces.length === 0) {
+        return { stack: options.stack, appEnforcement: options.appEnforcement, source, notEvaluated: "Argo CD deploys no application in this stack (no appNamespaces)", objects: [], counts: empty };
+    }
     let objects: K8sObject[];
     try {
         objects = await renderAppSource(config, dir);
