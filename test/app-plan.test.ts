@@ -145,6 +145,16 @@ describe("the application before merge (plan --charts)", () => {
         });
     });
 
+    describe("a plain directory source", () => {
+        it("reads the top-level manifests (List items one by one) and judges them like a chart's objects", async () => {
+            const config: ArgoCdConfig = { ...appConfig([]), appRepoUrl: "https://github.com/acme/manifests.git", appPath: "app", appSource: { type: "directory" }, appNamespaces: ["missing-table"] };
+            const result = await planApp({ stack: "prod", config, appEnforcement: "mandatory", appPolicyConfig: appPolicyPackConfig(policyFor("mandatory")), chartsDir: path.join(__dirname, "fixtures") });
+            assert.equal(result.notEvaluated, undefined);
+            assert.deepEqual(result.objects.map((o) => `${o.kind}/${o.name}`).sort(), ["Deployment/legacy-worker", "Deployment/web", "Service/internal-web", "Service/public-web"]);
+            assert.equal(find(result, "Deployment", "legacy-worker").verdict, "denied");
+        });
+    });
+
     describe("the league-table chart (rendered with helm)", function () {
         before(function () {
             requireTool(this, "helm");
