@@ -96,21 +96,24 @@ export async function gatorVerdicts(policies: GatorPolicies, objects: readonly K
         write("2-constraints.yaml", policies.constraints);
         write("3-objects.yaml", reviewed);
         const stdout = await new Promise<string>((resolve, reject) => {
-            execFile(gator, ["test", "--filename", dir, "--output", "json"], { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS }, (error, out, stderr) => {
+            const child = execFile(gator, ["test", "--filename", dir, "--output", "json"], { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS }, (error, out, stderr) => {
                 // Exit 1 means "a deny constraint is violated": a verdict, not a failure.
                 if (error && (error as { code?: unknown }).code !== 1) reject(new Error(`gator test failed: ${(stderr || error.message).trim().slice(0, 1500)}`));
                 else resolve(out);
             });
+            // gator also reads objects from a piped stdin: close it, or it waits forever.
+            child.stdin?.end();
         });
         const parsed: unknown = stdout.trim() === "" || stdout.trim() === "null" ? [] : JSON.parse(stdout);
         if (!Array.isArray(parsed)) throw new Error("gator test: unexpected JSON output (not a list of results)");
         for (const r of parsed as GatorResult[]) {
             if (!r.violatingObject || typeof r.constraint?.metadata?.name !== "string") continue;
             const key = objectKey(r.violatingObject);
-            verdicts.set(key, [
-                ...(verdicts.get(key) ?? []),
-                { ruleId: r.constraint.metadata.name, enforcementAction: String(r.enforcementAction ?? ""), message: String(r.msg ?? "") },
-            ]);
+            const ruleId = r.constraint.metadata.name;
+            const existing = verdicts.get(key) ?? [];
+            // One verdict per rule and object; a rule reports each finding (container, field) as its own result.
+            if (existing.some((v) => v.ruleId === ruleId)) continue;
+            verdicts.set(key, [...existing, { ruleId, enforcementAction: String(r.enforcementAction ?? ""), message: String(r.msg ?? "") }]);
         }
         return review;
     } finally {

@@ -35,12 +35,14 @@ export class HelmError extends Error {}
 
 function run(file: string, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-        execFile(file, args, { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS, env: { ...process.env, HELM_NO_PLUGINS: "1" } }, (error, stdout, stderr) => {
+        const child = execFile(file, args, { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS, env: { ...process.env, HELM_NO_PLUGINS: "1" } }, (error, stdout, stderr) => {
             if (error) {
                 const detail = (stderr || error.message).trim().slice(0, MAX_ERROR_CHARS);
                 reject(new HelmError(detail));
             } else resolve(stdout);
         });
+        child.stdin?.end(); // nothing to read: never leave a tool waiting on an open pipe
+
     });
 }
 
