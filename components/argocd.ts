@@ -194,6 +194,9 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
         // Replaces the single redis in prod: three redis+sentinel pods behind HAProxy, on separate nodes.
         "redis-ha": {
             enabled: sizing.ha,
+            // Ownership labels (metadata-required-labels): redis-ha's own labels carry neither; extraLabels reach
+            // its Services, the haproxy Deployment, the StatefulSet and both pod templates.
+            extraLabels: { "app.kubernetes.io/name": "argocd-redis-ha", "app.kubernetes.io/part-of": "argocd" },
             auth: true,
             hardAntiAffinity: true,
             containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,

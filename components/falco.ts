@@ -389,6 +389,9 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
         },
         tty: false,
         resources: sizing.falco,
+        // Ownership labels (metadata-required-labels) on the DaemonSet and its pods; the chart sets the name.
+        controller: { labels: { "app.kubernetes.io/part-of": "falco" } },
+        podLabels: { "app.kubernetes.io/part-of": "falco" },
         serviceAccount: {
             create: true,
             name: FALCO_SERVICE_ACCOUNT,

@@ -100,6 +100,9 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
             // in-cluster API; at our scan concurrency the per-job download is the smaller attack surface.
             builtInTrivyServer: false,
             scanJobTimeout: "10m",
+            // Ownership labels on the operator Deployment and its pod (the chart sets the name; its Service takes none).
+            labels: { "app.kubernetes.io/part-of": "trivy-operator" },
+            podLabels: { "app.kubernetes.io/part-of": "trivy-operator" },
         },
         trivy: {
             mode: "Standalone",
