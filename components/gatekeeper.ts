@@ -116,10 +116,10 @@ export function gatekeeperValues(args: { environment: EnvironmentName; webhookFa
         disableMutation: true,
         enableExternalData: false,
         enableRuntimeDefaultSeccompProfile: true,
-        // Ownership labels (metadata-required-labels): commonLabels reach the Deployments and hook Jobs, podLabels
-        // their pods; the chart sets app.kubernetes.io/name. Its webhook Service takes no extra labels.
+        // Ownership labels (metadata-required-labels): commonLabels reach the Deployments, the hook Jobs and their
+        // pod templates (podLabels too would render the key twice); the chart sets app.kubernetes.io/name. Its
+        // webhook Service takes no extra labels.
         commonLabels: { "app.kubernetes.io/part-of": "gatekeeper" },
-        podLabels: { "app.kubernetes.io/part-of": "gatekeeper" },
         // The chart's post-install job relabels the namespace (PSS enforce-version v1.24, --overwrite),
         // which would fight the labels SecureNamespace manages; SecureNamespace sets the ignore label itself.
         postInstall: { labelNamespace: { enabled: false }, probeWebhook: { enabled: false } },
