@@ -1,14 +1,13 @@
 // Admission verdicts without a cluster: `gator test` (Gatekeeper's own evaluator, CEL engine on) over the
 // stack's ConstraintTemplates and Constraints - the objects the program deploys, taken from the run - and
 // the objects rendered from the charts.
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { stringify as stringifyYaml } from "yaml";
 import { K8sObject } from "../../policy-pack/catalogue/types";
 import type { ProgramRun } from "../mock-engine";
 import { INSTALL_COMMAND, locateTool } from "../engines/locate";
+import { parseGatorTestJson, runGator, writeTestInputs } from "../engines/gator";
 
 export const TEMPLATE_GROUP = "templates.gatekeeper.sh";
 export const CONSTRAINT_GROUP = "constraints.gatekeeper.sh";
@@ -25,7 +24,6 @@ export interface GatorPolicies {
     constraints: K8sObject[];
 }
 
-const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 const TIMEOUT_MS = 300_000;
 
 /** The ConstraintTemplates and Constraints the program declares for the stack (recorded inputs). */
@@ -55,22 +53,18 @@ export function matchedKinds(constraints: readonly K8sObject[]): Set<string> {
     return kinds;
 }
 
+function groupOf(object: K8sObject): string {
+    return typeof object.apiVersion === "string" && object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+}
+
 export function objectKey(object: K8sObject): string {
-    const group = typeof object.apiVersion === "string" && object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
-    return `${group}/${String(object.kind)}/${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+    return `${groupOf(object)}/${String(object.kind)}/${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 }
 
 export interface GatorReview {
     /** Keys (objectKey) of the objects gator reviewed: those of kinds some constraint matches. */
     reviewed: Set<string>;
     verdicts: Map<string, GatekeeperVerdict[]>;
-}
-
-interface GatorResult {
-    msg?: unknown;
-    enforcementAction?: unknown;
-    constraint?: { metadata?: { name?: unknown } };
-    violatingObject?: K8sObject;
 }
 
 /**
@@ -82,38 +76,26 @@ export async function gatorVerdicts(policies: GatorPolicies, objects: readonly K
     if (!gator) throw new Error(`gator is not installed: run \`${INSTALL_COMMAND}\``);
     if (policies.constraints.length === 0) throw new Error("the stack declares no Gatekeeper constraint to test the chart objects against");
     const kinds = matchedKinds(policies.constraints);
-    const reviewed = objects.filter((o) => {
-        const group = typeof o.apiVersion === "string" && o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : "";
-        return kinds.has(`${group}/${String(o.kind)}`) || kinds.has(`*/${String(o.kind)}`);
-    });
+    const reviewed = objects.filter((o) => kinds.has(`${groupOf(o)}/${String(o.kind)}`) || kinds.has(`*/${String(o.kind)}`));
     const verdicts = new Map<string, GatekeeperVerdict[]>();
     const review: GatorReview = { reviewed: new Set(reviewed.map(objectKey)), verdicts };
     if (reviewed.length === 0) return review;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gator-"));
     try {
-        const write = (file: string, docs: readonly unknown[]): void => fs.writeFileSync(path.join(dir, file), docs.map((d) => stringifyYaml(d)).join("---\n"), { mode: 0o600 });
-        write("1-templates.yaml", policies.templates);
-        write("2-constraints.yaml", policies.constraints);
-        write("3-objects.yaml", reviewed);
-        const stdout = await new Promise<string>((resolve, reject) => {
-            const child = execFile(gator, ["test", "--filename", dir, "--output", "json"], { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS }, (error, out, stderr) => {
-                // Exit 1 means "a deny constraint is violated": a verdict, not a failure.
-                if (error && (error as { code?: unknown }).code !== 1) reject(new Error(`gator test failed: ${(stderr || error.message).trim().slice(0, 1500)}`));
-                else resolve(out);
-            });
-            // gator also reads objects from a piped stdin: close it, or it waits forever.
-            child.stdin?.end();
-        });
-        const parsed: unknown = stdout.trim() === "" || stdout.trim() === "null" ? [] : JSON.parse(stdout);
-        if (!Array.isArray(parsed)) throw new Error("gator test: unexpected JSON output (not a list of results)");
-        for (const r of parsed as GatorResult[]) {
-            if (!r.violatingObject || typeof r.constraint?.metadata?.name !== "string") continue;
-            const key = objectKey(r.violatingObject);
-            const ruleId = r.constraint.metadata.name;
+        writeTestInputs(dir, policies.templates, policies.constraints, reviewed);
+        const run = runGator(gator, ["test", "--filename", dir, "--output", "json"], TIMEOUT_MS);
+        // Exit 1 means "a deny constraint is violated": a verdict, not a failure.
+        if (run.status !== 0 && run.status !== 1) throw new Error(`gator test failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().slice(0, 1500)}`);
+        // gator's results name the object by kind, namespace and name; with the group from the reviewed objects.
+        const groups = new Map(reviewed.map((o) => [`${String(o.kind)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`, groupOf(o)]));
+        for (const v of parseGatorTestJson(run.stdout)) {
+            const short = `${v.object.kind}/${v.object.namespace}/${v.object.name}`;
+            if (!groups.has(short) || v.constraintName === "") continue;
+            const key = `${groups.get(short)}/${short}`;
             const existing = verdicts.get(key) ?? [];
             // One verdict per rule and object; a rule reports each finding (container, field) as its own result.
-            if (existing.some((v) => v.ruleId === ruleId)) continue;
-            verdicts.set(key, [...existing, { ruleId, enforcementAction: String(r.enforcementAction ?? ""), message: String(r.msg ?? "") }]);
+            if (existing.some((x) => x.ruleId === v.constraintName)) continue;
+            verdicts.set(key, [...existing, { ruleId: v.constraintName, enforcementAction: v.enforcementAction, message: v.message }]);
         }
         return review;
     } finally {
