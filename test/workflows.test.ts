@@ -55,7 +55,8 @@ describe("CI workflows", () => {
     it("the PR plan renders the pinned charts (helm pull) after installing helm and gator", () => {
         const steps = workflows["pr.yml"].jobs["offline-plan"].steps ?? [];
         const install = steps.findIndex((s) => /bash tools\/install-tools\.sh/.test(s.run ?? ""));
-        const plan = steps.findIndex((s) => /npm run (--silent )?plan -- /.test(s.run ?? ""));
+        // The PR's own plan (the step with id "plan"; the base branch's baseline plan runs before it).
+        const plan = steps.findIndex((s) => (s as { id?: string }).id === "plan" && /npm run (--silent )?plan -- /.test(s.run ?? ""));
         assert.ok(install >= 0 && plan > install, "install-tools runs before the plan");
         assert.match(steps[plan].run ?? "", /--charts pull\b/);
         const tests = workflows["pr.yml"].jobs.test.steps ?? [];

@@ -13,7 +13,7 @@ export const TEMPLATE_GROUP = "templates.gatekeeper.sh";
 export const CONSTRAINT_GROUP = "constraints.gatekeeper.sh";
 
 export interface GatekeeperVerdict {
-    /** The constraint's name, which is the catalogue rule id (components/constraint-render.ts). */
+    /** The constraint's name, which is the catalogue rule id (platform/constraint-render.ts). */
     ruleId: string;
     enforcementAction: string;
     message: string;
