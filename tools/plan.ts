@@ -151,7 +151,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const chartWorkloads = await renderChartWorkloads(run, { source: options.charts, progress });
     const allResources = [...run.resources, ...asRecordedResources(chartWorkloads)];
     const releaseReasons = new Map(
-        chartWorkloads.releases.map((r) => [r.urn, r.status === "evaluated" ? `Helm Release: rendered (--charts); its ${r.objects} objects are evaluated as its children` : `Helm Release not evaluated: ${r.reason ?? ""}`]),
+        chartWorkloads.releases.map((r) => [r.urn, r.status === "evaluated" ? "Helm Release: rendered (--charts); its objects are evaluated as its children" : `Helm Release not evaluated: ${r.reason ?? ""}`]),
     );
     progress(`${run.resources.length} resources declared, ${chartWorkloads.objects.length} rendered from charts; starting the policy pack`);
     const analyzerResources = [...resourcesFromProgramRun(run), ...analyzerResourcesFor(chartWorkloads)];
