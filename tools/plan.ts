@@ -150,8 +150,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     // Chart objects join the plan as children of their Release; without charts the Releases stay "not evaluated".
     const chartWorkloads = await renderChartWorkloads(run, { source: options.charts, progress });
     const allResources = [...run.resources, ...asRecordedResources(chartWorkloads)];
+    // Without --charts the Releases keep the admission reason (OPAQUE_TYPES).
     const releaseReasons = new Map(
-        chartWorkloads.releases.map((r) => [r.urn, r.status === "evaluated" ? "Helm Release: rendered (--charts); its objects are evaluated as its children" : `Helm Release not evaluated: ${r.reason ?? ""}`]),
+        (options.charts ? chartWorkloads.releases : []).map((r) => [r.urn, r.status === "evaluated" ? "Helm Release: rendered (--charts); its objects are evaluated as its children" : `Helm Release not evaluated: ${r.reason ?? ""}`]),
     );
     progress(`${run.resources.length} resources declared, ${chartWorkloads.objects.length} rendered from charts; starting the policy pack`);
     const analyzerResources = [...resourcesFromProgramRun(run), ...analyzerResourcesFor(chartWorkloads)];
