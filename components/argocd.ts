@@ -196,6 +196,12 @@ export function argoCdValues(args: Pick<ArgoCdArgs, "environment" | "config" | "
         // Replaces the single redis in prod: three redis+sentinel pods behind HAProxy, on separate nodes.
         "redis-ha": {
             enabled: sizing.ha,
+            // Ownership labels (metadata-required-labels): extraLabels reach redis-ha's Services, the haproxy
+            // Deployment, the StatefulSet and both pod templates; `labels` the redis pods. app.kubernetes.io/name
+            // cannot go into extraLabels: the haproxy pod template already has it (a duplicate key breaks the
+            // release), so the Services and the two workloads' own metadata stay without it (advisory warning).
+            extraLabels: { "app.kubernetes.io/part-of": "argocd" },
+            labels: { "app.kubernetes.io/name": "argocd-redis-ha" },
             auth: true,
             hardAntiAffinity: true,
             containerSecurityContext: RESTRICTED_CONTAINER_SECURITY_CONTEXT,

@@ -482,6 +482,10 @@ export class AuditLogging extends pulumi.ComponentResource {
                     rbac: { create: true },
                     // PodSecurityPolicy was removed in Kubernetes 1.25.
                     podSecurityPolicy: { enabled: false },
+                    // Ownership labels (metadata-required-labels) on the DaemonSet and its pods; the chart sets the
+                    // name. Its Service takes no extra labels (warned at admission, advisory).
+                    labels: { "app.kubernetes.io/part-of": "audit-logging" },
+                    podLabels: { "app.kubernetes.io/part-of": "audit-logging" },
                     // Root (owner of the node's log files) but without any capability, escalation or writable image.
                     podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
                     securityContext: {

@@ -159,6 +159,8 @@ export interface FalcoArgs {
 
 export interface FalcoSizing {
     falco: Resources;
+    /** falcoctl's artifact-install init container and artifact-follow sidecar (download rules and plugins). */
+    falcoctl: Resources;
     sidekick: Resources;
     sidekickReplicas: number;
     talon: Resources;
@@ -172,6 +174,7 @@ export function falcoSizing(environment: EnvironmentName): FalcoSizing {
     if (environment === "prod") {
         return {
             falco: res("200m", "512Mi", "1000m", "1024Mi"),
+            falcoctl: res("20m", "64Mi", "200m", "128Mi"),
             sidekick: res("100m", "128Mi", "500m", "256Mi"),
             sidekickReplicas: 2,
             talon: res("100m", "128Mi", "500m", "256Mi"),
@@ -181,6 +184,7 @@ export function falcoSizing(environment: EnvironmentName): FalcoSizing {
     }
     return {
         falco: res("100m", "256Mi", "500m", "512Mi"),
+        falcoctl: res("10m", "32Mi", "100m", "128Mi"),
         sidekick: res("50m", "64Mi", "200m", "128Mi"),
         sidekickReplicas: 1,
         talon: res("50m", "64Mi", "200m", "128Mi"),
@@ -385,6 +389,9 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
         },
         tty: false,
         resources: sizing.falco,
+        // Ownership labels (metadata-required-labels) on the DaemonSet and its pods; the chart sets the name.
+        controller: { labels: { "app.kubernetes.io/part-of": "falco" } },
+        podLabels: { "app.kubernetes.io/part-of": "falco" },
         serviceAccount: {
             create: true,
             name: FALCO_SERVICE_ACCOUNT,
@@ -416,11 +423,14 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
                   }
                 : {}),
         },
-        ...(audit
-            ? {
-                  // falcoctl's init container installs the pinned plugins into /usr/share/falco/plugins (where the
-                  // relative library_path resolves). Helm replaces lists, so the chart's default rules ref is repeated.
-                  falcoctl: {
+        falcoctl: {
+            // The chart leaves both falcoctl containers without requests/limits (`resources: {}`); the
+            // resources-requests-limits rule holds the falco namespace to them like any other.
+            artifact: { install: { resources: sizing.falcoctl }, follow: { resources: sizing.falcoctl } },
+            ...(audit
+                ? {
+                      // falcoctl's init container installs the pinned plugins into /usr/share/falco/plugins (where the
+                      // relative library_path resolves). Helm replaces lists, so the chart's default rules ref is repeated.
                       config: {
                           artifact: {
                               allowedTypes: ["rulesfile", "plugin"],
@@ -428,9 +438,9 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
                               follow: { refs: [FALCO_RULES_REF] },
                           },
                       },
-                  },
-              }
-            : {}),
+                  }
+                : {}),
+        },
         // Talon is its own pinned release (below); the chart's `responseActions` subchart would float on 0.3.*.
         responseActions: { enabled: false },
         falcosidekick: {

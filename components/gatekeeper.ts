@@ -14,6 +14,7 @@ import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { appRuleSettings, ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { res } from "../platform/workload-sizing";
 
 export const GATEKEEPER_CHART = {
     repo: "https://open-policy-agent.github.io/gatekeeper/charts",
@@ -120,6 +121,10 @@ export function gatekeeperValues(args: { environment: EnvironmentName; webhookFa
         disableMutation: true,
         enableExternalData: false,
         enableRuntimeDefaultSeccompProfile: true,
+        // Ownership labels (metadata-required-labels): commonLabels reach the Deployments, the hook Jobs and their
+        // pod templates (podLabels too would render the key twice); the chart sets app.kubernetes.io/name. Its
+        // webhook Service takes no extra labels.
+        commonLabels: { "app.kubernetes.io/part-of": "gatekeeper" },
         // The chart's post-install job relabels the namespace (PSS enforce-version v1.24, --overwrite),
         // which would fight the labels SecureNamespace manages; SecureNamespace sets the ignore label itself.
         postInstall: { labelNamespace: { enabled: false }, probeWebhook: { enabled: false } },
@@ -133,12 +138,18 @@ export function gatekeeperValues(args: { environment: EnvironmentName; webhookFa
             podSecurityContext,
         },
         audit: { resources, securityContext: containerSecurityContext, podSecurityContext },
+        // The pre-install/pre-upgrade hook Job that applies the CRDs (upgradeCRDs.enabled, chart default) has
+        // `crds.resources: {}` by default; its chart securityContext is already restricted.
+        crds: { resources: CRDS_HOOK_RESOURCES },
         // prod: at most one webhook pod voluntarily evicted at a time (3 replicas, 2 stay). Elsewhere the
         // chart's always-rendered PDB gets minAvailable 0: with a single replica, minAvailable 1 would block
         // every node drain (GKE auto-upgrades) for up to an hour.
         pdb: { controllerManager: { minAvailable: prod ? Math.max(1, args.replicas - 1) : 0 } },
     };
 }
+
+/** Requests/limits of the chart's CRD-upgrade hook Job (kubectl apply of the CRDs, seconds long). */
+export const CRDS_HOOK_RESOURCES = res("50m", "64Mi", "500m", "256Mi");
 
 /** The alert rules; exported for the tests. */
 export function gatekeeperAlertRules(environment: EnvironmentName, runbookUrl: string): Record<string, unknown>[] {

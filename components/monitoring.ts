@@ -268,7 +268,8 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
 
         prometheus: {
             enabled: true,
-            service: { type: "ClusterIP", port: PROMETHEUS_PORT },
+            // Its Service lacks app.kubernetes.io/name (metadata-required-labels); the pods get it from the operator.
+            service: { type: "ClusterIP", port: PROMETHEUS_PORT, labels: { "app.kubernetes.io/name": "prometheus" } },
             ingress: { enabled: false },
             // Service discovery lists pods, services and endpoints, and the API server is scraped with the
             // token: Prometheus needs it (exemption in exemptions.ts).
@@ -307,7 +308,7 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
         alertmanager: {
             enabled: true,
             config: ALERTMANAGER_CONFIG,
-            service: { type: "ClusterIP" },
+            service: { type: "ClusterIP", labels: { "app.kubernetes.io/name": "alertmanager" } },
             ingress: { enabled: false },
             // Alertmanager never calls the Kubernetes API (its config reloader watches mounted files).
             serviceAccount: { create: true, automountServiceAccountToken: false },

@@ -19,6 +19,9 @@ export const TRIVY_OPERATOR_CHART = {
 /** Compliance specs shipped with the chart (templates/specs) that we report on. */
 export const COMPLIANCE_SPECS = ["k8s-cis-1.23", "k8s-nsa-1.0", "k8s-pss-restricted-0.1"] as const;
 
+/** Pod labels of the vulnerability scan jobs, in the chart's comma-separated key=value form. */
+export const SCAN_JOB_POD_LABELS = "app.kubernetes.io/name=trivy-scan-job,app.kubernetes.io/part-of=trivy-operator";
+
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 
 export interface TrivyOperatorArgs {
@@ -97,6 +100,9 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
             // in-cluster API; at our scan concurrency the per-job download is the smaller attack surface.
             builtInTrivyServer: false,
             scanJobTimeout: "10m",
+            // Ownership labels on the operator Deployment and its pod (the chart sets the name; its Service takes none).
+            labels: { "app.kubernetes.io/part-of": "trivy-operator" },
+            podLabels: { "app.kubernetes.io/part-of": "trivy-operator" },
         },
         trivy: {
             mode: "Standalone",
@@ -109,6 +115,11 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
             scanJobsInSameNamespace: false,
             // The chart renders this key only when true (`with`); left out, the operator defaults to false too.
             scanJobAutomountServiceAccountToken: false,
+            // Ownership labels (metadata-required-labels) on the scan job pods; the chart takes "k=v,k=v". The
+            // node-collector Jobs do not get them (the operator sets their labels itself).
+            scanJobPodTemplateLabels: SCAN_JOB_POD_LABELS,
+            // The operator applies this pod and container securityContext to the scan jobs and to the
+            // node-collector alike (one setting): non-root for both (components/exemptions.ts says what that costs).
             scanJobPodTemplatePodSecurityContext: {
                 runAsNonRoot: true,
                 runAsUser: 65534,

@@ -68,22 +68,20 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
             "the falco-talon chart (0.4.1) offers no container securityContext, so its pod cannot declare the restricted fields.",
     },
     // Trivy operator (components/trivy-operator.ts): the node-collector Job that feeds the CIS/infra assessments.
+    // The operator gives it the scan jobs' pod and container securityContext (trivy-operator 0.32
+    // pkg/configauditreport/controller/node.go: one setting for every job it creates), so it runs like them:
+    // uid 65534, non-root, all capabilities dropped, read-only root, RuntimeDefault seccomp. Only what the
+    // node-collector's own template fixes (hostPID, hostPath volumes, its token) needs an exemption.
     {
         namespace: PLATFORM_NAMESPACES.trivy,
-        rules: [
-            "pss-baseline-host-namespaces",
-            "pss-baseline-host-path",
-            "pss-restricted-volume-types",
-            "pss-restricted-capabilities",
-            "pss-restricted-run-as-non-root",
-            "pss-restricted-run-as-user",
-            "pods-no-automount-service-account-token",
-        ],
+        rules: ["pss-baseline-host-namespaces", "pss-baseline-host-path", "pss-restricted-volume-types", "pods-no-automount-service-account-token"],
         podSecurity: "privileged",
         reason:
-            "Trivy's node-collector Job (infra assessment, CIS compliance) runs with hostPID as root (runAsUser 0) and reads kubelet, etcd, systemd and CNI " +
-            "configuration through read-only hostPath volumes; its template drops capabilities as lower-case `all`. The operator and node-collector " +
-            "mount their service account token to read workloads, RBAC and nodes and to write reports; scan jobs do not.",
+            "Trivy's node-collector Job (infra assessment, CIS compliance) runs with hostPID (its template, trivy-kubernetes node-collector.yaml) and " +
+            "reads kubelet, etcd, systemd and CNI configuration through read-only hostPath volumes. It runs as uid 65534 with the scan jobs' restricted " +
+            "securityContext (the operator applies one securityContext to all its jobs, and scan jobs, which unpack untrusted images, stay non-root), " +
+            "so it inspects the file modes, owners and world-readable files those checks need; files only root may read are outside its view. " +
+            "The operator and node-collector mount their service account token to read workloads, RBAC and nodes and to write reports; scan jobs do not.",
     },
     // Fluentd (components/audit-logging.ts): a log shipper has to read the node's log files.
     {

@@ -253,7 +253,7 @@ describe("the application before merge (plan --charts)", () => {
         it("refuses a --charts that is not a directory with one line and exit 2", () => {
             const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "..", "tools", "plan.ts"), "--stack", "dev", "--charts", path.join(CHARTS, "README.md")], { encoding: "utf8" });
             assert.equal(result.status, 2);
-            assert.match(result.stderr, /^plan: --charts expects a directory of chart sources .*README.md"\n$/);
+            assert.match(result.stderr, /^plan: --charts: ".*README.md" is not a directory \(give a directory holding .*\)\n$/);
             assert.doesNotMatch(result.stderr, /\bat .*\.ts:\d+/, "no stack trace");
         });
 
@@ -265,7 +265,7 @@ describe("the application before merge (plan --charts)", () => {
                 const result = await runPlan({
                     stack: "prod",
                     outRoot: out,
-                    charts: CHARTS,
+                    appSources: CHARTS,
                     configOverrides: {
                         "secure-gitops:appRepoUrl": "https://github.com/acme/league-table.git",
                         "secure-gitops:appPath": ".",

@@ -216,7 +216,7 @@ describe("Falco component", () => {
         assert.ok(!(K8S_AUDIT_RULES_FILE in v.customRules));
         assert.equal(v.falco.plugins, undefined);
         assert.equal(v.falco.load_plugins, undefined);
-        assert.equal(v.falcoctl, undefined, "the chart's falcoctl defaults stay untouched");
+        assert.equal(v.falcoctl.config, undefined, "the chart's falcoctl config (default rules ref) stays untouched");
         assert.deepEqual(v.serviceAccount.annotations, {});
         assert.equal(v.serviceAccount.name, FALCO_SERVICE_ACCOUNT);
     });

@@ -176,6 +176,27 @@ describe("offline plan", function () {
         assert.deepEqual(sarifSchemaErrors(sarif), []);
     });
 
+    it("without --charts every Helm release is listed as not evaluated, with the reason, and nothing rendered is scored", () => {
+        const charts = plans.prod.report.charts;
+        assert.ok(charts && charts.releases.length >= 8, `releases: ${charts?.releases.length}`);
+        for (const r of charts.releases) {
+            assert.equal(r.status, "not evaluated", r.urn);
+            assert.match(r.reason ?? "", /no charts given/);
+        }
+        assert.deepEqual(charts.objects, []);
+        // Operator-created pods are described with their Release even when nothing is rendered.
+        assert.ok(charts.releases.find((r) => r.chart === "trivy-operator")?.operatorWorkloads.some((w) => /node-collector/.test(w.workload)));
+        const md = fs.readFileSync(plans.prod.written?.markdown ?? "", "utf8");
+        assert.match(md, new RegExp(`Helm releases not evaluated \\(${charts.releases.length}\\)`));
+    });
+
+    it("--charts with something that is not a directory is a one-line usage error (exit 2)", () => {
+        const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), "--stack", "prod", "--charts", path.join(out, "missing-dir")], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(result.status, 2, result.stderr);
+        assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+        assert.match(result.stderr, /^plan: --charts: ".*missing-dir" is not a directory/);
+    });
+
     it("the CLI exits 1 on mandatory violations, prints a progress line, and with --baseline/--out comments the diff", () => {
         const stable = path.join(out, "cli-stable");
         const args = ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), "--stack", "staging", "--out", stable, "--baseline", plans.staging.written?.json ?? ""];

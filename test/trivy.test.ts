@@ -130,6 +130,25 @@ describe("Trivy operator component", () => {
         for (const g of ["gate", "gate2"]) assert.ok(deps.includes(findResource(run, "kubernetes:core/v1:ConfigMap", g).urn), g);
     });
 
+    it("the node-collector's exemption says what its securityContext is: the scan jobs' non-root one (the operator applies it to both)", async () => {
+        const v = release(await deploy("prod")).inputs.values;
+        const pod = v.trivyOperator.scanJobPodTemplatePodSecurityContext;
+        const container = v.trivyOperator.scanJobPodTemplateContainerSecurityContext;
+        const entry = NAMESPACE_EXEMPTIONS.find((e) => e.namespace === PLATFORM_NAMESPACES.trivy)!;
+        assert.ok(pod.runAsNonRoot === true && pod.runAsUser > 0, "non-root jobs");
+        assert.match(entry.reason, new RegExp(`uid ${pod.runAsUser}\\b`), "the reason names the uid the jobs run as");
+        assert.doesNotMatch(entry.reason, /runs? (with hostPID )?as root|runAsUser 0/, "no claim that it runs as root");
+        // Non-root with every capability dropped: those rules hold in trivy-system, no exemption needed.
+        assert.deepEqual(container.capabilities.drop, ["ALL"]);
+        for (const id of ["pss-restricted-run-as-non-root", "pss-restricted-run-as-user", "pss-restricted-capabilities"]) assert.ok(!entry.rules.includes(id), id);
+    });
+
+    it("labels the scan job pods with the required ownership labels", async () => {
+        const v = release(await deploy("prod")).inputs.values;
+        const labels = Object.fromEntries(String(v.trivyOperator.scanJobPodTemplateLabels).split(",").map((kv) => kv.split("=")));
+        assert.ok(labels["app.kubernetes.io/name"] && labels["app.kubernetes.io/part-of"], JSON.stringify(labels));
+    });
+
     it("declares trivy-system's exemptions (node-collector) with existing catalogue rule ids", () => {
         const entries = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === PLATFORM_NAMESPACES.trivy);
         assert.equal(entries.length, 1);

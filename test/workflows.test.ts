@@ -52,6 +52,17 @@ describe("CI workflows", () => {
         assert.ok(fs.existsSync(path.join(ROOT, "policy-pack", "PulumiPolicy.yaml")));
     });
 
+    it("the PR plan renders the pinned charts (helm pull) after installing helm and gator", () => {
+        const steps = workflows["pr.yml"].jobs["offline-plan"].steps ?? [];
+        const install = steps.findIndex((s) => /bash tools\/install-tools\.sh/.test(s.run ?? ""));
+        // The PR's own plan (the step with id "plan"; the base branch's baseline plan runs before it).
+        const plan = steps.findIndex((s) => (s as { id?: string }).id === "plan" && /npm run (--silent )?plan -- /.test(s.run ?? ""));
+        assert.ok(install >= 0 && plan > install, "install-tools runs before the plan");
+        assert.match(steps[plan].run ?? "", /--charts pull\b/);
+        const tests = workflows["pr.yml"].jobs.test.steps ?? [];
+        assert.ok(tests.findIndex((s) => /install-tools/.test(s.run ?? "")) < tests.findIndex((s) => /npm test/.test(s.run ?? "")), "engine tests have their tools");
+    });
+
     it("uploads SARIF from the plan and from Trivy's repository scan", () => {
         const uploads = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps ?? []).filter((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"));
         assert.match(String(uploads(workflows["pr.yml"])[0]?.with?.sarif_file), /plan\.sarif$/);

@@ -2,9 +2,12 @@
 // sends every resource through the policy pack over the Analyzer protocol, and reports the resource tree,
 // counts per component, violations and a compliance score per framework.
 // Every resource carries its masked inputs and one verdict per enabled rule; `--baseline` diffs two plans.
-// Usage: npm run plan -- --stack dev [--out dir | --out-root plan-output] [--baseline plan.json] [--set key=value ...] [--charts dir]
+// With `--charts <dir>|pull` every pinned Helm Release is rendered and its objects are judged as its children;
+// with a directory, the app (checked out as <dir>/<repository name>) is also rendered as Argo CD will sync it.
+// Usage: npm run plan -- --stack dev [--out dir | --out-root plan-output] [--baseline plan.json] [--set key=value ...] [--charts <dir>|pull]
 // Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage error, or the program or the pack failed.
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
@@ -12,13 +15,16 @@ import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
-import { AppPlan, appPlanLines, blockingObjects, planApp } from "./charts/app";
+import { AppPlan, appPlanLines, blockingObjects, planApp, repositoryDirName } from "./charts/app";
 import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
 import { containsUnknown, maskSecrets } from "./report/inputs";
 import { groupUnevaluated } from "./report/markdown";
 import { compareViolations, coverageFrom, Exemption, mandatoryViolations, Report, REPORT_FORMAT_VERSION, ReportResource, scoreCompliance, scoreSummary, Verdict, Violation } from "./report/model";
 import { timestampForPath, writeReport } from "./report/write";
+import { analyzerResourcesFor, asRecordedResources, chartsSection, ChartWorkloads, disagreements, renderChartWorkloads } from "./charts/chart-workloads";
+import { ChartSource } from "./charts/releases";
+import { chartSourceFromFlag, printCharts } from "./charts/console";
 
 export interface PlanOptions {
     stack: string;
@@ -31,19 +37,24 @@ export interface PlanOptions {
     baselineFile?: string;
     /** Extra config (fully-qualified keys) layered over Pulumi.<stack>.yaml, e.g. to try a change. */
     configOverrides?: Record<string, string>;
-    /** Directory of chart sources: with it, the app (checked out as `<charts>/<repo name>`) is rendered and judged. */
-    charts?: string;
+    /** Directory of chart sources: with it, the app (checked out as `<appSources>/<repo name>`) is rendered and judged. */
+    appSources?: string;
     /** Progress sink; the CLI prints a single updating line. */
     progress?: (message: string) => void;
     now?: Date;
+    /** Render the pinned charts (a directory of charts, or `helm pull`) and check their objects too. */
+    charts?: ChartSource;
 }
 
 export interface PlanResult {
     report: Report;
     tree: string[];
     countsByComponent: Record<string, number>;
-    /** The app's objects and their verdicts in this stack (with `charts`). */
+    chartWorkloads: ChartWorkloads;
+    /** The app's objects and their verdicts in this stack (with `appSources`). */
     app?: AppPlan;
+    /** Why the app was not rendered although chart sources were given (no checkout of its repository). */
+    appSkipped?: string;
     written?: { dir: string; json: string; markdown: string; sarif: string; app?: string };
 }
 
@@ -94,7 +105,8 @@ const OPAQUE_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Why a resource got no rule evaluated (every enabled rule was not applicable). */
-function notEvaluatedReason(r: RecordedResource): string {
+function notEvaluatedReason(r: RecordedResource, releaseReasons: ReadonlyMap<string, string>): string {
+    if (releaseReasons.has(r.urn)) return releaseReasons.get(r.urn) as string;
     if (OPAQUE_TYPES[r.type]) return OPAQUE_TYPES[r.type];
     if (!r.custom) return "component: not sent to the pack, its children are";
     if (r.type.startsWith("pulumi:providers:")) return "provider: no rule covers provider configuration";
@@ -145,9 +157,16 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const policyConfig = (run.outputs.policyPackConfig ?? {}) as Record<string, Record<string, unknown>>;
     if (Object.keys(policyConfig).length === 0) throw new Error("the program exported no policyPackConfig output");
 
-    progress(`${run.resources.length} resources declared; starting the policy pack`);
-    const analyzerResources = resourcesFromProgramRun(run);
-    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    // Chart objects join the plan as children of their Release; without charts the Releases stay "not evaluated".
+    const chartWorkloads = await renderChartWorkloads(run, { source: options.charts, progress });
+    const allResources = [...run.resources, ...asRecordedResources(chartWorkloads)];
+    // Without --charts the Releases keep the admission reason (OPAQUE_TYPES).
+    const releaseReasons = new Map(
+        (options.charts ? chartWorkloads.releases : []).map((r) => [r.urn, r.status === "evaluated" ? "Helm Release: rendered (--charts); its objects are evaluated as its children" : `Helm Release not evaluated: ${r.reason ?? ""}`]),
+    );
+    progress(`${run.resources.length} resources declared, ${chartWorkloads.objects.length} rendered from charts; starting the policy pack`);
+    const analyzerResources = [...resourcesFromProgramRun(run), ...analyzerResourcesFor(chartWorkloads)];
+    const byUrn = new Map(allResources.map((r) => [r.urn, r]));
     const enabled = RULES.filter((r) => enforcementFromConfig(policyConfig, r.id) !== "disabled");
     let pack: AnalyzerHarness | undefined;
     const violations: Violation[] = [];
@@ -178,11 +197,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         await pack?.close();
     }
 
-    const resources: ReportResource[] = run.resources.map((r) => {
+    const resources: ReportResource[] = allResources.map((r) => {
         const resource: ReportResource = { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: maskSecrets(r.inputs, secretPathsOf(r)) };
         const answer = answers.get(r.urn);
         if (!answer) {
-            resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r) };
+            resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r, releaseReasons) };
             return resource;
         }
         const hasUnknowns = containsUnknown(r.inputs);
@@ -190,12 +209,15 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         for (const rule of enabled) verdicts[rule.id] = verdictFor(rule, r, answer, policyConfig[rule.id], hasUnknowns);
         resource.verdicts = verdicts;
         const ran = Object.values(verdicts).filter((v) => v !== "not-applicable");
-        if (ran.length === 0) resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r) };
+        if (ran.length === 0) resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r, releaseReasons) };
         else if (ran.every((v) => v === "unknown")) resource.evaluation = { evaluated: false, reason: "values unknown at preview: the rules that apply could not decide" };
         else resource.evaluation = { evaluated: true };
         return resource;
     });
     const enforcement = (r: Rule): Enforcement => enforcementFromConfig(policyConfig, r.id);
+    const packRules = new Map<string, Set<string>>();
+    for (const v of violations) if (v.resource.urn) packRules.set(v.resource.urn, new Set([...(packRules.get(v.resource.urn) ?? []), v.ruleId]));
+    const enabledKubernetes = new Set(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id));
     const report: Report = {
         formatVersion: REPORT_FORMAT_VERSION,
         tool: "plan",
@@ -207,14 +229,19 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         compliance: scoreCompliance(RULES, enforcement, coverageFrom(resources, violations)),
         rules: enabled.map((r) => ({ id: r.id, enforcement: enforcement(r) })),
         exemptions: planExemptions(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id)),
+        charts: chartsSection(chartWorkloads, packRules, disagreements(chartWorkloads, packRules, enabledKubernetes)),
     };
-    const counts = countsByComponent(run.resources);
-    const result: PlanResult = { report, tree: resourceTree(run.resources), countsByComponent: counts };
+    const counts = countsByComponent(allResources);
+    const result: PlanResult = { report, tree: resourceTree(allResources), countsByComponent: counts, chartWorkloads };
     if (options.baseline) report.diff = diffPlans(options.baseline, report, options.baselineFile);
-    if (options.charts) {
+    // The program ran with this config, so it parses; the app's source and level come from it.
+    const parsed = options.appSources ? parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack) : undefined;
+    const appCheckout = parsed && options.appSources ? path.join(options.appSources, repositoryDirName(parsed.argocd.appRepoUrl)) : undefined;
+    if (appCheckout && !fs.existsSync(appCheckout)) {
+        // A directory of platform charts only: say so, and judge what is there.
+        result.appSkipped = `the application was not rendered: no checkout of ${parsed!.argocd.appRepoUrl} at ${appCheckout}`;
+    } else if (parsed && options.appSources) {
         progress("rendering the application as Argo CD will and judging its objects");
-        // The program ran with this config, so it parses; the app's source and level come from it.
-        const parsed = parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack);
         const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;
         if (Object.keys(appPolicyConfig).length === 0) throw new Error("the program exported no appPolicyPackConfig output");
         result.app = await planApp({
@@ -222,7 +249,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
             config: parsed.argocd,
             appEnforcement: parsed.policy.appEnforcement,
             appPolicyConfig,
-            chartsDir: options.charts,
+            chartsDir: options.appSources,
         });
     }
     if (options.outDir || options.outRoot) {
@@ -256,6 +283,7 @@ function printPlan(result: PlanResult): void {
     for (const v of report.violations) {
         console.log(`  ${v.enforcement.toUpperCase().padEnd(9)} ${v.severity.padEnd(8)} [${v.ruleId}] ${v.resource.type} ${v.resource.name}: ${v.message}`);
     }
+    printCharts(report.charts);
     console.log("\nCompliance by framework (controls passed/total; failing controls, critical first; not evaluated is never a pass):");
     for (const s of report.compliance) {
         const failing = s.failing.map((f) => `${f.control}(${f.severity}${f.mandatory ? ", mandatory" : ""})`).join(" ");
@@ -275,6 +303,7 @@ function printPlan(result: PlanResult): void {
         for (const v of diff.newViolations) console.log(`  NEW   [${v.ruleId}] ${v.urn}: ${v.message}`);
         for (const v of diff.fixedViolations) console.log(`  FIXED [${v.ruleId}] ${v.urn}: ${v.message}`);
     }
+    if (result.appSkipped) console.log(`\nApplication NOT EVALUATED: ${result.appSkipped}`);
     if (result.app) {
         console.log("\nThe application in this stack (rendered as Argo CD will sync it):");
         for (const line of appPlanLines(result.app)) console.log(`  ${line}`);
@@ -291,8 +320,10 @@ through the policy pack and writes plan.json, plan.md and plan.sarif.
   --out-root <dir>      write them into <dir>/<stack>-<timestamp>/ (default: plan-output)
   --baseline <file>     an earlier plan.json: report added, removed and changed resources, new and fixed violations
   --set <key=value>     a config value layered over the stack file (repeatable), e.g. --set features='{"falco":false}'
-  --charts <dir>        chart sources: render the app (checked out as <dir>/<repository name>) as Argo CD will
-                        and list each app object's verdict; refused or denied objects fail the plan (exit 1)
+  --charts <dir>|pull   render every pinned Helm Release (<dir>/<chart>-<version>.tgz or <dir>/<chart>/, or helm pull
+                        of the pinned repo/chart/version) and judge its objects with the pack and gator; with a
+                        directory, also render the app (checked out as <dir>/<repository name>) as Argo CD will and
+                        list each app object's verdict (refused or denied objects fail the plan, exit 1)
   -h, --help            this help
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error, or the program or pack failed.`;
@@ -316,6 +347,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
     }
     const interactive = process.stderr.isTTY;
+    let pullDir: string | undefined;
     try {
         if (!values.stack) throw new UsageError("--stack is required (dev, staging or prod; see --help)");
         if (!fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml`);
@@ -327,8 +359,11 @@ export async function main(argv: string[]): Promise<number> {
             const key = pair.slice(0, eq);
             overrides[key.includes(":") ? key : `${PROJECT_NAME}:${key}`] = pair.slice(eq + 1);
         }
-        if (values.charts !== undefined && !(fs.existsSync(values.charts) && fs.statSync(values.charts).isDirectory())) {
-            throw new UsageError(`--charts expects a directory of chart sources (the app checked out as <dir>/<repository name>), got "${values.charts}"`);
+        let charts: ChartSource | undefined;
+        try {
+            charts = values.charts === undefined ? undefined : chartSourceFromFlag(values.charts, () => (pullDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-charts-"))));
+        } catch (error) {
+            throw new UsageError(error instanceof Error ? error.message : String(error));
         }
         const baseline = values.baseline ? readBaseline(values.baseline) : undefined;
         if (baseline && baseline.stack !== values.stack) throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
@@ -342,11 +377,18 @@ export async function main(argv: string[]): Promise<number> {
             configOverrides: overrides,
             baseline,
             baselineFile: values.baseline,
-            charts: values.charts !== undefined ? path.resolve(values.charts) : undefined,
+            // The app's sources are a checkout: a directory only (`pull` fetches the platform's charts).
+            appSources: charts?.kind === "dir" ? path.resolve(charts.dir) : undefined,
             progress,
+            charts,
         });
         if (interactive) process.stderr.write("\n");
         printPlan(result);
+        const disagreeing = result.report.charts?.disagreements.length ?? 0;
+        if (disagreeing > 0) {
+            console.error(`plan failed: the pack and Gatekeeper disagree on ${disagreeing} verdict(s) of chart objects (a defect in a rule's TypeScript or CEL form)`);
+            return 2;
+        }
         const mandatory = mandatoryViolations(result.report).length;
         // With --charts, an app object Argo CD would refuse or Gatekeeper deny fails the plan like a mandatory violation.
         const appBlocking = result.app ? blockingObjects(result.app).length : 0;
@@ -361,6 +403,8 @@ export async function main(argv: string[]): Promise<number> {
         const message = error instanceof Error ? error.message : String(error);
         console.error(error instanceof UsageError || message.startsWith("--baseline") ? `plan: ${message}` : `plan failed: ${message}`);
         return 2;
+    } finally {
+        if (pullDir) fs.rmSync(pullDir, { recursive: true, force: true });
     }
 }
 

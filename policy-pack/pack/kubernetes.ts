@@ -30,7 +30,7 @@ export function parseKubernetesType(type: string): KubernetesType | undefined {
 }
 
 /** Kinds without a namespace; the provider's default namespace does not apply to them. */
-const CLUSTER_SCOPED_KINDS = new Set([
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
     "Namespace",
     "Node",
     "PersistentVolume",

@@ -71,6 +71,34 @@ export function groupUnevaluated(resources: readonly ReportResource[]): { reason
         .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
+const MAX_CHART_OBJECT_ROWS = 80;
+
+/** Releases with their status, and the chart objects the pack or Gatekeeper judged (or why not). */
+function chartLines(report: Report): string[] {
+    const charts = report.charts;
+    const notEvaluated = charts?.releases.filter((r) => r.status === "not evaluated") ?? [];
+    if (!charts || charts.releases.every((r) => r.status === "not evaluated")) {
+        // Without rendered charts the pack sees the Release, not its pods: those meet the rules at admission.
+        return [`_Helm releases not evaluated (${notEvaluated.length}): their workloads are checked by the same rules at admission (Gatekeeper); run the plan with \`--charts\` to check them here._`];
+    }
+    const lines = ["#### Helm releases", "", "| Chart | Namespace | Status | Objects (hooks) |", "|---|---|---|---|"];
+    for (const r of charts.releases) {
+        const status = r.status === "evaluated" ? "rendered and evaluated" : `**not evaluated**: ${r.reason ?? ""}`;
+        lines.push(`| \`${r.chart ?? "?"}\` ${r.version ?? ""} | ${r.namespace ?? ""} | ${escapeCell(status)} | ${r.objects} (${r.hooks}) |`);
+    }
+    const operatorMade = charts.releases.flatMap((r) => r.operatorWorkloads.map((w) => `- ${r.chart}: ${w.workload} - from our values: ${w.fromValues.join("; ")}. The operator decides: ${w.operatorDecides.join("; ")}.`));
+    if (operatorMade.length > 0) lines.push("", "Created by operators at runtime (not rendered; admitted by Gatekeeper):", "", ...operatorMade.map(escapeCell));
+    const judged = charts.objects.filter((o) => o.pack.length > 0 || o.gatekeeper !== undefined);
+    lines.push("", `#### Chart workloads (${judged.length} reviewed of ${charts.objects.length} rendered)`, "", "| Release | Object | Pack | Gatekeeper |", "|---|---|---|---|");
+    for (const o of judged.slice(0, MAX_CHART_OBJECT_ROWS)) {
+        const gk = o.gatekeeper === undefined ? "not reviewed" : o.gatekeeper.length === 0 ? "admitted" : o.gatekeeper.map((v) => `${v.enforcementAction} \`${v.ruleId}\``).join(", ");
+        lines.push(`| ${o.release} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}`)} | ${o.pack.length === 0 ? "pass" : o.pack.map((r) => `\`${r}\``).join(", ")} | ${gk} |`);
+    }
+    if (judged.length > MAX_CHART_OBJECT_ROWS) lines.push("", `_${judged.length - MAX_CHART_OBJECT_ROWS} more in plan.json._`);
+    for (const d of charts.disagreements) lines.push("", `:warning: pack and Gatekeeper disagree on \`${d.ruleId}\` for ${escapeCell(d.urn)}`);
+    return lines;
+}
+
 export function toMarkdown(report: Report, countsByComponent?: Record<string, number>): string {
     const file = `${report.tool}.json`;
     const mandatory = mandatoryViolations(report);
@@ -93,10 +121,7 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
         `${report.resources.length} ${report.tool === "plan" ? "resources" : "objects"} (${report.resources.length - opaque.length} evaluated by the rules), ${active.length} violation(s)${suppressed.length > 0 ? `, ${suppressed.length} suppressed` : ""}, ${report.rules.length} rules enabled. Generated ${report.generatedAt}.`,
         "",
     ];
-    if (report.tool === "plan") {
-        // The pack sees what the program declares; chart-rendered pods only exist in the cluster.
-        lines.push("_Workloads inside the pinned Helm charts are checked by the same rules at admission (Gatekeeper), not here._", "");
-    }
+    if (report.tool === "plan") lines.push(...chartLines(report), "");
     diffSection(report, lines);
     if ((report.problems ?? []).length > 0) {
         lines.push("#### Input problems", "");

@@ -142,6 +142,36 @@ export interface InputProblem {
     kind: "error" | "warning";
 }
 
+/** Chart workloads (plan with --charts): each pinned Release's rendering and every rendered object's verdicts. */
+export interface ChartsSection {
+    releases: {
+        urn: string;
+        chart?: string;
+        version?: string;
+        namespace?: string;
+        status: "evaluated" | "not evaluated";
+        reason?: string;
+        objects: number;
+        hooks: number;
+        /** Pods an operator creates at runtime: what comes from our values, what the operator decides. */
+        operatorWorkloads: { workload: string; fromValues: string[]; operatorDecides: string[] }[];
+    }[];
+    objects: {
+        urn: string;
+        release: string;
+        kind: string;
+        namespace?: string;
+        name: string;
+        hook: boolean;
+        /** Rules the pack reported (any level). */
+        pack: string[];
+        /** Gatekeeper (gator) verdicts with their enforcementAction; absent when gator did not review the kind. */
+        gatekeeper?: { ruleId: string; enforcementAction: string }[];
+    }[];
+    /** Enabled rules on which the pack and Gatekeeper disagree for an object. */
+    disagreements: { urn: string; ruleId: string; pack: boolean; gatekeeper: boolean }[];
+}
+
 export interface Report {
     formatVersion: number;
     tool: "plan" | "check";
@@ -159,6 +189,8 @@ export interface Report {
     problems?: InputProblem[];
     /** Plan only, with `--baseline`: what changed since the baseline plan. */
     diff?: PlanDiff;
+    /** Plan only: the pinned Helm Releases and, when charts were rendered, their objects. */
+    charts?: ChartsSection;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
