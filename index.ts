@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoCd } from "./components/argocd";
 import { AuditLogging } from "./components/audit-logging";
+import { GkeAuditSources } from "./components/gke-audit-sources";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
 import { PLATFORM_NAMESPACES } from "./platform/exemptions";
 import { Falco } from "./components/falco";
@@ -65,19 +66,31 @@ const monitoring = prometheusCrds
     : undefined;
 const monitoringNamespace = monitoring ? PLATFORM_NAMESPACES.monitoring : undefined;
 
-const audit = features.auditLogging
-    ? new AuditLogging(
-          "audit",
-          {
-              provider,
+// GKE side of audit logging (buckets, sinks, Pub/Sub, GCP identities): gke mode only. Named "audit" like
+// AuditLogging, which declared these resources before; their aliases depend on it.
+const auditSources =
+    features.auditLogging && gke && clusterConfig.mode === "gke"
+        ? new GkeAuditSources("audit", {
               environment,
+              project: config.gcpProject as string,
+              location: config.gcpRegion,
+              clusterName: clusterConfig.name,
               retentionDays: config.audit.retentionDays,
-              apiServerCidrs,
-              gcp: gke ? { project: config.gcpProject as string, location: config.gcpRegion, clusterName: clusterConfig.mode === "gke" ? clusterConfig.name : "" } : undefined,
-              dependsOn: admissionReady,
-          },
-      )
-    : undefined;
+          })
+        : undefined;
+
+// Fluentd: to the logs bucket in gke mode, to a node archive otherwise.
+if (features.auditLogging) {
+    new AuditLogging("audit", {
+        provider,
+        environment,
+        apiServerCidrs,
+        gcs: auditSources
+            ? { project: config.gcpProject as string, bucketName: auditSources.logsBucketName, serviceAccountEmail: auditSources.fluentdServiceAccountEmail }
+            : undefined,
+        dependsOn: admissionReady,
+    });
+}
 
 const falco = features.falco
     ? new Falco(
@@ -87,9 +100,9 @@ const falco = features.falco
               environment,
               alerting: config.alerting,
               apiServerCidrs,
-              evidenceBucket: audit?.auditBucketName,
-              talonGcpServiceAccountEmail: audit?.talonServiceAccountEmail,
-              k8sAuditGke: audit?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
+              evidenceBucket: auditSources?.auditBucketName,
+              talonGcpServiceAccountEmail: auditSources?.talonServiceAccountEmail,
+              k8sAuditGke: auditSources?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
               monitoringNamespace,
               dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
           },
@@ -121,7 +134,7 @@ export const clusterMode = clusterConfig.mode;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 export const gkeClusterName = gke?.clusterName;
 export const gkeEndpoint = gke ? pulumi.secret(gke.endpoint) : undefined;
-export const auditBucket = audit?.auditBucketName;
+export const auditBucket = auditSources?.auditBucketName;
 export const falcoNamespace = falco?.namespace;
 export const trivyNamespace = trivy?.namespace;
 export const prometheusUrl = monitoring?.prometheusUrl;

@@ -16,6 +16,7 @@ import { admissionGates } from "../platform/admission-gates";
 import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -43,13 +44,9 @@ export const TALON_RULES_FILE = "talon-rules.yaml";
 /** Release names are fixed: the falcosidekick service name and Talon's address derive from them. */
 export const FALCO_RELEASE_NAME = "falco";
 export const TALON_RELEASE_NAME = "falco-talon";
-/**
- * Falco's ServiceAccount, set explicitly in the values (the chart would derive the same name from the release
- * name): the Workload Identity binding for the k8saudit-gke plugin names it (components/audit-logging.ts).
- */
-export const FALCO_SERVICE_ACCOUNT = "falco";
-/** The Talon chart always runs its pods as a ServiceAccount named after the chart (templates/deployment.yaml). */
-export const TALON_SERVICE_ACCOUNT = "falco-talon";
+// Falco's and Talon's service account names and the audit source type are shared with the GKE audit plumbing.
+export { FALCO_SERVICE_ACCOUNT, TALON_SERVICE_ACCOUNT };
+export type { K8sAuditGkeSource };
 export const TALON_PORT = 2803;
 /** Keys falcosidekick reads from its environment (chart: config.existingSecret is mounted with envFrom). */
 export const SIDEKICK_SECRET_KEYS = { slackWebhook: "SLACK_WEBHOOKURL", pagerDutyRoutingKey: "PAGERDUTY_ROUTINGKEY" } as const;
@@ -65,23 +62,6 @@ export const FALCO_RULES_REF = "falco-rules:5";
 export const K8SAUDIT_GKE_MAX_EVENT_SIZE = 256 * 1024;
 
 export type FalcoPriority = AlertingConfig["minimumPriority"];
-
-/**
- * Where the k8saudit-gke plugin reads the cluster's audit logs. GKE has no audit webhook backend (its API
- * server logs to Cloud Audit Logs only), so a Cloud Logging sink publishes the audit entries to a Pub/Sub topic
- * and the plugin pulls them from a subscription (components/audit-logging.ts creates all of it in gke mode).
- */
-export interface K8sAuditGkeSource {
-    /** GCP project holding the Pub/Sub subscription (the plugin's `project_id`). */
-    projectId: string;
-    /**
-     * The subscription ID in `projectId` (the plugin's `open_params`; it builds projects/<projectId>/subscriptions/<ID>).
-     * A full `projects/<projectId>/subscriptions/<ID>` name is accepted and shortened.
-     */
-    subscription: pulumi.Input<string>;
-    /** GCP service account (Workload Identity) with roles/pubsub.subscriber on the subscription. */
-    gcpServiceAccountEmail: pulumi.Input<string>;
-}
 
 /**
  * The plugin's `open_params`: the bare subscription ID (the Pub/Sub Go client prefixes projects/<project_id>/

@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { parse as parseYaml } from "yaml";
-import { AuditLogging, AuditLoggingArgs, AuditLoggingGcpArgs, auditSinkFilter, FLUENTD_CHART, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { AuditLogging, FLUENTD_CHART, FLUENTD_GCS_IMAGE } from "../components/audit-logging";
+import { auditSinkFilter, GkeAuditSources } from "../components/gke-audit-sources";
 import { Falco, K8S_AUDIT_RULES_FILE } from "../components/falco";
 import { NAMESPACE_EXEMPTIONS, PLATFORM_NAMESPACES, podSecurityLevelFor } from "../platform/exemptions";
 import { ruleById } from "../policy-pack/catalogue";
@@ -12,7 +13,7 @@ import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "
 import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 
 interface GkeFixture {
-    gcp: AuditLoggingGcpArgs;
+    gcp: { project: string; location: string; clusterName: string };
     retentionDays: number;
 }
 const FLUENTD_CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "audit", "fluentd-chart-keys.yaml"));
@@ -24,22 +25,35 @@ const BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember";
 const SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-async function deploy(environment: EnvironmentName, mode: "gke" | "existing", extra: Partial<AuditLoggingArgs> = {}): Promise<ProgramRun> {
+interface DeployOptions {
+    retentionDays?: number;
+    kmsKeyName?: string;
+    customOutput?: string;
+}
+
+/** GkeAuditSources (gke mode only) and AuditLogging, composed the way index.ts does it. */
+function composeAudit(provider: k8s.Provider, environment: EnvironmentName, mode: "gke" | "existing", options: DeployOptions = {}) {
+    const sources =
+        mode === "gke"
+            ? new GkeAuditSources("audit", { environment, ...GKE.gcp, retentionDays: options.retentionDays ?? GKE.retentionDays, kmsKeyName: options.kmsKeyName })
+            : undefined;
+    new AuditLogging("audit", {
+        provider,
+        environment,
+        gcs: sources ? { project: GKE.gcp.project, bucketName: sources.logsBucketName, serviceAccountEmail: sources.fluentdServiceAccountEmail } : undefined,
+        customOutput: options.customOutput,
+    });
+    return sources;
+}
+
+async function deploy(environment: EnvironmentName, mode: "gke" | "existing", options: DeployOptions = {}): Promise<ProgramRun> {
     return runProgram({
         stack: environment,
         config: {},
         program: () => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
-            const audit = new AuditLogging("audit", {
-                provider,
-                environment,
-                retentionDays: GKE.retentionDays,
-                gcp: mode === "gke" ? GKE.gcp : undefined,
-                ...extra,
-            });
-            return mode === "gke"
-                ? { auditBucketName: audit.auditBucketName, talonServiceAccountEmail: audit.talonServiceAccountEmail, falcoAuditSource: audit.falcoAuditSource }
-                : { falcoAuditSourceGiven: audit.falcoAuditSource !== undefined };
+            const sources = composeAudit(provider, environment, mode, options);
+            return sources ? { auditBucketName: sources.auditBucketName, talonServiceAccountEmail: sources.talonServiceAccountEmail, falcoAuditSource: sources.falcoAuditSource } : {};
         },
     });
 }
@@ -54,20 +68,20 @@ const TOPIC_IAM = "gcp:pubsub/topicIAMMember:TopicIAMMember";
 const SUBSCRIPTION_IAM = "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember";
 const FALCO_WI_MEMBER = `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco]`;
 
-/** AuditLogging composed with Falco the way index.ts does it. */
+/** The audit components composed with Falco the way index.ts does it. */
 async function deployWithFalco(mode: "gke" | "existing"): Promise<ProgramRun> {
     return runProgram({
         stack: "prod",
         config: {},
         program: () => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
-            const audit = new AuditLogging("audit", { provider, environment: "prod", retentionDays: GKE.retentionDays, gcp: mode === "gke" ? GKE.gcp : undefined });
-            new Falco("falco", { provider, environment: "prod", alerting: { minimumPriority: "warning" }, k8sAuditGke: audit.falcoAuditSource });
+            const sources = composeAudit(provider, "prod", mode);
+            new Falco("falco", { provider, environment: "prod", alerting: { minimumPriority: "warning" }, k8sAuditGke: sources?.falcoAuditSource });
         },
     });
 }
 
-describe("AuditLogging component", () => {
+describe("AuditLogging and GkeAuditSources components", () => {
     it("creates the audit bucket private, uniform, retention-limited, Coldline-tiered and never force-destroyed", async () => {
         const run = await deploy("dev", "gke");
         const b = bucket(run, "audit").inputs;
@@ -309,7 +323,6 @@ describe("AuditLogging component", () => {
         assert.ok(!outputs.includes("@type gcs"));
         assert.match(outputs, /@type file[\s\S]*\/var\/log\/fluentd-archive\//);
         assert.equal(run.outputs.auditBucketName, undefined);
-        assert.equal(run.outputs.falcoAuditSourceGiven, false, "no Falco audit source without GCP");
 
         const custom = "<match **>\n  @type forward\n  <server>\n    host siem.example.internal\n  </server>\n</match>";
         const customRun = await deploy("dev", "existing", { customOutput: custom });
@@ -318,7 +331,7 @@ describe("AuditLogging component", () => {
 
     it("encrypts both buckets with a customer key when given and lets the GCS service agent use it", async () => {
         const key = "projects/proj-audit/locations/europe-west1/keyRings/audit/cryptoKeys/logs";
-        const run = await deploy("prod", "gke", { gcp: { ...GKE.gcp, kmsKeyName: key } });
+        const run = await deploy("prod", "gke", { kmsKeyName: key });
         for (const suffix of ["audit", "logs"] as const) assert.equal(bucket(run, suffix).inputs.encryption.defaultKmsKeyName, key);
         const grant = findResource(run, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember").inputs;
         assert.equal(grant.cryptoKeyId, key);

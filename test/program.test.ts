@@ -3,6 +3,12 @@ import { strict as assert } from "assert";
 import { runProgram, ProgramRun } from "../tools/mock-engine";
 import { readConfigFixture } from "./support/config-fixtures";
 import { WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "../components/gatekeeper";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Prod URNs of the GCP audit resources when AuditLogging declared them (recorded before the move). */
+const URNS_BEFORE_MOVE = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "audit", "prod-urns-before-gke-audit-sources.json"), "utf8")) as { urns: string[]; protected: string[] };
+const GKE_AUDIT_SOURCES = "secure-gitops:audit:GkeAuditSources";
 
 const runs: Record<string, ProgramRun> = {};
 
@@ -52,6 +58,39 @@ describe("the program (index.ts) under mocks", function () {
         const gcp = runs.existing.resources.filter((r) => r.type.startsWith("gcp:"));
         assert.deepEqual(gcp.map((r) => r.type), []);
         assert.ok(runs.existing.resources.some((r) => r.type === "secure-gitops:kubernetes:ExistingCluster"));
+    });
+
+    it("creates the GKE audit plumbing (GkeAuditSources) in gke mode only, Fluentd (AuditLogging) in both", () => {
+        for (const stack of ["dev", "staging", "prod"]) assert.equal(runs[stack].resources.filter((r) => r.type === GKE_AUDIT_SOURCES).length, 1, stack);
+        assert.equal(runs.existing.resources.filter((r) => r.type === GKE_AUDIT_SOURCES).length, 0);
+        assert.equal(runs.existing.resources.filter((r) => r.type === "secure-gitops:audit:AuditLogging").length, 1);
+    });
+
+    it("prod: every GCP audit resource moved into GkeAuditSources resolves through its aliases to its old URN (nothing replaced)", () => {
+        const { urns, protected: protectedUrns } = URNS_BEFORE_MOVE;
+        assert.ok(urns.length > 0 && protectedUrns.length > 0, "fixture lists the old URNs and the protected ones");
+        const sourcesUrn = runs.prod.resources.find((r) => r.type === GKE_AUDIT_SOURCES)?.urn;
+        assert.ok(sourcesUrn);
+        const moved = runs.prod.resources.filter((r) => r.parent === sourcesUrn);
+        // Same set both ways: each old URN is claimed by exactly one moved resource of the same type and name,
+        // and no moved resource is new to the state.
+        assert.equal(moved.length, urns.length, moved.map((r) => r.urn).join("\n"));
+        for (const oldUrn of urns) {
+            const claimants = runs.prod.resources.filter((r) => (r.aliases ?? []).includes(oldUrn));
+            assert.equal(claimants.length, 1, `${oldUrn} is claimed by ${claimants.length} resources`);
+            const [claimant] = claimants;
+            assert.equal(claimant.parent, sourcesUrn, `${claimant.urn} moved into GkeAuditSources`);
+            assert.ok(oldUrn.endsWith(`$${claimant.type}::${claimant.name}`), `${claimant.urn} keeps the type and name of ${oldUrn}`);
+            assert.ok(!runs.prod.resources.some((r) => r.urn === oldUrn), `${oldUrn} is not declared a second time`);
+        }
+        // The retention-locked audit bucket (and the logs bucket) stay protected under their new address.
+        for (const oldUrn of protectedUrns) {
+            const bucket = moved.find((r) => (r.aliases ?? []).includes(oldUrn));
+            assert.equal(bucket?.protect, true, oldUrn);
+        }
+        const locked = moved.filter((r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true);
+        assert.equal(locked.length, 1);
+        assert.ok(protectedUrns.some((u) => locked[0].aliases?.includes(u)), "the locked bucket is one of the protected old URNs");
     });
 
     it("protects the prod cluster and KMS key, and not dev's cluster", () => {

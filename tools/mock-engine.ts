@@ -30,6 +30,8 @@ export interface RecordedResource {
     provider?: string;
     ignoreChanges: string[];
     deleteBeforeReplace: boolean;
+    /** The URNs the resource's `aliases` resolve to (what the engine would look up in the state); absent without aliases. */
+    aliases?: string[];
 }
 
 export interface ProgramRun {
@@ -111,6 +113,31 @@ interface RegisterRequest {
     getProvider(): string;
     getIgnorechangesList(): string[];
     getDeletebeforereplace(): boolean;
+    getAliasesList(): AliasMessage[];
+}
+
+/** An alias as the SDK sends it: a URN, or a spec whose empty fields mean "the same as the resource's". */
+interface AliasMessage {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+/**
+ * A URN the way the mock monitor builds them (the parent's own type, `$`, the type), so recorded URNs and
+ * resolved aliases compare. For children of top-level components this is also the engine's URN.
+ */
+export function mockUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+    const qualifiedType = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+    return `urn:pulumi:${[stack, project, qualifiedType, name].join("::")}`;
+}
+
+/** The URN an alias names, filled in from the resource as the engine does. */
+function resolveAlias(alias: AliasMessage, resource: { type: string; name: string; parent?: string }): string {
+    const spec = alias.hasSpec() ? alias.getSpec() : undefined;
+    if (!spec) return alias.getUrn();
+    const parent = spec.getNoparent() ? undefined : spec.getParenturn() || resource.parent;
+    return mockUrn(spec.getStack() || pulumi.getStack(), spec.getProject() || pulumi.getProject(), parent, spec.getType() || resource.type, spec.getName() || resource.name);
 }
 
 interface MockMonitorLike {
@@ -169,6 +196,8 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
             if (!err && res) {
                 const secretPaths: string[] = [];
                 const inputs = collectSecretPaths(req.getObject()?.toJavaScript() ?? {}, "", secretPaths) as Record<string, unknown>;
+                const self = { type: req.getType(), name: req.getName(), parent: req.getParent() || undefined };
+                const aliases = req.getAliasesList().map((alias) => resolveAlias(alias, self));
                 recorded.push({
                     urn: res.getUrn(),
                     type: req.getType(),
@@ -182,6 +211,7 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
                     provider: req.getProvider() || undefined,
                     ignoreChanges: req.getIgnorechangesList(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
+                    ...(aliases.length > 0 ? { aliases } : {}),
                 });
             }
             cb(err, res);
