@@ -447,7 +447,7 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
                 continue;
             }
             verdicts[rule.id] = "violation";
-            const fields = [...new Set(findings.map((f) => f.path))];
+            const fields = [...new Set(findings.map((f) => redact(f.path, secrets)))];
             // Messages name the object first (`Deployment ns/name: ...`); say it once.
             const head = `${resource.type} ${resource.namespace ? `${resource.namespace}/` : ""}${resource.name}: `;
             const shown = findings.slice(0, MAX_MESSAGES_PER_VIOLATION).map((f, i) => (i > 0 && f.message.startsWith(head) ? f.message.slice(head.length) : f.message));

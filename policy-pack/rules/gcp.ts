@@ -258,7 +258,10 @@ const nodeServiceAccount: CloudRule<NoParams> = {
         const findings: Finding[] = [];
         const sites: { path: string; value: unknown }[] = [];
         // Autopilot clusters have no node pools of their own: their nodes use autoProvisioningDefaults.
-        const autopilot = resourceType === CLUSTER && props.enableAutopilot === true;
+        const autopilotFlag = own(props, "enableAutopilot");
+        // Not known yet: which node configurations apply is not known either, so nothing is judged.
+        if (resourceType === CLUSTER && isUnknown(autopilotFlag)) return [];
+        const autopilot = resourceType === CLUSTER && autopilotFlag === true;
         if (!autopilot) for (const site of nodeConfigSites(props, resourceType)) sites.push({ path: `${site.path}.serviceAccount`, value: at(site.nodeConfig, "serviceAccount") });
         if (resourceType === CLUSTER && (autopilot || at(props, "clusterAutoscaling.enabled") === true)) {
             const path = "clusterAutoscaling.autoProvisioningDefaults.serviceAccount";
