@@ -272,11 +272,11 @@ describe("secrets in the manifest check", () => {
 describe("policy config fails closed", () => {
     it("rejects unknown rule ids, inexact levels, unknown parameters and wrong types, naming each", () => {
         const cases: [unknown, RegExp][] = [
-            [{ "images-disallow-latest": "Mandatory" }, /"images-disallow-latest": enforcement level "Mandatory" is not one of/],
-            [{ "images-disallow-latest": "mandatory " }, /enforcement level "mandatory " is not one of/],
-            [{ all: "bogus" }, /"all": enforcement level "bogus"/],
+            [{ "images-disallow-latest": "Mandatory" }, /"images-disallow-latest": "Mandatory" is not a valid enforcement level/],
+            [{ "images-disallow-latest": "mandatory " }, /"mandatory " is not a valid enforcement level/],
+            [{ all: "bogus" }, /"all": "bogus" is not a valid enforcement level/],
             [{ "images-disallow-latst": "advisory" }, /unknown rule id "images-disallow-latst"/],
-            [{ "images-disallow-latest": { enforcementLevel: "MANDATORY" } }, /enforcementLevel: enforcement level "MANDATORY"/],
+            [{ "images-disallow-latest": { enforcementLevel: "MANDATORY" } }, /enforcementLevel: "MANDATORY" is not a valid enforcement level/],
             [{ "images-disallow-latest": { exemptNamespace: ["a"] } }, /unknown parameter "exemptNamespace"/],
             [{ "images-disallow-latest": { requireDigest: "true" } }, /requireDigest: expected boolean, got string/],
             [{ "images-allowed-registries": { allowedRegistries: ["a/", 3] } }, /allowedRegistries\[1\]: expected string, got number/],
@@ -309,7 +309,7 @@ describe("policy config fails closed", () => {
         assert.equal(run.stdout, "", "nothing was checked");
         const lines = run.stderr.trim().split("\n");
         assert.equal(lines.length, 1, run.stderr);
-        assert.match(lines[0], /^check: --policy-config .*policy\.json: .*"Mandatory" is not one of .*unknown rule id "no-such-rule"/);
+        assert.match(lines[0], /^check: --policy-config .*policy\.json: .*"Mandatory" is not a valid enforcement level.*unknown rule id "no-such-rule"/);
         assert.equal(fs.existsSync(out), false, "no report written");
     });
 });

@@ -18,7 +18,7 @@ function quote(value: unknown): string {
 
 function levelProblem(at: string, value: unknown): string | undefined {
     if (isLevel(value)) return undefined;
-    return `${at}: enforcement level ${quote(value)} is not one of ${ENFORCEMENT_LEVELS.join(", ")} (exact, lower-case)`;
+    return `${at}: ${quote(value)} is not a valid enforcement level (exactly one of ${ENFORCEMENT_LEVELS.join(", ")})`;
 }
 
 function typeName(value: unknown): string {
