@@ -5,7 +5,7 @@
 // template, one constraint, and the CrossGuard pack checks the same rule at preview time.
 import { CelValidation, CelVariable, Enforcement, FrameworkControl, GatekeeperAction, KindMatch, KubernetesRule, ParamSchema } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
-import { podTemplateKindMatches } from "../policy-pack/catalogue/workloads";
+import { exemptImagePrefixes, podTemplateKindMatches } from "../policy-pack/catalogue/workloads";
 import { exemptionReasonsFor, exemptNamespacesFor } from "./exemptions";
 
 export const TEMPLATE_API_VERSION = "templates.gatekeeper.sh/v1";
@@ -170,6 +170,8 @@ export function renderConstraint(rule: KubernetesRule, setting: ConstraintSettin
     const excludedNamespaces = [...new Set([...platformExemptions, ...stringList(exemptNamespaces)])].sort();
     const reasons = exemptionReasonsFor(rule.id);
     const explained = Object.fromEntries(excludedNamespaces.map((ns) => [ns, reasons[ns] ?? "Exempted by this stack's policy configuration (exemptNamespaces)."]));
+    // The CEL matches exempt images by prefix only: a trailing `*` (accepted by the pack) is cut here.
+    if ("exemptImages" in parameters) parameters.exemptImages = exemptImagePrefixes(stringList(parameters.exemptImages));
     return {
         apiVersion: CONSTRAINT_API_VERSION,
         kind: rule.gatekeeperKind,

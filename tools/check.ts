@@ -9,7 +9,9 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { isMap, isScalar, isSeq, LineCounter, Node as YamlNode, parseAllDocuments } from "yaml";
 import { Enforcement, K8sObject, KUBERNETES_RULES, KubernetesRule, RULES, Severity } from "../policy-pack/catalogue";
-import { effectiveParams, matchesKind } from "../policy-pack/catalogue/evaluate";
+import { effectiveParams, evaluateKubernetes, matchesKind } from "../policy-pack/catalogue/evaluate";
+import { describeProblems, policyConfigProblems } from "../policy-pack/pack/config";
+import { redact, unwrapSecrets } from "../policy-pack/pack/secrets";
 import { isRecord } from "../policy-pack/catalogue/workloads";
 import { PolicyConfigEntry, reconcilePolicyConfig } from "./analyzer/policy-config";
 import { globMatches } from "./report/glob";
@@ -49,6 +51,8 @@ export interface ManifestDocument {
     /** The object's YAML node, to find the line of an offending field. */
     node?: YamlNode;
     lineCounter?: LineCounter;
+    /** Plaintext of the secret-wrapped values in the document: printed as `[secret]` (policy-pack/pack/secrets.ts). */
+    secrets?: ReadonlySet<string>;
 }
 
 const YAML_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -180,7 +184,9 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
                 for (const error of doc.errors) problems.push({ file: file.name, line: lineCounter.linePos(error.pos[0]).line, message: `unparsable YAML: ${error.message.split("\n")[0]}`, kind: "error" });
                 continue;
             }
-            const value: unknown = doc.toJS({ maxAliasCount: 100 });
+            // Secret-wrapped values (the engine's wire format) are judged by their value and never printed.
+            const secrets = new Set<string>();
+            const value: unknown = unwrapSecrets(doc.toJS({ maxAliasCount: 100 }), secrets);
             if (value === null || value === undefined) continue; // empty document, e.g. a trailing `---`
             if (!isKubernetesObject(value)) {
                 others.push(startLine);
@@ -191,10 +197,10 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
                 value.items.forEach((item: unknown, i: number) => {
                     const node = isSeq(itemsNode) ? (itemsNode.items[i] as YamlNode | undefined) : undefined;
                     const line = node?.range ? lineCounter.linePos(node.range[0]).line : startLine;
-                    if (isKubernetesObject(item)) found.push({ object: item, file: file.name, line, node, lineCounter });
+                    if (isKubernetesObject(item)) found.push({ object: item, file: file.name, line, node, lineCounter, secrets });
                     else problems.push({ file: file.name, line, message: `List item ${i} is not a Kubernetes object (no apiVersion/kind); skipped`, kind: "warning" });
                 });
-            } else found.push({ object: value, file: file.name, line: startLine, node: doc.contents ?? undefined, lineCounter });
+            } else found.push({ object: value, file: file.name, line: startLine, node: doc.contents ?? undefined, lineCounter, secrets });
         }
         if (found.length === 0 && problems.every((p) => p.kind === "warning")) {
             result.skipped.push({ file: file.name, reason: "YAML/JSON without apiVersion and kind" });
@@ -301,6 +307,9 @@ export function readPolicyConfig(file: string): Record<string, unknown> {
         throw new Error(`--policy-config ${file}: ${code ? `cannot read it (${code})` : "not valid JSON"}`);
     }
     if (!isRecord(parsed)) throw new Error(`--policy-config ${file}: expected a JSON object of rule ids to levels or settings`);
+    // Fails closed: unknown rule ids and parameters, inexact levels, wrong types (policy-pack/pack/config.ts).
+    const problems = policyConfigProblems(parsed, RULES);
+    if (problems.length > 0) throw new Error(`--policy-config ${file}: ${describeProblems(problems)}`);
     const known = new Set(["all", ...RULES.map((r) => r.id)]);
     const unknown = Object.keys(parsed).filter((k) => !known.has(k));
     if (unknown.length > 0) throw new Error(`--policy-config ${file}: unknown rule id(s) ${unknown.join(", ")}`);
@@ -403,7 +412,15 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
     const out: Evaluation = { violations: [], resources: [], exemptions: [], problems: [] };
     for (const doc of documents) {
         const object = doc.object;
-        const resource: ReportResource = { type: String(object.kind), name: objectName(object), namespace: objectNamespace(object), file: doc.file, line: doc.line };
+        const secrets = doc.secrets ?? new Set<string>();
+        const namespaceText = objectNamespace(object);
+        const resource: ReportResource = {
+            type: String(object.kind),
+            name: redact(objectName(object), secrets),
+            namespace: namespaceText === undefined ? undefined : redact(namespaceText, secrets),
+            file: doc.file,
+            line: doc.line,
+        };
         const suppressions = readSuppressions(object, today);
         for (const message of suppressions.problems) out.problems.push({ file: doc.file, line: doc.line, message: `${resource.type}/${resource.name}: ${message}`, kind: "warning" });
         for (const [ruleId, s] of suppressions.valid) {
@@ -417,18 +434,20 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
                 verdicts[rule.id] = "not-applicable";
                 continue;
             }
-            const namespace = object.kind === "Namespace" ? resource.name : resource.namespace;
+            const namespace = object.kind === "Namespace" ? objectName(object) : namespaceText;
             if (namespace !== undefined && Array.isArray(params.exemptNamespaces) && params.exemptNamespaces.includes(namespace)) {
                 verdicts[rule.id] = "exempt";
                 continue;
             }
-            const findings = rule.check(object, params);
+            // Through the catalogue's evaluation: a rule that throws on malformed input reports instead, and
+            // findings are capped per rule per object.
+            const findings = evaluateKubernetes(rule, object, settings.params(rule));
             if (findings.length === 0) {
                 verdicts[rule.id] = "passed";
                 continue;
             }
             verdicts[rule.id] = "violation";
-            const fields = [...new Set(findings.map((f) => f.path))];
+            const fields = [...new Set(findings.map((f) => redact(f.path, secrets)))];
             // Messages name the object first (`Deployment ns/name: ...`); say it once.
             const head = `${resource.type} ${resource.namespace ? `${resource.namespace}/` : ""}${resource.name}: `;
             const shown = findings.slice(0, MAX_MESSAGES_PER_VIOLATION).map((f, i) => (i > 0 && f.message.startsWith(head) ? f.message.slice(head.length) : f.message));
@@ -438,7 +457,7 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
                 ruleId: rule.id,
                 severity: rule.severity,
                 enforcement: settings.enforcement(rule),
-                message: `${rule.title}: ${shown.join("; ")}${rest > 0 ? `; and ${rest} more` : ""} (field${fields.length > 1 ? "s" : ""} ${fields.slice(0, 10).join(", ")}${fields.length > 10 ? ", ..." : ""})`,
+                message: redact(`${rule.title}: ${shown.join("; ")}${rest > 0 ? `; and ${rest} more` : ""} (field${fields.length > 1 ? "s" : ""} ${fields.slice(0, 10).join(", ")}${fields.length > 10 ? ", ..." : ""})`, secrets),
                 resource,
                 fields,
                 line: lineOfField(doc, findings[0].path),

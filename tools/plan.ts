@@ -25,6 +25,9 @@ import { timestampForPath, writeReport } from "./report/write";
 import { analyzerResourcesFor, asRecordedResources, chartsSection, ChartWorkloads, disagreements, renderChartWorkloads } from "./charts/chart-workloads";
 import { ChartSource } from "./charts/releases";
 import { chartSourceFromFlag, printCharts } from "./charts/console";
+import { describeProblems, policyConfigProblems } from "../policy-pack/pack/config";
+import { at } from "../policy-pack/catalogue/view";
+import { REDACTED } from "../policy-pack/pack/secrets";
 
 export interface PlanOptions {
     stack: string;
@@ -156,6 +159,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const run = await runProgram({ stack: options.stack, config: stackConfig, secretKeys: fromFile.secretKeys });
     const policyConfig = (run.outputs.policyPackConfig ?? {}) as Record<string, Record<string, unknown>>;
     if (Object.keys(policyConfig).length === 0) throw new Error("the program exported no policyPackConfig output");
+    // Fails closed before anything is analyzed: unknown rule ids, levels or parameters, wrong types.
+    const configProblems = policyConfigProblems(policyConfig, RULES);
+    if (configProblems.length > 0) throw new Error(`the stack's policy config is invalid: ${describeProblems(configProblems)}`);
 
     // Chart objects join the plan as children of their Release; without charts the Releases stay "not evaluated".
     const chartWorkloads = await renderChartWorkloads(run, { source: options.charts, progress });
@@ -176,13 +182,17 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         await pack.configure(policyConfig);
         const toViolation = (d: { policyName: string; message: string; enforcementLevel: Enforcement; urn?: string }, fallback?: AnalyzerResource): Violation => {
             const recorded = d.urn ? byUrn.get(d.urn) : undefined;
-            const inputs = recorded?.inputs as { metadata?: { namespace?: string } } | undefined;
+            // The pack's messages are already redacted; the namespace comes from the recorded inputs, where
+            // the mock engine unwrapped secrets, so a secret namespace is hidden here.
+            const rawNamespace = at(recorded?.inputs, "metadata.namespace");
+            const namespaceIsSecret = recorded?.secretPaths.some((p) => p === "metadata" || p === "metadata.namespace") ?? false;
+            const namespace = typeof rawNamespace === "string" ? (namespaceIsSecret ? REDACTED : rawNamespace) : undefined;
             return {
                 ruleId: d.policyName,
                 severity: ruleById(d.policyName).severity,
                 enforcement: d.enforcementLevel,
                 message: d.message,
-                resource: { type: recorded?.type ?? fallback?.type ?? "", name: recorded?.name ?? fallback?.name ?? "", urn: d.urn ?? fallback?.urn, parent: recorded?.parent, namespace: inputs?.metadata?.namespace },
+                resource: { type: recorded?.type ?? fallback?.type ?? "", name: recorded?.name ?? fallback?.name ?? "", urn: d.urn ?? fallback?.urn, parent: recorded?.parent, namespace },
             };
         };
         for (const [i, resource] of analyzerResources.entries()) {

@@ -1,11 +1,56 @@
 // Evaluates one catalogue rule against one object or resource. The pack, the manifest checker and the
-// tests all go through here, so namespace exemptions and parameter defaults behave the same everywhere.
+// tests all go through here, so namespace exemptions, parameter defaults, the findings cap and the
+// handling of a rule that fails on malformed input behave the same everywhere.
 import { CloudRule, Finding, K8sObject, KindMatch, KubernetesRule, Rule } from "./types";
+import { own } from "./view";
 import { podTemplateKindMatches } from "./workloads";
 
 /** The rule's default parameters with overrides merged over them (shallow: each key replaces the default). */
 export function effectiveParams<P>(rule: { defaultParams: P }, overrides?: Record<string, unknown>): P {
     return { ...rule.defaultParams, ...(overrides ?? {}) } as P;
+}
+
+/**
+ * Findings one rule reports on one resource, at most: the first ones and then one finding that counts the
+ * rest. A Pod with 5,000 `:latest` containers must not produce 5,000 diagnostics (a 40 MB response); the
+ * first few name the problem, the count says how big it is.
+ */
+export const MAX_FINDINGS_PER_RULE = 20;
+/** Longest message a finding carries (each quoted value is bounded too; this bounds their sum). */
+export const MAX_MESSAGE_CHARS = 2000;
+/** Longest field path a finding carries. */
+export const MAX_PATH_CHARS = 500;
+
+function bounded(text: string, max: number): string {
+    return text.length > max ? `${text.slice(0, max)}...(${text.length - max} more characters)` : text;
+}
+
+/** Caps the list (see MAX_FINDINGS_PER_RULE) and the length of each message and path. */
+export function capFindings(findings: readonly Finding[], max = MAX_FINDINGS_PER_RULE): Finding[] {
+    const shown = findings.slice(0, max).map((f) => ({ message: bounded(f.message, MAX_MESSAGE_CHARS), path: bounded(f.path, MAX_PATH_CHARS) }));
+    if (findings.length > max) {
+        const rest = findings.length - max;
+        shown.push({
+            message: `${rest} more finding(s) of this rule on this resource are not listed (${findings.length} in total; the first ${max} are shown); fix those and re-run to see the rest.`,
+            path: "(more)",
+        });
+    }
+    return shown;
+}
+
+/**
+ * Runs a rule's check. The rules read user data through catalogue/view.ts and do not throw on malformed
+ * input; should one throw anyway, the resource gets one finding saying the rule could not evaluate it, at
+ * the rule's level: a gate fails closed, and a rule that did not run never counts as a pass. The error's
+ * own text is not shown, since it may quote user data (and with it a secret).
+ */
+function guarded(rule: Rule, run: () => Finding[]): Finding[] {
+    try {
+        return capFindings(run());
+    } catch (error) {
+        const kind = error instanceof Error ? error.name : "error";
+        return [{ message: `the rule could not evaluate this resource (${kind} on malformed input); fix the resource's fields to the documented types.`, path: "(resource)" }];
+    }
 }
 
 /**
@@ -15,7 +60,7 @@ export function effectiveParams<P>(rule: { defaultParams: P }, overrides?: Recor
 export function matchesKind(rule: KubernetesRule, object: K8sObject, params: { podTemplateKinds?: unknown } = rule.defaultParams): boolean {
     const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
     const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
-    const kind = String(object.kind);
+    const kind = typeof object.kind === "string" ? object.kind : "";
     const matches = (list: readonly KindMatch[]) => list.some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)));
     return matches(rule.match) || (params.podTemplateKinds !== undefined && matches(podTemplateKindMatches(params.podTemplateKinds)));
 }
@@ -23,14 +68,20 @@ export function matchesKind(rule: KubernetesRule, object: K8sObject, params: { p
 export function evaluateKubernetes(rule: KubernetesRule, object: K8sObject, overrides?: Record<string, unknown>): Finding[] {
     const params = effectiveParams(rule, overrides);
     if (!matchesKind(rule, object, params)) return [];
-    const namespace = object.kind === "Namespace" ? object.metadata?.name : object.metadata?.namespace;
-    if (typeof namespace === "string" && params.exemptNamespaces.includes(namespace)) return [];
-    return rule.check(object, params);
+    const metadata = own(object, "metadata");
+    const namespace = object.kind === "Namespace" ? own(metadata, "name") : own(metadata, "namespace");
+    if (typeof namespace === "string" && Array.isArray(params.exemptNamespaces) && params.exemptNamespaces.includes(namespace)) return [];
+    return guarded(rule, () => rule.check(object, params));
 }
 
 export function evaluateCloud(rule: CloudRule, resourceType: string, props: Record<string, unknown>, overrides?: Record<string, unknown>): Finding[] {
     if (!rule.resourceTypes.includes(resourceType)) return [];
-    return rule.check(props, effectiveParams(rule, overrides), resourceType);
+    return guarded(rule, () => rule.check(props, effectiveParams(rule, overrides), resourceType));
+}
+
+/** How a finding reads in a diagnostic: `<rule title>: <message> (field <path>)`. */
+export function formatFinding(rule: Rule, finding: Finding): string {
+    return `${rule.title}: ${finding.message} (field ${finding.path})`;
 }
 
 /** Evaluates a corpus-style case against its rule. */

@@ -1,7 +1,11 @@
 // Where pods live inside each pod-bearing kind, in TypeScript (for the pack) and in CEL (for Gatekeeper).
 // Both forms must agree: gator evaluates the CEL of the rendered ConstraintTemplates and the tests compare
 // its verdicts with the pack's over the same corpus (test/engines/gator.test.ts).
-import { CelVariable, K8sObject, KindMatch, ParamSchema, Rule } from "./types";
+import { CelVariable, isUnknown, K8sObject, KindMatch, ParamSchema, Rule } from "./types";
+import { asRecord, isRecord, Json, own, show } from "./view";
+
+export { asRecord, isRecord };
+export type { Json };
 
 export type ContainerList = "containers" | "initContainers" | "ephemeralContainers";
 export const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers", "ephemeralContainers"];
@@ -12,8 +16,6 @@ export const POD_BEARING_MATCH: KindMatch[] = [
     { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] },
     { apiGroups: ["batch"], kinds: ["Job", "CronJob"] },
 ];
-
-export type Json = Record<string, unknown>;
 
 export interface PodSpecRef {
     spec: Json;
@@ -31,34 +33,24 @@ export interface ContainerRef {
     path: string;
 }
 
-/** A JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is Json {
-    return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** The value as a JSON object, or undefined. */
-export function asRecord(value: unknown): Json | undefined {
-    return isRecord(value) ? value : undefined;
-}
-
 /** The pod spec of a pod-bearing object, or undefined for other kinds (or an unknown spec). */
 export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
-    const spec = asRecord(object.spec);
+    const spec = asRecord(own(object, "spec"));
     if (!spec) return undefined;
     switch (object.kind) {
         case "Pod":
-            return { spec, path: "spec", metadata: asRecord(object.metadata) };
+            return { spec, path: "spec", metadata: asRecord(own(object, "metadata")) };
         case "CronJob": {
-            const template = asRecord(asRecord(asRecord(spec.jobTemplate)?.spec)?.template);
-            const podSpec = asRecord(template?.spec);
-            return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
+            const template = asRecord(own(own(own(spec, "jobTemplate"), "spec"), "template"));
+            const podSpec = asRecord(own(template, "spec"));
+            return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(own(template, "metadata")) } : undefined;
         }
         default: {
             // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController and the configured
             // podTemplateKinds (rules only receive kinds they match): the template at spec.template.
-            const template = asRecord(spec.template);
-            const podSpec = asRecord(template?.spec);
-            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(template?.metadata) } : undefined;
+            const template = asRecord(own(spec, "template"));
+            const podSpec = asRecord(own(template, "spec"));
+            return podSpec ? { spec: podSpec, path: "spec.template.spec", metadata: asRecord(own(template, "metadata")) } : undefined;
         }
     }
 }
@@ -111,30 +103,71 @@ export function withPodTemplateKinds<R extends Rule>(rule: R): R {
     };
 }
 
-/** True when the image starts with one of the exempt prefixes. */
-export function isExemptImage(image: unknown, exemptImages: readonly string[]): boolean {
-    return typeof image === "string" && exemptImages.some((prefix) => prefix !== "" && image.startsWith(prefix));
+/**
+ * True when the image matches one of the exempt entries. An entry is a prefix of the reference
+ * (`docker.io/falcosecurity/`, or a full `repo:tag`); a trailing `*` is accepted and means the same prefix
+ * (`docker.io/falcosecurity/*`), as in gatekeeper-library's exemptImages. A lone `*` or an empty entry
+ * exempts nothing (it would silently switch the rule off).
+ */
+export function isExemptImage(image: unknown, exemptImages: readonly unknown[]): boolean {
+    if (typeof image !== "string" || isUnknown(image)) return false;
+    for (const entry of exemptImages) {
+        const prefix = exemptImagePrefix(entry);
+        if (prefix !== undefined && image.startsWith(prefix)) return true;
+    }
+    return false;
+}
+
+/** The prefix an exempt-image entry stands for (trailing `*` cut), or undefined when it exempts nothing. */
+function exemptImagePrefix(entry: unknown): string | undefined {
+    if (typeof entry !== "string") return undefined;
+    const prefix = entry.endsWith("*") ? entry.slice(0, -1) : entry;
+    return prefix === "" ? undefined : prefix;
+}
+
+/** The exempt-image entries as plain prefixes, for Gatekeeper's CEL (which has no substring function). */
+export function exemptImagePrefixes(entries: readonly unknown[]): string[] {
+    return entries.map(exemptImagePrefix).filter((p): p is string => p !== undefined);
 }
 
 /**
  * Every container (regular, init and ephemeral) of a pod-bearing object, minus those whose image is
  * exempt. Lists that are not arrays (e.g. unknown at preview) are skipped.
  */
-export function containersOf(object: K8sObject, exemptImages: readonly string[] = []): ContainerRef[] {
+export function containersOf(object: K8sObject, exemptImages: readonly unknown[] = []): ContainerRef[] {
     const pod = podSpecOf(object);
     if (!pod) return [];
     const result: ContainerRef[] = [];
+    // While exemptions are configured, a container whose image is not known yet may be exempt: skipped.
+    const hasExemptions = exemptImages.length > 0;
     for (const list of CONTAINER_LISTS) {
-        const entries = pod.spec[list];
+        const entries = own(pod.spec, list);
         if (!Array.isArray(entries)) continue;
-        entries.forEach((entry, index) => {
-            const container = asRecord(entry);
-            if (!container || isExemptImage(container.image, exemptImages)) return;
-            const name = typeof container.name === "string" ? container.name : `#${index}`;
-            result.push({ container, name, list, path: `${pod.path}.${list}[name=${name}]` });
-        });
+        for (let index = 0; index < entries.length; index++) {
+            const container = asRecord(entries[index]);
+            if (!container) continue;
+            const image = own(container, "image");
+            if (isExemptImage(image, exemptImages) || (hasExemptions && isUnknown(image))) continue;
+            const rawName = own(container, "name");
+            const name = typeof rawName === "string" && !isUnknown(rawName) ? rawName : `#${index}`;
+            result.push({ container, name, list, path: `${pod.path}.${list}[name=${show(name)}]` });
+        }
     }
     return result;
+}
+
+/**
+ * True when some container of the pod is not known yet: a whole list, an entry, or an entry's name or
+ * image is unknown. Such a container may be any container, exempt or not.
+ */
+export function hasUnknownContainer(object: K8sObject): boolean {
+    const pod = podSpecOf(object);
+    if (!pod) return false;
+    return CONTAINER_LISTS.some((list) => {
+        const entries = own(pod.spec, list);
+        if (isUnknown(entries)) return true;
+        return Array.isArray(entries) && entries.some((e) => isUnknown(e) || isUnknown(own(e, "name")) || isUnknown(own(e, "image")));
+    });
 }
 
 /**

@@ -13,10 +13,16 @@
 // the Remediate handler deserializes with `true`, once per request, and then mutates that object on
 // purpose, so it keeps getting a fresh one.
 //
+// While deserializing, the wrapper also notes the plaintext of every secret in the request
+// (pack/secrets.ts), so the pack can print `[secret]` in its messages: the SDK unwraps secrets for Analyze
+// and would otherwise leave no trace of which values were secret.
+//
 // This patches an internal of one SDK version. On any other version, or when the internal is gone, it
 // throws at pack load instead of silently sharing objects a newer SDK might mutate: re-check the SDK's
 // server.js call sites, then update PATCHED_SDK_VERSION. test/deserialize-once.test.ts pins the call
 // sites and the caching behaviour.
+import { deserializeNoting, NotPlainJson, rememberSecrets, secretsIn } from "./secrets";
+
 type Deserialize = (struct: object, proxySecrets: boolean) => Record<string, unknown>;
 
 interface DeserializeModule {
@@ -60,7 +66,7 @@ export function deserializeOncePerRequest(): void {
         if (proxySecrets || struct === null || typeof struct !== "object") return original(struct, proxySecrets);
         const slot = structs.indexOf(struct);
         if (slot >= 0) return results[slot]!;
-        const props = original(struct, proxySecrets);
+        const props = deserializeRemembering(struct, original);
         structs[next] = struct;
         results[next] = props;
         next = (next + 1) % SLOTS;
@@ -68,4 +74,25 @@ export function deserializeOncePerRequest(): void {
     };
     if (module.deserializeProperties === original) throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
     module[CACHED] = true;
+}
+
+/** The SDK's result for (struct, false), with the request's secrets noted against it. */
+function deserializeRemembering(struct: object, original: Deserialize): Record<string, unknown> {
+    const toJavaScript = (struct as { toJavaScript?: unknown }).toJavaScript;
+    if (typeof toJavaScript !== "function") return original(struct, false);
+    const json: unknown = toJavaScript.call(struct);
+    const secrets = new Set<string>();
+    let props: Record<string, unknown>;
+    try {
+        const value = deserializeNoting(json, secrets);
+        if (value === null || typeof value !== "object" || Array.isArray(value)) return original(struct, false);
+        props = value as Record<string, unknown>;
+    } catch (error) {
+        // Assets and archives: the SDK builds their runtime objects.
+        if (!(error instanceof NotPlainJson)) throw error;
+        props = original(struct, false);
+        for (const secret of secretsIn(json)) secrets.add(secret);
+    }
+    rememberSecrets(props, secrets);
+    return props;
 }

@@ -2,12 +2,13 @@
 // exemption parameters + the rule's own), validation through the catalogue's evaluate functions and, for
 // rules that define a fix, remediation. See ../README.md for enforcement levels and unknown handling.
 import { PolicyConfigSchema, PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { effectiveParams, evaluateCloud, evaluateKubernetes, matchesKind } from "../catalogue/evaluate";
+import { effectiveParams, evaluateCloud, evaluateKubernetes, formatFinding, matchesKind } from "../catalogue/evaluate";
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
 import { POD_BEARING_MATCH } from "../catalogue/workloads";
-import { KubernetesType, namespaceIsUnknown, toK8sObject } from "./kubernetes";
+import { KubernetesType, namespaceIsUnknown, parseKubernetesType, toK8sObject } from "./kubernetes";
 import { kubernetesTypeOf, sharedKubernetesObject, sharedPlainProps } from "./per-request";
 import { applyChanges } from "./remediation";
+import { redact, secretsOf } from "./secrets";
 import { Json, plainProps } from "./unknowns";
 
 /** Framework names and the versions the controls refer to. */
@@ -59,8 +60,24 @@ export function configSchemaFor(rule: Rule): PolicyConfigSchema {
     return { properties: properties as PolicyConfigSchema["properties"] };
 }
 
-export function formatFinding(rule: Rule, finding: Finding): string {
-    return `${rule.title}: ${finding.message} (field ${finding.path})`;
+export { formatFinding };
+
+/** The secrets of this request (the resource's and its provider's): never printed (pack/secrets.ts). */
+function requestSecrets(args: Pick<ResourceValidationArgs, "props" | "provider">): ReadonlySet<string> {
+    const own = secretsOf(args.props);
+    const provider = args.provider ? secretsOf(args.provider.props) : undefined;
+    if (!provider || provider.size === 0) return own;
+    return new Set([...own, ...provider]);
+}
+
+/** Reports each finding as one violation, secrets replaced by `[secret]`. */
+function report(rule: Rule, findings: readonly Finding[], args: Pick<ResourceValidationArgs, "props" | "provider">, reportViolation: ReportViolation): void {
+    if (findings.length === 0) return;
+    const secrets = requestSecrets(args);
+    for (const finding of findings) {
+        const message = formatFinding(rule, finding);
+        reportViolation(secrets.size > 0 ? redact(message, secrets) : message);
+    }
 }
 
 /** The stack's policy config for this rule (enforcementLevel removed by the SDK), as parameter overrides. */
@@ -101,11 +118,22 @@ function kubernetesObject(rule: KubernetesRule, applies: (type: KubernetesType) 
 }
 
 /** Findings for one object, honouring exemptions; nothing when the namespace is unknown and exemptions exist. */
-function kubernetesFindings(rule: KubernetesRule, object: K8sObject, config: Record<string, unknown>): Finding[] {
+export function kubernetesFindings(rule: KubernetesRule, object: K8sObject, config: Record<string, unknown>): Finding[] {
     const params = effectiveParams(rule, config);
     // An unknown namespace might be an exempt one: we cannot tell, so we do not report.
-    if (namespaceIsUnknown(object) && params.exemptNamespaces.length > 0) return [];
+    if (namespaceIsUnknown(object) && Array.isArray(params.exemptNamespaces) && params.exemptNamespaces.length > 0) return [];
     return evaluateKubernetes(rule, object, config);
+}
+
+/**
+ * What a rule reports on one resource as the pack sees it (type token, plain props with unknowns as the
+ * sentinel, the provider's props): the same path Analyze takes, minus the SDK. For tests and tools.
+ */
+export function findingsForResource(rule: Rule, type: string, props: Json, config: Record<string, unknown> = {}, providerProps?: Json): Finding[] {
+    if (rule.target === "gcp") return evaluateCloud(rule, type, props, config);
+    const k8sType = parseKubernetesType(type);
+    if (!k8sType || !matchesKind(rule, { apiVersion: k8sType.apiVersion, kind: k8sType.kind }, effectiveParams(rule, config))) return [];
+    return kubernetesFindings(rule, toK8sObject(k8sType, props, providerProps?.namespace), config);
 }
 
 /**
@@ -150,7 +178,7 @@ function validateKubernetes(rule: KubernetesRule) {
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
         const object = kubernetesObject(rule, applies, args, true);
         if (!object) return notApplicable(args);
-        for (const finding of kubernetesFindings(rule, object, overrides(args))) reportViolation(formatFinding(rule, finding));
+        report(rule, kubernetesFindings(rule, object, overrides(args)), args, reportViolation);
     };
 }
 
@@ -158,7 +186,7 @@ function validateCloud(rule: CloudRule) {
     const notApplicable = notApplicableThrower(`applies to ${rule.resourceTypes.join(", ")}`);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
         if (!rule.resourceTypes.includes(args.type)) return notApplicable(args);
-        for (const finding of evaluateCloud(rule, args.type, sharedPlainProps(args.props), overrides(args))) reportViolation(formatFinding(rule, finding));
+        report(rule, evaluateCloud(rule, args.type, sharedPlainProps(args.props), overrides(args)), args, reportViolation);
     };
 }
 

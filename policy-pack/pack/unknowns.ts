@@ -7,6 +7,7 @@
 // the catalogue's UNKNOWN_SENTINEL in its place. Each rule then decides field by field (`isUnknown`):
 // an unknown value is never a violation, a known bad value next to it still is.
 import { UNKNOWN_SENTINEL } from "../catalogue/types";
+import { setOwn } from "../catalogue/view";
 
 export type Json = Record<string, unknown>;
 
@@ -34,7 +35,7 @@ export function plainValue(value: unknown): unknown {
         return copy;
     }
     const copy: Json = {};
-    for (const key of Object.keys(value)) copy[key] = plainValue(read(value, key));
+    for (const key of Object.keys(value)) setOwn(copy, key, plainValue(read(value, key)));
     return copy;
 }
 
@@ -72,7 +73,7 @@ function plainTargetValue(value: unknown): unknown {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) throw new NotPlainJson();
     const copy: Json = {};
-    for (const key of Object.keys(value)) copy[key] = plainTargetValue((value as Json)[key]);
+    for (const key of Object.keys(value)) setOwn(copy, key, plainTargetValue((value as Json)[key]));
     return copy;
 }
 

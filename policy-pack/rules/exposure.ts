@@ -1,6 +1,7 @@
 // Exposure rules: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard,
 // CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+import { asRecord, at, hasKey, own, strings } from "../catalogue/view";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 export type LoadBalancerCloud = "gke" | "aws" | "azure";
@@ -36,11 +37,11 @@ function loadBalancerVerdict(annotations: Record<string, unknown>, clouds: reado
     if (clouds.includes("gke")) keys.push(GKE_TYPE, GKE_TYPE_LEGACY);
     if (clouds.includes("aws")) keys.push(AWS_INTERNAL, AWS_SCHEME);
     if (clouds.includes("azure")) keys.push(AZURE_INTERNAL);
-    if (keys.some((k) => isUnknown(annotations[k]))) return "unknown";
-    const value = (key: string): unknown => annotations[key];
+    const value = (key: string): unknown => own(annotations, key);
+    if (keys.some((k) => isUnknown(value(k)))) return "unknown";
     // GKE reads the current key first and only falls back to the legacy one when the current key is absent.
-    const gkeType = GKE_TYPE in annotations ? value(GKE_TYPE) : value(GKE_TYPE_LEGACY);
-    const gke = clouds.includes("gke") && GKE_INTERNAL_VALUES.includes(String(gkeType));
+    const gkeType = hasKey(annotations, GKE_TYPE) ? value(GKE_TYPE) : value(GKE_TYPE_LEGACY);
+    const gke = clouds.includes("gke") && typeof gkeType === "string" && GKE_INTERNAL_VALUES.includes(gkeType);
     // AWS: either the deprecated boolean or the scheme; an explicit public value in the other one vetoes.
     const aws =
         clouds.includes("aws") &&
@@ -97,20 +98,28 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
     gatekeeperKind: "SgServicesNoPublicLoadbalancer",
     match: [{ apiGroups: [""], kinds: ["Service"] }],
     check(object, params) {
-        const spec = object.spec as Record<string, unknown> | undefined;
-        if (spec === null || typeof spec !== "object" || spec.type !== "LoadBalancer") return [];
-        const annotations: unknown = object.metadata?.annotations ?? {};
-        const namespace: unknown = object.metadata?.namespace ?? "default";
-        const allowedNamespaces = params.allowedNamespaces ?? [];
-        if (isUnknown(annotations) || typeof annotations !== "object" || annotations === null) return [];
+        // Whatever the rule reads may be unknown at preview (spec, type, metadata, annotations, namespace):
+        // any of those unknown means no finding.
+        const type = at(object, "spec.type");
+        if (type !== "LoadBalancer") return [];
+        const metadata = own(object, "metadata");
+        if (isUnknown(metadata)) return [];
+        const rawAnnotations = own(metadata, "annotations");
+        const annotations = rawAnnotations === undefined ? {} : asRecord(rawAnnotations);
+        // Unknown, or malformed (not a map: the API server rejects it): nothing to judge.
+        if (!annotations) return [];
+        const rawNamespace = own(metadata, "namespace");
+        const namespace = rawNamespace === undefined ? "default" : rawNamespace;
+        const allowedNamespaces = strings(params.allowedNamespaces);
         // An unknown namespace might be an allowed one; with no allowed namespace it cannot excuse anything.
-        if (isUnknown(namespace) ? allowedNamespaces.length > 0 : allowedNamespaces.includes(String(namespace))) return [];
-        const verdict = loadBalancerVerdict(annotations as Record<string, unknown>, params.clouds ?? ["gke"]);
+        if (isUnknown(namespace) ? allowedNamespaces.length > 0 : typeof namespace === "string" && allowedNamespaces.includes(namespace)) return [];
+        const clouds = Array.isArray(params.clouds) ? strings(params.clouds) : ["gke"];
+        const verdict = loadBalancerVerdict(annotations, clouds);
         if (verdict !== "public") return [];
         return [
             {
                 message:
-                    `${describeObject(object)}: spec.type LoadBalancer without an internal-load-balancer annotation for ${(params.clouds ?? ["gke"]).join("/")} ` +
+                    `${describeObject(object)}: spec.type LoadBalancer without an internal-load-balancer annotation for ${clouds.join("/")} ` +
                     `creates a public load balancer; add metadata.annotations["${GKE_TYPE}"]: "Internal" (or your cloud's equivalent), ` +
                     `use the platform ingress, or move it to an allowed namespace.`,
                 path: "metadata.annotations",

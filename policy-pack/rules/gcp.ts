@@ -5,7 +5,7 @@
 //  - a missing value is judged by what the provider / GKE API does with it: where the default is secure
 //    (documented next to each check) a missing field passes, otherwise it is a finding.
 import { CloudRule, Finding, FrameworkControl, isUnknown, Rule } from "../catalogue/types";
-import { isRecord } from "../catalogue/workloads";
+import { at, isRecord, own, show, strings } from "../catalogue/view";
 
 export const CLUSTER = "gcp:container/cluster:Cluster";
 export const NODE_POOL = "gcp:container/nodePool:NodePool";
@@ -22,18 +22,6 @@ type NoParams = Record<string, never>;
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-/** The value at a dotted path; `undefined` if any step is missing, the sentinel if any step is unknown. */
-function at(props: unknown, path: string): unknown {
-    let current: unknown = props;
-    for (const key of path.split(".")) {
-        if (isUnknown(current)) return current;
-        if (current === null || typeof current !== "object") return undefined;
-        current = (current as Props)[key];
-    }
-    return current;
-}
-
-
 /** A node configuration to check, with the path prefix findings use. */
 interface NodeConfigSite {
     path: string;
@@ -49,15 +37,20 @@ interface NodeConfigSite {
  * right after creation) and each inline `nodePools[i]`.
  */
 function nodeConfigSites(props: Props, resourceType: string): NodeConfigSite[] {
-    if (resourceType === NODE_POOL) return [{ path: "nodeConfig", nodeConfig: props.nodeConfig ?? {}, management: props.management, defaultPool: false }];
+    const nodeConfig = own(props, "nodeConfig");
+    if (resourceType === NODE_POOL) return [{ path: "nodeConfig", nodeConfig: nodeConfig ?? {}, management: own(props, "management"), defaultPool: false }];
     const sites: NodeConfigSite[] = [];
-    if (props.nodeConfig !== undefined || props.removeDefaultNodePool !== true) {
-        sites.push({ path: "nodeConfig", nodeConfig: props.nodeConfig ?? {}, management: undefined, defaultPool: true });
+    const removeDefault = own(props, "removeDefaultNodePool");
+    // An unknown removeDefaultNodePool may be true: without a nodeConfig there is nothing known to judge.
+    if (nodeConfig !== undefined || (removeDefault !== true && !isUnknown(removeDefault))) {
+        sites.push({ path: "nodeConfig", nodeConfig: nodeConfig ?? {}, management: undefined, defaultPool: true });
     }
-    if (Array.isArray(props.nodePools)) {
-        props.nodePools.forEach((pool, i) => {
-            const p = isRecord(pool) ? pool : {};
-            sites.push({ path: `nodePools[${i}].nodeConfig`, nodeConfig: p.nodeConfig ?? {}, management: p.management, defaultPool: false });
+    const pools = own(props, "nodePools");
+    if (Array.isArray(pools)) {
+        pools.forEach((pool, i) => {
+            // A pool not known yet, or malformed, has nothing to judge.
+            if (!isRecord(pool)) return;
+            sites.push({ path: `nodePools[${i}].nodeConfig`, nodeConfig: own(pool, "nodeConfig") ?? {}, management: own(pool, "management"), defaultPool: false });
         });
     }
     return sites;
@@ -185,7 +178,7 @@ const metadataServer: CloudRule<NoParams> = {
             // NodePool cannot see its cluster, so it must say so explicitly; a Cluster passes if it enables WI.
             if (mode === undefined && clusterHasWorkloadIdentity) continue;
             const field = `${site.path}.workloadMetadataConfig.mode`;
-            findings.push(finding(field, `${mode === undefined ? "no metadata mode set" : `metadata mode ${String(mode)}`}: pods can reach the node's Compute Engine metadata; set \`${field}: GKE_METADATA\``));
+            findings.push(finding(field, `${mode === undefined ? "no metadata mode set" : `metadata mode ${show(mode)}`}: pods can reach the node's Compute Engine metadata; set \`${field}: GKE_METADATA\``));
         }
         return findings;
     },
@@ -206,7 +199,7 @@ const shieldedNodes: CloudRule<NoParams> = {
     check(props, _params, resourceType) {
         const findings: Finding[] = [];
         // Provider default for enableShieldedNodes: true. Only an explicit false is a finding.
-        if (resourceType === CLUSTER && props.enableShieldedNodes === false) {
+        if (resourceType === CLUSTER && own(props, "enableShieldedNodes") === false) {
             findings.push(finding("enableShieldedNodes", "shielded GKE nodes are disabled: set `enableShieldedNodes: true`"));
         }
         for (const site of nodeConfigSites(props, resourceType)) {
@@ -265,7 +258,10 @@ const nodeServiceAccount: CloudRule<NoParams> = {
         const findings: Finding[] = [];
         const sites: { path: string; value: unknown }[] = [];
         // Autopilot clusters have no node pools of their own: their nodes use autoProvisioningDefaults.
-        const autopilot = resourceType === CLUSTER && props.enableAutopilot === true;
+        const autopilotFlag = own(props, "enableAutopilot");
+        // Not known yet: which node configurations apply is not known either, so nothing is judged.
+        if (resourceType === CLUSTER && isUnknown(autopilotFlag)) return [];
+        const autopilot = resourceType === CLUSTER && autopilotFlag === true;
         if (!autopilot) for (const site of nodeConfigSites(props, resourceType)) sites.push({ path: `${site.path}.serviceAccount`, value: at(site.nodeConfig, "serviceAccount") });
         if (resourceType === CLUSTER && (autopilot || at(props, "clusterAutoscaling.enabled") === true)) {
             const path = "clusterAutoscaling.autoProvisioningDefaults.serviceAccount";
@@ -317,8 +313,8 @@ const releaseChannel: CloudRule<{ allowedChannels: string[] }> = {
         const channel = at(props, "releaseChannel.channel");
         // Missing: GKE enrolls new clusters in REGULAR. Judge that default against the allowed list.
         const effective = channel === undefined ? "REGULAR" : channel;
-        if (isUnknown(effective) || (typeof effective === "string" && params.allowedChannels.includes(effective))) return [];
-        return [finding("releaseChannel.channel", `release channel ${String(effective)} is not allowed: set \`releaseChannel.channel\` to one of ${params.allowedChannels.join(", ")}`)];
+        if (isUnknown(effective) || (typeof effective === "string" && strings(params.allowedChannels).includes(effective))) return [];
+        return [finding("releaseChannel.channel", `release channel ${show(effective)} is not allowed: set \`releaseChannel.channel\` to one of ${strings(params.allowedChannels).join(", ")}`)];
     },
 };
 
@@ -365,7 +361,7 @@ const binaryAuthorization: CloudRule<NoParams> = {
         const enabled = at(props, "binaryAuthorization.enabled"); // deprecated boolean form
         // GKE default: DISABLED.
         if (isUnknown(mode) || mode === "PROJECT_SINGLETON_POLICY_ENFORCE" || isUnknown(enabled) || (mode === undefined && enabled === true)) return [];
-        return [finding("binaryAuthorization.evaluationMode", `Binary Authorization is ${mode === undefined ? "not configured" : String(mode)}: set \`binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE\``)];
+        return [finding("binaryAuthorization.evaluationMode", `Binary Authorization is ${mode === undefined ? "not configured" : show(mode)}: set \`binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE\``)];
     },
 };
 
@@ -383,7 +379,7 @@ const legacyAbac: CloudRule<NoParams> = {
     resourceTypes: [CLUSTER],
     check(props) {
         // Default false: only an explicit true is a finding.
-        return props.enableLegacyAbac === true ? [finding("enableLegacyAbac", "legacy ABAC authorization is on: set `enableLegacyAbac: false` and use RBAC")] : [];
+        return own(props, "enableLegacyAbac") === true ? [finding("enableLegacyAbac", "legacy ABAC authorization is on: set `enableLegacyAbac: false` and use RBAC")] : [];
     },
 };
 
@@ -428,13 +424,13 @@ const cosContainerd: CloudRule<{ allowedImageTypes: string[] }> = {
     paramsSchema: { allowedImageTypes: { type: "array", items: { type: "string" }, description: "Accepted node image types (e.g. add WINDOWS_LTSC_CONTAINERD for Windows pools)." } },
     resourceTypes: [CLUSTER, NODE_POOL],
     check(props, params, resourceType) {
-        const allowed = params.allowedImageTypes.map((t) => t.toUpperCase());
+        const allowed = strings(params.allowedImageTypes).map((t) => t.toUpperCase());
         const findings: Finding[] = [];
         for (const site of nodeConfigSites(props, resourceType)) {
             const imageType = at(site.nodeConfig, "imageType");
             // Missing: GKE's default image is COS_CONTAINERD.
             if (imageType === undefined || isUnknown(imageType) || (typeof imageType === "string" && allowed.includes(imageType.toUpperCase()))) continue;
-            findings.push(finding(`${site.path}.imageType`, `node image ${String(imageType)} is not allowed: set \`${site.path}.imageType: COS_CONTAINERD\``));
+            findings.push(finding(`${site.path}.imageType`, `node image ${show(imageType)} is not allowed: set \`${site.path}.imageType: COS_CONTAINERD\``));
         }
         return findings;
     },
@@ -496,7 +492,7 @@ const secretsEncryption: CloudRule<NoParams> = {
         const key = at(props, "databaseEncryption.keyName");
         if (isUnknown(state)) return [];
         // GKE default: DECRYPTED (Google-managed encryption at rest only).
-        if (state !== "ENCRYPTED") return [finding("databaseEncryption.state", `secrets encryption is ${state === undefined ? "not configured" : String(state)}: set \`databaseEncryption.state: ENCRYPTED\` with a KMS \`keyName\``)];
+        if (state !== "ENCRYPTED") return [finding("databaseEncryption.state", `secrets encryption is ${state === undefined ? "not configured" : show(state)}: set \`databaseEncryption.state: ENCRYPTED\` with a KMS \`keyName\``)];
         if (isUnknown(key) || (typeof key === "string" && key.length > 0)) return [];
         return [finding("databaseEncryption.keyName", "secrets encryption has no KMS key: set `databaseEncryption.keyName` to the crypto key id")];
     },
@@ -542,12 +538,12 @@ const securityPosture: CloudRule<{ requireVulnerabilityScanning: boolean }> = {
         const findings: Finding[] = [];
         // Missing mode: GKE Standard clusters get BASIC by default. Only an explicit DISABLED is a finding.
         const mode = at(props, "securityPostureConfig.mode");
-        if (mode === "DISABLED" || mode === "MODE_UNSPECIFIED") findings.push(finding("securityPostureConfig.mode", `security posture is ${String(mode)}: set \`securityPostureConfig.mode: BASIC\``));
+        if (mode === "DISABLED" || mode === "MODE_UNSPECIFIED") findings.push(finding("securityPostureConfig.mode", `security posture is ${show(mode)}: set \`securityPostureConfig.mode: BASIC\``));
         if (params.requireVulnerabilityScanning) {
             // Missing vulnerabilityMode: scanning is off by default on Standard clusters.
             const vulnerability = at(props, "securityPostureConfig.vulnerabilityMode");
             if (!isUnknown(vulnerability) && vulnerability !== "VULNERABILITY_BASIC" && vulnerability !== "VULNERABILITY_ENTERPRISE") {
-                findings.push(finding("securityPostureConfig.vulnerabilityMode", `workload vulnerability scanning is ${vulnerability === undefined ? "not enabled" : String(vulnerability)}: set \`securityPostureConfig.vulnerabilityMode: VULNERABILITY_BASIC\``));
+                findings.push(finding("securityPostureConfig.vulnerabilityMode", `workload vulnerability scanning is ${vulnerability === undefined ? "not enabled" : show(vulnerability)}: set \`securityPostureConfig.vulnerabilityMode: VULNERABILITY_BASIC\``));
             }
         }
         return findings;
@@ -568,9 +564,9 @@ const deletionProtection: CloudRule<{ unprotectedEnvironments: string[] }> = {
     resourceTypes: [CLUSTER],
     check(props, params) {
         // Provider default: true. Only an explicit false is a finding.
-        if (props.deletionProtection !== false) return [];
+        if (own(props, "deletionProtection") !== false) return [];
         const environment = at(props, "resourceLabels.environment");
-        if (isUnknown(environment) || (typeof environment === "string" && params.unprotectedEnvironments.includes(environment))) return [];
+        if (isUnknown(environment) || (typeof environment === "string" && strings(params.unprotectedEnvironments).includes(environment))) return [];
         return [finding("deletionProtection", `deletion protection is off${typeof environment === "string" ? ` in environment ${environment}` : ""}: set \`deletionProtection: true\``)];
     },
 };
@@ -600,18 +596,19 @@ const gcsNoPublicAccess: CloudRule<NoParams> = {
         switch (resourceType) {
             case BUCKET: {
                 // Missing means "inherited": public unless an org policy says otherwise, so it is a finding.
-                const prevention = props.publicAccessPrevention;
+                const prevention = own(props, "publicAccessPrevention");
                 if (isUnknown(prevention) || prevention === "enforced") return [];
-                return [finding("publicAccessPrevention", `public access prevention is ${prevention === undefined ? "not set (inherited)" : String(prevention)}: set \`publicAccessPrevention: "enforced"\``)];
+                return [finding("publicAccessPrevention", `public access prevention is ${prevention === undefined ? "not set (inherited)" : show(prevention)}: set \`publicAccessPrevention: "enforced"\``)];
             }
             case BUCKET_IAM_MEMBER:
-                return isPublicPrincipal(props.member) ? [finding("member", `bucket IAM grants ${String(props.member)} (the public): use specific principals`)] : [];
+                return isPublicPrincipal(own(props, "member")) ? [finding("member", `bucket IAM grants ${show(own(props, "member"))} (the public): use specific principals`)] : [];
             case BUCKET_IAM_BINDING: {
-                const members = Array.isArray(props.members) ? props.members : [];
-                return members.flatMap((m, i) => (isPublicPrincipal(m) ? [finding(`members[${i}]`, `bucket IAM binding grants ${String(m)} (the public): remove it from \`members\``)] : []));
+                const rawMembers = own(props, "members");
+                const members: unknown[] = Array.isArray(rawMembers) ? rawMembers : [];
+                return members.flatMap((m, i) => (isPublicPrincipal(m) ? [finding(`members[${i}]`, `bucket IAM binding grants ${show(m)} (the public): remove it from \`members\``)] : []));
             }
             case BUCKET_IAM_POLICY: {
-                const data = props.policyData;
+                const data = own(props, "policyData");
                 if (typeof data !== "string" || isUnknown(data)) return [];
                 let policy: unknown;
                 try {
@@ -624,12 +621,12 @@ const gcsNoPublicAccess: CloudRule<NoParams> = {
                 return bindings.flatMap((b, i) => {
                     const members = at(b, "members");
                     return Array.isArray(members) && members.some(isPublicPrincipal)
-                        ? [finding(`policyData.bindings[${i}].members`, `bucket IAM policy grants ${String(at(b, "role"))} to the public: remove allUsers/allAuthenticatedUsers`)]
+                        ? [finding(`policyData.bindings[${i}].members`, `bucket IAM policy grants ${show(at(b, "role"))} to the public: remove allUsers/allAuthenticatedUsers`)]
                         : [];
                 });
             }
             case BUCKET_ACCESS_CONTROL:
-                return isPublicPrincipal(props.entity) ? [finding("entity", `bucket ACL grants ${String(props.entity)} (the public): remove the entry and use uniform bucket-level access`)] : [];
+                return isPublicPrincipal(own(props, "entity")) ? [finding("entity", `bucket ACL grants ${show(own(props, "entity"))} (the public): remove the entry and use uniform bucket-level access`)] : [];
             default:
                 return [];
         }
@@ -650,7 +647,7 @@ const gcsUniformAccess: CloudRule<NoParams> = {
     resourceTypes: [BUCKET],
     check(props) {
         // Provider default: false (fine-grained ACLs).
-        const value = props.uniformBucketLevelAccess;
+        const value = own(props, "uniformBucketLevelAccess");
         if (isUnknown(value) || value === true) return [];
         return [finding("uniformBucketLevelAccess", "fine-grained object ACLs are enabled: set `uniformBucketLevelAccess: true`")];
     },
@@ -684,15 +681,16 @@ const firewallNoPublicSshRdp: CloudRule<{ ports: number[] }> = {
     paramsSchema: { ports: { type: "array", items: { type: "integer", minimum: 1 }, description: "Administrative ports that must never be open to the internet." } },
     resourceTypes: [FIREWALL],
     check(props, params) {
-        const direction = props.direction ?? "INGRESS";
-        if (isUnknown(direction) || direction !== "INGRESS" || props.disabled === true) return [];
-        const sources = props.sourceRanges;
-        if (isUnknown(sources) || isUnknown(props.sourceTags) || isUnknown(props.sourceServiceAccounts)) return [];
-        const hasOtherSources = [props.sourceTags, props.sourceServiceAccounts].some((s) => Array.isArray(s) && s.length > 0);
+        const direction = own(props, "direction") ?? "INGRESS";
+        const disabled = own(props, "disabled");
+        if (isUnknown(direction) || direction !== "INGRESS" || disabled === true || isUnknown(disabled)) return [];
+        const sources = own(props, "sourceRanges");
+        if (isUnknown(sources) || isUnknown(own(props, "sourceTags")) || isUnknown(own(props, "sourceServiceAccounts"))) return [];
+        const hasOtherSources = [own(props, "sourceTags"), own(props, "sourceServiceAccounts")].some((s) => Array.isArray(s) && s.length > 0);
         // No source at all: GCP applies the ingress rule to 0.0.0.0/0.
         const open = Array.isArray(sources) && sources.length > 0 ? sources.filter((s) => typeof s === "string" && OPEN_CIDRS.includes(s.trim())) : hasOtherSources ? [] : ["0.0.0.0/0 (no source given)"];
         if (open.length === 0) return [];
-        const allows = props.allows;
+        const allows = own(props, "allows");
         if (!Array.isArray(allows)) return [];
         const findings: Finding[] = [];
         allows.forEach((allow, i) => {

@@ -1,7 +1,8 @@
 // Hygiene rules: ownership labels for inventory, and no API credentials in pods that do not need them.
 // TypeScript `check` for CrossGuard, CEL for Gatekeeper; the agreement test holds both to the corpus.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
-import { asRecord, containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
+import { containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
+import { asRecord, at, hasKey, isRecord, own, show, str, strings } from "../catalogue/view";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 // ---- metadata-required-labels ------------------------------------------------------------------------
@@ -22,30 +23,57 @@ interface LabelSet {
     labels: unknown;
 }
 
+/**
+ * The label maps the rule checks. A set whose labels, or any object on the way to them (metadata, spec,
+ * template, jobTemplate), is unknown at preview comes back as unknown: no finding for it.
+ */
 function labelSetsOf(object: K8sObject): LabelSet[] {
-    const sets: LabelSet[] = [{ path: "metadata.labels", labels: object.metadata?.labels }];
-    const pod = podSpecOf(object);
-    // Pods (and ReplicaSets) get the template's labels, and Gatekeeper checks those pods too.
-    if (pod && object.kind !== "Pod") sets.push({ path: pod.path.replace(/\.spec$/, ".metadata.labels"), labels: pod.metadata?.labels });
-    // Jobs a CronJob creates get jobTemplate.metadata.labels.
-    if (object.kind === "CronJob") {
-        const jobMeta = asRecord(asRecord(asRecord(object.spec)?.jobTemplate)?.metadata);
-        sets.push({ path: "spec.jobTemplate.metadata.labels", labels: jobMeta?.labels });
+    const sets: LabelSet[] = [{ path: "metadata.labels", labels: at(object, "metadata.labels") }];
+    if (object.kind !== "Pod" && object.kind !== "Service") {
+        // Pods (and ReplicaSets) get the template's labels, and Gatekeeper checks those pods too.
+        const templatePath = object.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template";
+        const template = at(object, templatePath);
+        // No pod template at all (not a workload shape): nothing the controllers would copy.
+        if (isUnknown(template) || podSpecOf(object)) sets.push({ path: `${templatePath}.metadata.labels`, labels: at(template, "metadata.labels") });
     }
+    // Jobs a CronJob creates get jobTemplate.metadata.labels.
+    if (object.kind === "CronJob") sets.push({ path: "spec.jobTemplate.metadata.labels", labels: at(object, "spec.jobTemplate.metadata.labels") });
     return sets;
 }
 
-function labelProblem(labels: Json, required: RequiredLabel): string | undefined {
-    const value = labels[required.key];
-    if (value === undefined) return `is missing label "${required.key}"`;
-    if (isUnknown(value) || !required.allowedRegex) return undefined;
-    let pattern: RegExp;
-    try {
-        pattern = new RegExp(`^(?:${required.allowedRegex})$`);
-    } catch {
-        return `cannot be checked: allowedRegex "${required.allowedRegex}" of label "${required.key}" is not a valid regular expression`;
+/** Compiled allowedRegex patterns (config, not user data), shared across resources. */
+const patterns = new Map<string, RegExp | undefined>();
+
+function allowedPattern(source: string): RegExp | undefined {
+    if (!patterns.has(source)) {
+        let pattern: RegExp | undefined;
+        try {
+            pattern = new RegExp(`^(?:${source})$`);
+        } catch {
+            pattern = undefined;
+        }
+        if (patterns.size > 256) patterns.clear();
+        patterns.set(source, pattern);
     }
-    return pattern.test(String(value)) ? undefined : `has label "${required.key}" = "${String(value)}", which does not match ^(?:${required.allowedRegex})$`;
+    return patterns.get(source);
+}
+
+/** Longest label value Kubernetes accepts; a longer one is never matched against the pattern. */
+const MAX_LABEL_VALUE = 63;
+
+function labelProblem(labels: Json, required: RequiredLabel): string | undefined {
+    const key = str(own(required, "key"));
+    if (key === undefined) return undefined;
+    if (!hasKey(labels, key)) return `is missing label "${show(key)}"`;
+    const value = own(labels, key);
+    const allowedRegex = str(own(required, "allowedRegex"));
+    if (isUnknown(value) || !allowedRegex) return undefined;
+    if (typeof value !== "string") return `has label "${show(key)}" = ${show(value)}, which is not a string`;
+    const pattern = allowedPattern(allowedRegex);
+    if (!pattern) return `cannot be checked: allowedRegex "${show(allowedRegex)}" of label "${show(key)}" is not a valid regular expression`;
+    // Bounded input for a pattern from the config: Kubernetes label values are at most 63 characters.
+    if (value.length > MAX_LABEL_VALUE) return `has label "${show(key)}" with a value longer than ${MAX_LABEL_VALUE} characters (not a valid label value)`;
+    return pattern.test(value) ? undefined : `has label "${show(key)}" = "${show(value)}", which does not match ^(?:${show(allowedRegex)})$`;
 }
 
 /** CEL: `labels` (a map expression) carries label `l` with an allowed value. */
@@ -105,12 +133,15 @@ const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
     match: [...POD_BEARING_MATCH, { apiGroups: [""], kinds: ["Service"] }],
     check(object, params) {
         const findings: Finding[] = [];
+        const required = Array.isArray(params.labels) ? params.labels.filter(isRecord) : [];
         for (const set of labelSetsOf(object)) {
             if (isUnknown(set.labels)) continue;
-            const labels = asRecord(set.labels) ?? {};
-            for (const required of params.labels ?? []) {
-                const problem = labelProblem(labels, required);
-                if (problem) findings.push({ message: `${describeObject(object)}: ${set.path} ${problem}; add it with an allowed value.`, path: `${set.path}["${required.key}"]` });
+            // Absent labels: every required one is missing. Malformed (not a map): the API server rejects it.
+            const labels = set.labels === undefined ? {} : asRecord(set.labels);
+            if (!labels) continue;
+            for (const label of required) {
+                const problem = labelProblem(labels, label);
+                if (problem) findings.push({ message: `${describeObject(object)}: ${set.path} ${problem}; add it with an allowed value.`, path: `${set.path}["${show(label.key)}"]` });
             }
         }
         return findings;
@@ -181,20 +212,23 @@ const noAutomount: KubernetesRule<NoAutomountParams> = {
     check(object, params) {
         const pod = podSpecOf(object);
         if (!pod || containersOf(object, params.exemptImages).length === 0) return [];
-        const automount = pod.spec.automountServiceAccountToken;
+        const automount = own(pod.spec, "automountServiceAccountToken");
         if (automount === false || isUnknown(automount)) return [];
-        const serviceAccount = pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? "default";
-        const namespace = object.metadata?.namespace ?? "default";
-        const allowed = params.allowedServiceAccounts ?? [];
+        const serviceAccount = own(pod.spec, "serviceAccountName") ?? own(pod.spec, "serviceAccount") ?? "default";
+        const metadata = own(object, "metadata");
+        const namespace = isUnknown(metadata) ? metadata : (own(metadata, "namespace") ?? "default");
+        const allowed = strings(params.allowedServiceAccounts);
         if (isUnknown(serviceAccount)) return [];
+        // Malformed (not a string): the API server rejects it; nothing to judge.
+        if (typeof serviceAccount !== "string") return [];
         // With an unknown namespace only a namespace-qualified entry could still match: do not guess.
-        if (isUnknown(namespace) && allowed.some((entry) => entry.endsWith(`/${String(serviceAccount)}`))) return [];
-        if (allowed.includes(String(serviceAccount)) || allowed.includes(`${String(namespace)}/${String(serviceAccount)}`)) return [];
+        if (isUnknown(namespace) && allowed.some((entry) => entry.endsWith(`/${serviceAccount}`))) return [];
+        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`))) return [];
         return [
             {
                 message:
-                    `${describeObject(object)}: pod (service account "${String(serviceAccount)}") mounts an API token because ${pod.path}.automountServiceAccountToken ` +
-                    `is ${automount === undefined ? "not set (defaults to true)" : String(automount)}; set it to false, or allow-list the service account if the pod calls the Kubernetes API.`,
+                    `${describeObject(object)}: pod (service account "${show(serviceAccount)}") mounts an API token because ${pod.path}.automountServiceAccountToken ` +
+                    `is ${automount === undefined ? "not set (defaults to true)" : show(automount)}; set it to false, or allow-list the service account if the pod calls the Kubernetes API.`,
                 path: `${pod.path}.automountServiceAccountToken`,
             },
         ];

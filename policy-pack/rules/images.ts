@@ -1,31 +1,45 @@
 // Image rules: pinned tags/digests and trusted registries. Each rule is written twice - a TypeScript
 // `check` for CrossGuard and portable CEL for Gatekeeper - and test/cel-agreement.test.ts holds them to the
 // same verdict over the corpus.
-import { CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+import { CommonK8sParams, Finding, KubernetesRule, Rule } from "../catalogue/types";
+import { knownStr, own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
 
 // ---- image reference parsing -------------------------------------------------------------------------
 // A reference is `[registry[:port]/]path[:tag][@digest]`. The tag is a `:` in the last path segment, so
-// `registry:5000/app` is untagged (the port is not a tag). The CEL below uses the same regular expressions,
-// which are in the subset RE2 (cel-go) and JavaScript agree on.
+// `registry:5000/app` is untagged (the port is not a tag). Parsed with index scans, in linear time: image
+// strings are user data, and a backtracking regular expression over a crafted megabyte-long reference
+// stalled the single-threaded pack for seconds. The CEL twins below use RE2 (linear by construction), with
+// the same meaning:  has a digest = contains `@`;  has a tag = `:[^/]+$`;  registry host = `^(localhost|[^/]*[.:][^/]*)/`.
 
 /** Has a digest (`app@sha256:...`, also `app:1.2@sha256:...`). */
-const DIGEST_RE = /@/;
-/** Has a tag: a `:` after the last `/` (only meaningful when there is no digest). */
-const TAG_RE = /:[^/]+$/;
-const LATEST_RE = /:latest$/;
-/** First path component is a registry host: it has a `.` or a `:` (port), or is `localhost`. */
-const REGISTRY_HOST_RE = /^(localhost|[^/]*[.:][^/]*)\//;
+function hasDigest(image: string): boolean {
+    return image.includes("@");
+}
+
+/** Has a tag: a `:` after the last `/` with at least one character after it (`:[^/]+$`). */
+function hasTag(image: string): boolean {
+    const colon = image.indexOf(":", image.lastIndexOf("/") + 1);
+    return colon !== -1 && colon < image.length - 1;
+}
+
+/** The first path component names a registry host: it has a `.` or a `:` (port), or is `localhost`. */
+function hasRegistryHost(image: string): boolean {
+    const slash = image.indexOf("/");
+    if (slash === -1) return false;
+    const first = image.slice(0, slash);
+    return first === "localhost" || first.includes(".") || first.includes(":");
+}
 
 export type ImagePinIssue = "latest" | "untagged" | "no-digest" | undefined;
 
 /** Why an image reference is not pinned, or undefined when it is. A digest pins the image whatever the tag says. */
 export function imagePinIssue(image: string, requireDigest: boolean): ImagePinIssue {
-    if (DIGEST_RE.test(image)) return undefined;
+    if (hasDigest(image)) return undefined;
     if (requireDigest) return "no-digest";
-    if (!TAG_RE.test(image)) return "untagged";
-    return LATEST_RE.test(image) ? "latest" : undefined;
+    if (!hasTag(image)) return "untagged";
+    return image.endsWith(":latest") ? "latest" : undefined;
 }
 
 /**
@@ -33,7 +47,7 @@ export function imagePinIssue(image: string, requireDigest: boolean): ImagePinIs
  * `nginx` is `docker.io/library/nginx` and `bitnami/nginx` is `docker.io/bitnami/nginx`.
  */
 export function qualifiedImage(image: string): string {
-    if (REGISTRY_HOST_RE.test(image)) return image;
+    if (hasRegistryHost(image)) return image;
     return image.includes("/") ? `docker.io/${image}` : `docker.io/library/${image}`;
 }
 
@@ -78,8 +92,8 @@ const disallowLatest: KubernetesRule<DisallowLatestParams> = {
     check(object, params) {
         const findings: Finding[] = [];
         for (const ref of containersOf(object, params.exemptImages)) {
-            const image = ref.container.image;
-            if (typeof image !== "string" || isUnknown(image)) continue;
+            const image = knownStr(own(ref.container, "image"));
+            if (image === undefined) continue;
             const issue = imagePinIssue(image, params.requireDigest === true);
             if (!issue) continue;
             const why =
@@ -89,7 +103,7 @@ const disallowLatest: KubernetesRule<DisallowLatestParams> = {
                       ? "uses the mutable `latest` tag"
                       : "has no tag, which means `latest`";
             findings.push({
-                message: `${describeObject(object)}: container "${ref.name}" image "${image}" ${why}; pin it to a release tag or a digest (@sha256:...) in ${ref.path}.image.`,
+                message: `${describeObject(object)}: container "${show(ref.name)}" image "${show(image)}" ${why}; pin it to a release tag or a digest (@sha256:...) in ${ref.path}.image.`,
                 path: `${ref.path}.image`,
             });
         }
@@ -156,17 +170,17 @@ const allowedRegistries: KubernetesRule<AllowedRegistriesParams> = {
     gatekeeperKind: "SgImagesAllowedRegistries",
     match: POD_BEARING_MATCH,
     check(object, params) {
-        const allowed = (params.allowedRegistries ?? []).filter((p) => typeof p === "string" && p !== "");
+        const allowed = strings(params.allowedRegistries).filter((p) => p !== "");
         if (allowed.length === 0) return [];
         const findings: Finding[] = [];
         for (const ref of containersOf(object, params.exemptImages)) {
-            const image = ref.container.image;
-            if (typeof image !== "string" || isUnknown(image)) continue;
+            const image = knownStr(own(ref.container, "image"));
+            if (image === undefined) continue;
             const qualified = qualifiedImage(image);
             if (allowed.some((prefix) => qualified.startsWith(prefix))) continue;
             findings.push({
                 message:
-                    `${describeObject(object)}: container "${ref.name}" image "${image}" (${qualified}) is not from an allowed registry ` +
+                    `${describeObject(object)}: container "${show(ref.name)}" image "${show(image)}" (${show(qualified)}) is not from an allowed registry ` +
                     `(${allowed.join(", ")}); mirror it into one of them and update ${ref.path}.image.`,
                 path: `${ref.path}.image`,
             });

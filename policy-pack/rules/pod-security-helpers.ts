@@ -10,7 +10,7 @@
 // rejects field selection on a string while @bufbuild/cel returns false; `has(x.k)` is paired with
 // `x.k != null` because the two engines disagree on whether a JSON null key "has" a value.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, UNKNOWN_SENTINEL } from "../catalogue/types";
-import { ContainerRef, containersOf, isExemptImage, isRecord, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
+import { ContainerRef, containersOf, hasUnknownContainer, isExemptImage, isRecord, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject } from "./messages";
 
 export { isRecord };
@@ -132,9 +132,13 @@ export function allContainerRefs(object: K8sObject): ContainerRef[] {
     return containersOf(object, []);
 }
 
-/** True when the named container exists in the pod and runs an exempt image. */
+/**
+ * True when the named container exists in the pod and runs an exempt image - or, while exemptions exist,
+ * when some container is not known yet (it may be that container, with an exempt image).
+ */
 export function isExemptContainerName(object: K8sObject, name: string, exemptImages: readonly string[]): boolean {
-    return allContainerRefs(object).some((c) => c.name === name && isExemptImage(c.container.image, exemptImages));
+    if (allContainerRefs(object).some((c) => c.name === name && isExemptImage(c.container.image, exemptImages))) return true;
+    return exemptImages.length > 0 && hasUnknownContainer(object);
 }
 
 /** A finding for one field. */

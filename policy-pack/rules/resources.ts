@@ -2,7 +2,8 @@
 // workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper; the
 // agreement test holds both to the corpus.
 import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
-import { asRecord, containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
+import { own, show, strings } from "../catalogue/view";
+import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
 import { CEL_SUBJECT, subject as describeObject } from "./messages";
 import { LIMIT_CEL_VARIABLES, LIMIT_PARAM_DEFAULTS, LIMIT_PARAMS_SCHEMA, limitCelValidations, limitFindings } from "./resource-limits";
 
@@ -79,22 +80,24 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
     gatekeeperKind: "SgResourcesRequestsLimits",
     match: POD_BEARING_MATCH,
     check(object, params) {
-        const exempt = params.exemptContainers ?? [];
+        const exempt = strings(params.exemptContainers);
         const findings: Finding[] = [];
         for (const ref of containersOf(object, params.exemptImages)) {
             // The API rejects resources on ephemeral containers, so they can never comply.
             if (ref.list === "ephemeralContainers" || exempt.includes(ref.name)) continue;
-            const resources = ref.container.resources;
+            // A name not known yet may be an exempt one.
+            if (exempt.length > 0 && isUnknown(own(ref.container, "name"))) continue;
+            const resources = own(ref.container, "resources");
             if (isUnknown(resources)) continue;
             for (const section of SECTIONS) {
-                const values = asRecord(resources)?.[section];
+                const values = own(resources, section);
                 if (isUnknown(values)) continue;
                 for (const resource of requiredResources(params)) {
-                    const value = asRecord(values)?.[resource];
+                    const value = own(values, resource);
                     if (value !== undefined && value !== null) continue;
                     findings.push({
                         message:
-                            `${describeObject(object)}: container "${ref.name}" has no resources.${section}.${resource}; ` +
+                            `${describeObject(object)}: container "${show(ref.name)}" has no resources.${section}.${resource}; ` +
                             `set ${ref.path}.resources.${section}.${resource} from the container's measured usage.`,
                         path: `${ref.path}.resources.${section}.${resource}`,
                     });

@@ -388,6 +388,12 @@ export class PolicyPackAnalyzer {
         return diagnostics(await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze, analyzeRequest(resource)));
     }
 
+    /** Analyze one resource: the result and the size of the response on the wire (bytes of the AnalyzeResponse). */
+    async analyzeWithSize(resource: AnalyzerResourceInput): Promise<AnalyzeResult & { bytes: number }> {
+        const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze, analyzeRequest(resource));
+        return { ...diagnostics(response), bytes: response.serializeBinary().length };
+    }
+
     async analyzeStack(resources: AnalyzerResourceInput[]): Promise<Diagnostic[]> {
         const req = new analyzerPb.AnalyzeStackRequest().setResourcesList(resources.map(stackResource));
         return diagnostics(await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack, req)).diagnostics;
