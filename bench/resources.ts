@@ -5,20 +5,9 @@
 import type { AnalyzerResourceInput } from "../tools/analyzer/analyzer";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
+import { prng as seededRandom } from "../policy-pack/test/support/hostile";
 
 type Json = Record<string, unknown>;
-
-/** mulberry32: a tiny seeded PRNG (Math.random cannot be seeded). */
-export function seededRandom(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 const POD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
 type PodKind = (typeof POD_KINDS)[number];

@@ -6,9 +6,9 @@ import * as path from "path";
 import { parse } from "yaml";
 import { RULES, ruleById } from "../policy-pack/catalogue";
 import { evaluate } from "../policy-pack/catalogue/evaluate";
-import { Enforcement, K8sObject, KubernetesRule, UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
+import { Enforcement, KubernetesRule, UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { GATEKEEPER_ACTION, toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
-import { CorpusCase, loadCorpus } from "../policy-pack/test/corpus";
+import { CorpusCase, kubernetesTypeToken as kubernetesType, loadCorpus } from "../policy-pack/test/corpus";
 import { parseKubernetesType, toK8sObject } from "../policy-pack/pack/kubernetes";
 import { applyChanges } from "../policy-pack/pack/remediation";
 import { README_PATH, ruleTableMarkdown, tableInReadme } from "../policy-pack/pack/rule-table";
@@ -38,13 +38,6 @@ function fixture(name: string): AnalyzerResourceInput {
 /** A secret value as the engine marshals it (the SDK's secret signature). */
 function SECRET(value: unknown): Record<string, unknown> {
     return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
-}
-
-/** `kubernetes:apps/v1:Deployment` / `kubernetes:core/v1:Pod` for an object. */
-function kubernetesType(object: K8sObject): string {
-    const apiVersion = String(object.apiVersion);
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
-    return `kubernetes:${group}/${version}:${String(object.kind)}`;
 }
 
 function corpusResource(c: CorpusCase, index: number): AnalyzerResourceInput {

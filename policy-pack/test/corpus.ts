@@ -28,6 +28,13 @@ interface CorpusFile {
     cases: Omit<CorpusCase, "rule" | "file">[];
 }
 
+/** The type token the engine sends a Kubernetes object under: `kubernetes:apps/v1:Deployment`, `kubernetes:core/v1:Pod`. */
+export function kubernetesTypeToken(object: K8sObject): string {
+    const apiVersion = String(object.apiVersion);
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
+    return `kubernetes:${group}/${version}:${String(object.kind)}`;
+}
+
 export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
     const cases: CorpusCase[] = [];
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {

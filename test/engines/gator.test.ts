@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { K8sObject, KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
-import { loadCorpus } from "../../policy-pack/test/corpus";
+import { kubernetesTypeToken as kubernetesType, loadCorpus } from "../../policy-pack/test/corpus";
 import { PolicyPackAnalyzer } from "../../tools/analyzer/analyzer";
 import { failedVerifyCases, parseGatorTestJson, runGator, WrittenSuite, writeTestInputs, writeVerifySuite } from "../../tools/engines/gator";
 import { PROJECT_ROOT, runProgram } from "../../tools/mock-engine";
@@ -16,13 +16,6 @@ import { requireTool } from "../support/engines";
 
 const PARITY_FIXTURES = path.join(__dirname, "..", "fixtures", "gatekeeper", "parity");
 const corpus = [...loadCorpus(), ...loadCorpus(PARITY_FIXTURES)];
-
-/** The Pulumi type token the Kubernetes provider registers an object under, e.g. `kubernetes:apps/v1:Deployment`. */
-function kubernetesType(object: K8sObject): string {
-    const apiVersion = String(object.apiVersion);
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
-    return `kubernetes:${group}/${version}:${String(object.kind)}`;
-}
 
 const ruleByKind = new Map<string, KubernetesRule>(KUBERNETES_RULES.map((r) => [r.gatekeeperKind, r]));
 

@@ -2,7 +2,7 @@
 // replaced by wrong types, objects with their own toString/valueOf/__proto__ keys, unknowns, secrets and
 // long crafted strings. Everything is derived from a seed, so a failure names a case that replays.
 import { UNKNOWN_SENTINEL } from "../../catalogue/types";
-import { CorpusCase } from "../corpus";
+import { CorpusCase, kubernetesTypeToken } from "../corpus";
 import { SECRET_SIG, SECRET_SIG_KEY } from "../../pack/secrets";
 
 export type Path = (string | number)[];
@@ -101,10 +101,6 @@ export function hostileValue(rng: () => number): unknown {
 
 /** A corpus case's resource as the engine presents it: type token and props. */
 export function corpusResource(c: CorpusCase): { type: string; props: Record<string, unknown> } {
-    if (c.object) {
-        const apiVersion = String(c.object.apiVersion);
-        const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["core", apiVersion];
-        return { type: `kubernetes:${group}/${version}:${String(c.object.kind)}`, props: c.object as Record<string, unknown> };
-    }
+    if (c.object) return { type: kubernetesTypeToken(c.object), props: c.object as Record<string, unknown> };
     return { type: String(c.resourceType), props: c.props ?? {} };
 }
