@@ -28,7 +28,7 @@ import {
 
 // ---- AppArmor -------------------------------------------------------------------------------------------
 
-export const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
+const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
 const APPARMOR_PROFILE = ["securityContext", "appArmorProfile"] as const;
 

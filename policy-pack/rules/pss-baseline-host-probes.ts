@@ -21,7 +21,7 @@ import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
 // ---- host probes and lifecycle hooks (v1.34+) --------------------------------------------------------
 
 /** Every host field PSA restricts on a container: probes and lifecycle handlers, httpGet and tcpSocket. */
-export const PROBE_AND_LIFECYCLE_HOST_FIELDS: readonly (readonly string[])[] = [
+const PROBE_AND_LIFECYCLE_HOST_FIELDS: readonly (readonly string[])[] = [
     ...["livenessProbe", "readinessProbe", "startupProbe"].flatMap((probe) => [
         [probe, "httpGet", "host"],
         [probe, "tcpSocket", "host"],

@@ -46,9 +46,9 @@ const SECCOMP_BASELINE: FieldCheck = {
 const seccompBaselineCel = celContainerCheck("unconfinedSeccompContainers", SECCOMP_BASELINE);
 
 /** Before v1.19 PSA reads seccomp from these (alpha) annotations instead of the fields. */
-export const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
+const SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod";
 
-export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
+const SECCOMP_CONTAINER_ANNOTATION_PREFIX = "container.seccomp.security.alpha.kubernetes.io/";
 
 /** An allowed seccomp annotation value (PSA v1.0-v1.18); a JSON null reads as "" (Go's zero value), which is not allowed. */
 function allowedSeccompAnnotation(value: unknown): boolean {

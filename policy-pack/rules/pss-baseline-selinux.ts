@@ -20,9 +20,9 @@ import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
 // ---- SELinux --------------------------------------------------------------------------------------------
 
 /** SELinux types a container may use ("" = unset); container_engine_t since v1.31. */
-export const ALLOWED_SELINUX_TYPES_V1_0 = ["", "container_t", "container_init_t", "container_kvm_t"] as const;
+const ALLOWED_SELINUX_TYPES_V1_0 = ["", "container_t", "container_init_t", "container_kvm_t"] as const;
 
-export const ALLOWED_SELINUX_TYPES = [...ALLOWED_SELINUX_TYPES_V1_0, "container_engine_t"] as const;
+const ALLOWED_SELINUX_TYPES = [...ALLOWED_SELINUX_TYPES_V1_0, "container_engine_t"] as const;
 
 function allowedSeLinuxTypes(minor: number): readonly string[] {
     return minor >= SINCE.seLinuxContainerEngineT ? ALLOWED_SELINUX_TYPES : ALLOWED_SELINUX_TYPES_V1_0;

@@ -27,7 +27,7 @@ import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
  * Namespaced sysctls the baseline profile considers safe (isolated per pod), by the PSA version that
  * added them. Each version's list is its own entries plus every earlier one.
  */
-export const SAFE_SYSCTLS_BY_VERSION: readonly { since: number; names: readonly string[] }[] = [
+const SAFE_SYSCTLS_BY_VERSION: readonly { since: number; names: readonly string[] }[] = [
     { since: 0, names: ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"] },
     { since: SINCE.sysctlsV27, names: ["net.ipv4.ip_local_reserved_ports"] },
     { since: SINCE.sysctlsV29, names: ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"] },
@@ -36,12 +36,12 @@ export const SAFE_SYSCTLS_BY_VERSION: readonly { since: number; names: readonly 
 ];
 
 /** The safe sysctls at a PSS minor version. */
-export function safeSysctls(minor: number): string[] {
+function safeSysctls(minor: number): string[] {
     return SAFE_SYSCTLS_BY_VERSION.filter((v) => v.since <= minor).flatMap((v) => v.names);
 }
 
 /** The safe sysctls of `latest`. */
-export const SAFE_SYSCTLS: readonly string[] = safeSysctls(Number.MAX_SAFE_INTEGER);
+const SAFE_SYSCTLS: readonly string[] = safeSysctls(Number.MAX_SAFE_INTEGER);
 
 /** CEL: the safe list for `variables.pssMinor` (built oldest first, so the newest version is tested first). */
 const CEL_SAFE_SYSCTLS = SAFE_SYSCTLS_BY_VERSION.reduce((otherwise, v) => (v.since === 0 ? celList(safeSysctls(0)) : `(${CEL_MINOR} >= ${v.since} ? ${celList(safeSysctls(v.since))} : ${otherwise})`), "[]");

@@ -21,7 +21,7 @@ import {
 // ---- volume types ---------------------------------------------------------------------------------------
 
 /** Volume sources the restricted profile allows (PSA's list; `image` volumes included). */
-export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"] as const;
+const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"] as const;
 
 const isRestrictedVolumeType = (key: string): boolean => RESTRICTED_VOLUME_TYPES.includes(key as (typeof RESTRICTED_VOLUME_TYPES)[number]);
 
