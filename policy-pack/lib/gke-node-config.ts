@@ -1,11 +1,8 @@
 // Where a GKE resource declares node configuration (node pools, a cluster's default pool, inline pools).
-import { NODE_POOL } from "./resource-types";
-import { Props } from "./cloud-inputs";
-import { isRecord, own } from "../catalogue/view";
 import { isUnknown } from "../catalogue/types";
-
-// ---------------------------------------------------------------------------------------------------------
-// Helpers
+import { isRecord, own } from "../catalogue/view";
+import { Props } from "./cloud-inputs";
+import { NODE_POOL } from "./resource-types";
 
 /** A node configuration to check, with the path prefix findings use. */
 export interface NodeConfigSite {

@@ -1,6 +1,5 @@
 // Container image references, parsed the way the container runtime resolves them, plus their CEL twins.
 
-
 /** Has a digest (`app@sha256:...`, also `app:1.2@sha256:...`). */
 export function hasDigest(image: string): boolean {
     return image.includes("@");

@@ -1,8 +1,6 @@
 // The Baseline profile's allowed capabilities, shared by pss-baseline-capabilities and pss-restricted-capabilities.
-import { CEL_UNKNOWN, celList } from "./pod-field-checks";
 import { isUnknown } from "../catalogue/types";
-
-// ---- capabilities -----------------------------------------------------------------------------------
+import { CEL_UNKNOWN, celList } from "./pod-field-checks";
 
 /** The capabilities the baseline profile lets a container add (the container runtime's default set). */
 export const BASELINE_CAPABILITIES = [

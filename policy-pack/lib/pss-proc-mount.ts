@@ -1,8 +1,6 @@
 // The procMount field check, shared by pss-baseline-proc-mount and pss-restricted-proc-mount.
 import { CEL_V_IS_SET, FieldCheck, isSet, show } from "./pod-field-checks";
 
-// ---- /proc mount ------------------------------------------------------------------------------------
-
 export const PROC_MOUNT: FieldCheck = {
     field: ["securityContext", "procMount"],
     violates: (v) => isSet(v) && v !== "Default",

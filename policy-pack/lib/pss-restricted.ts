@@ -3,10 +3,10 @@
 // capabilities - Windows pods are skipped from v1.25, as PSA does; readOnlyRootFilesystem (not a PSS control, no
 // version) always skips them because the API forbids the field on Windows pods. The "Non-root groups" control is
 // optional in the docs and not enforced by PSA, nor here.
-import { CEL_MINOR, pssMinor, SINCE } from "./pss-version";
-import { CEL_WINDOWS_OR_UNKNOWN_OS, celUserNamespaceRelaxed, isRecord, isWindowsOrUnknownOs, PodContext, podContext } from "./pod-field-checks";
 import { K8sObject } from "../catalogue/types";
 import { PssParams } from "./define-rule";
+import { CEL_WINDOWS_OR_UNKNOWN_OS, celUserNamespaceRelaxed, isRecord, isWindowsOrUnknownOs, PodContext, podContext } from "./pod-field-checks";
+import { CEL_MINOR, pssMinor, SINCE } from "./pss-version";
 
 /**
  * The pod context for a restricted control PSA added in v1.`since` and, from v1.25, skips for Windows

@@ -1,6 +1,5 @@
 // Pulumi resource type tokens the GCP rules read.
 
-
 export const CLUSTER = "gcp:container/cluster:Cluster";
 
 export const NODE_POOL = "gcp:container/nodePool:NodePool";

@@ -1,4 +1,5 @@
-// readOnlyRootFilesystem: not a Pod Security Standards control, but the platform requires it. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// readOnlyRootFilesystem: not a Pod Security Standards control, but the platform requires it. TypeScript `check`
+// for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
 import { CommonK8sParams, isUnknown, K8sObject } from "../catalogue/types";
 import { podRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
@@ -23,8 +24,6 @@ function linuxPodContext(object: K8sObject, params: CommonK8sParams): PodContext
 function linuxOnly<V extends { expression: string }>(validation: V): V {
     return { ...validation, expression: `${CEL_WINDOWS_OR_UNKNOWN_OS} || ${validation.expression}` };
 }
-
-// ---- read-only root filesystem -------------------------------------------------------------------------------
 
 const READ_ONLY_ROOT: FieldCheck = {
     field: ["securityContext", "readOnlyRootFilesystem"],

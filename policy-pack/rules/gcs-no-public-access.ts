@@ -7,9 +7,6 @@ import { cloudRule } from "../lib/define-rule";
 import { nist, pci, soc2 } from "../lib/frameworks";
 import { BUCKET, BUCKET_ACCESS_CONTROL, BUCKET_IAM_BINDING, BUCKET_IAM_MEMBER, BUCKET_IAM_POLICY } from "../lib/resource-types";
 
-// ---------------------------------------------------------------------------------------------------------
-// Cloud Storage and firewall rules
-
 const PUBLIC_PRINCIPALS = ["allUsers", "allAuthenticatedUsers"];
 
 function isPublicPrincipal(value: unknown): boolean {

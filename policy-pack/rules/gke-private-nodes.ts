@@ -7,9 +7,6 @@ import { cloudRule } from "../lib/define-rule";
 import { cisGke, nist, pci, soc2 } from "../lib/frameworks";
 import { CLUSTER, NODE_POOL } from "../lib/resource-types";
 
-// ---------------------------------------------------------------------------------------------------------
-// GKE cluster rules
-
 export const rule = cloudRule<NoParams>({
     id: "gke-private-nodes",
     title: "GKE nodes have private IPs only",

@@ -1,4 +1,5 @@
-// Image rule (reference parsing in lib/image-reference.ts). TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Image rule (reference parsing in lib/image-reference.ts). TypeScript `check` for CrossGuard, CEL for Gatekeeper;
+// test/cel-agreement.test.ts holds both to the corpus beside this file.
 import { CommonK8sParams, Finding } from "../catalogue/types";
 import { knownStr, own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
@@ -6,8 +7,6 @@ import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_QUALIFIED_IMAGE, qualifiedImage } from "../lib/image-reference";
 import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
-
-// ---- images-allowed-registries -----------------------------------------------------------------------
 
 export interface AllowedRegistriesParams extends CommonK8sParams {
     /** Prefixes of fully qualified references (`europe-docker.pkg.dev/my-project/`, `docker.io/library/`). Empty: any registry. */

@@ -1,4 +1,5 @@
-// Image rule (reference parsing in lib/image-reference.ts). TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Image rule (reference parsing in lib/image-reference.ts). TypeScript `check` for CrossGuard, CEL for Gatekeeper;
+// test/cel-agreement.test.ts holds both to the corpus beside this file.
 import { CommonK8sParams, Finding } from "../catalogue/types";
 import { knownStr, own, show } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
@@ -6,8 +7,6 @@ import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_HAS_DIGEST, imagePinIssue } from "../lib/image-reference";
 import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
-
-// ---- images-disallow-latest --------------------------------------------------------------------------
 
 export interface DisallowLatestParams extends CommonK8sParams {
     /** Demand a digest (`@sha256:...`) on every image, not only a non-latest tag. */

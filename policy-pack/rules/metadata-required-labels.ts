@@ -1,4 +1,5 @@
-// Hygiene rule. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Hygiene rule. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to
+// the corpus beside this file.
 import { CommonK8sParams, Finding, isUnknown, K8sObject } from "../catalogue/types";
 import { asRecord, at, hasKey, isRecord, own, show, str } from "../catalogue/view";
 import { Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";

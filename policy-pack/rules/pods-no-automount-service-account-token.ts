@@ -1,12 +1,11 @@
-// Hygiene rule. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Hygiene rule. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to
+// the corpus beside this file.
 import { CommonK8sParams, isUnknown } from "../catalogue/types";
 import { own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
 import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
-
-// ---- pods-no-automount-service-account-token ---------------------------------------------------------
 
 export interface NoAutomountParams extends CommonK8sParams {
     /** Service accounts whose pods need the API token: `name` (any namespace) or `namespace/name`. */

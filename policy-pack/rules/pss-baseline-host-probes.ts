@@ -1,6 +1,7 @@
-// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-standards/
-// defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds: lib/pss-version.ts;
-// wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers, initContainers, ephemeralContainers.
+// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-
+// standards/ defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds:
+// lib/pss-version.ts; wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers,
+// initContainers, ephemeralContainers.
 import { Finding } from "../catalogue/types";
 import { pssRule } from "../lib/define-rule";
 import { nist, pci, soc2 } from "../lib/frameworks";
@@ -17,8 +18,6 @@ import {
     show,
 } from "../lib/pod-field-checks";
 import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
-
-// ---- host probes and lifecycle hooks (v1.34+) --------------------------------------------------------
 
 /** Every host field PSA restricts on a container: probes and lifecycle handlers, httpGet and tcpSocket. */
 const PROBE_AND_LIFECYCLE_HOST_FIELDS: readonly (readonly string[])[] = [

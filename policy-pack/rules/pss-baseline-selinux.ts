@@ -1,6 +1,7 @@
-// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-standards/
-// defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds: lib/pss-version.ts;
-// wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers, initContainers, ephemeralContainers.
+// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-
+// standards/ defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds:
+// lib/pss-version.ts; wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers,
+// initContainers, ephemeralContainers.
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
@@ -16,8 +17,6 @@ import {
     show,
 } from "../lib/pod-field-checks";
 import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
-
-// ---- SELinux --------------------------------------------------------------------------------------------
 
 /** SELinux types a container may use ("" = unset); container_engine_t since v1.31. */
 const ALLOWED_SELINUX_TYPES_V1_0 = ["", "container_t", "container_init_t", "container_kvm_t"] as const;

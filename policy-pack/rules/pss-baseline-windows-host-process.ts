@@ -1,11 +1,10 @@
-// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-standards/
-// defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds: lib/pss-version.ts;
-// wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers, initContainers, ephemeralContainers.
+// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-
+// standards/ defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds:
+// lib/pss-version.ts; wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers,
+// initContainers, ephemeralContainers.
 import { pssRule } from "../lib/define-rule";
 import { nist, pci, soc2 } from "../lib/frameworks";
 import { celContainerCheck, celPodCheck, checkContainers, checkPod, FieldCheck, podContext } from "../lib/pod-field-checks";
-
-// ---- Windows HostProcess ----------------------------------------------------------------------------------
 
 const HOST_PROCESS: FieldCheck = {
     field: ["securityContext", "windowsOptions", "hostProcess"],

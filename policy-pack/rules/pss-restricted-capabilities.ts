@@ -9,8 +9,6 @@ import { celForbiddenAdds, forbiddenAdds } from "../lib/pss-capabilities";
 import { restrictedOnly, restrictedPodContext } from "../lib/pss-restricted";
 import { SINCE } from "../lib/pss-version";
 
-// ---- capabilities (restricted) -----------------------------------------------------------------------------
-
 const RESTRICTED_ADDS = ["NET_BIND_SERVICE"] as const;
 
 function dropsAllOrUnknown(drop: unknown): boolean {

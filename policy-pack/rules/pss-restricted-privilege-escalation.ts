@@ -8,8 +8,6 @@ import { CEL_UNKNOWN, celContainerCheck, checkContainers, clone, FieldCheck, get
 import { restrictedOnly, restrictedPodContext, writableSecurityContext } from "../lib/pss-restricted";
 import { SINCE } from "../lib/pss-version";
 
-// ---- privilege escalation ------------------------------------------------------------------------------
-
 const PRIVILEGE_ESCALATION: FieldCheck = {
     field: ["securityContext", "allowPrivilegeEscalation"],
     violates: (v) => v !== false && !isUnknown(v),

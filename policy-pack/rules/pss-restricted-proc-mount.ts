@@ -1,6 +1,7 @@
-// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-standards/
-// defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds: lib/pss-version.ts;
-// wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers, initContainers, ephemeralContainers.
+// Pod Security Standards, Baseline profile, as https://kubernetes.io/docs/concepts/security/pod-security-
+// standards/ defines it and Pod Security Admission checks it at the rule's `podSecurityVersion` (thresholds:
+// lib/pss-version.ts; wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers,
+// initContainers, ephemeralContainers.
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { celContainerCheck, checkContainers, podContext } from "../lib/pod-field-checks";

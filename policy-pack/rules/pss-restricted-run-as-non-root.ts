@@ -23,8 +23,6 @@ import {
 import { CEL_RELAXED } from "../lib/pss-restricted";
 import { pssMinor, SINCE } from "../lib/pss-version";
 
-// ---- run as non-root ---------------------------------------------------------------------------------------
-
 const RUN_AS_NON_ROOT_FIELD = ["securityContext", "runAsNonRoot"] as const;
 
 const RUN_AS_NON_ROOT_FIX = "set securityContext.runAsNonRoot: true on the pod (and never false on a container) and run the image as a non-zero UID";

@@ -7,8 +7,6 @@ import { celContainerCheck, celPodCheck, checkContainers, checkPod, FieldCheck, 
 import { CEL_RELAXED } from "../lib/pss-restricted";
 import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
 
-// ---- run as user ----------------------------------------------------------------------------------------------
-
 const RUN_AS_ROOT_USER: FieldCheck = {
     field: ["securityContext", "runAsUser"],
     violates: (v) => v === 0,

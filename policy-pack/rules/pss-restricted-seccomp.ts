@@ -28,8 +28,6 @@ import { restrictedOnly, restrictedPodContext, writableSecurityContext } from ".
 import { ALLOWED_SECCOMP_TYPES } from "../lib/pss-seccomp";
 import { SINCE } from "../lib/pss-version";
 
-// ---- seccomp (restricted) -----------------------------------------------------------------------------------
-
 const SECCOMP_PROFILE = ["securityContext", "seccompProfile"] as const;
 
 const SECCOMP_FIX = "set spec.securityContext.seccompProfile.type: RuntimeDefault (or Localhost) and remove any Unconfined profile";

@@ -18,8 +18,6 @@ import {
     podContext,
 } from "../lib/pod-field-checks";
 
-// ---- volume types ---------------------------------------------------------------------------------------
-
 /** Volume sources the restricted profile allows (PSA's list; `image` volumes included). */
 const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"] as const;
 

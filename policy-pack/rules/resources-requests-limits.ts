@@ -1,4 +1,5 @@
-// Resource rule: one workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Resource rule: one workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper;
+// test/cel-agreement.test.ts holds both to the corpus beside this file.
 import { CelValidation, CommonK8sParams, Finding, isUnknown } from "../catalogue/types";
 import { own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";

@@ -1,4 +1,5 @@
-// Exposure rule: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+// Exposure rule: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard, CEL for
+// Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
 import { CommonK8sParams, isUnknown } from "../catalogue/types";
 import { asRecord, at, hasKey, own, strings } from "../catalogue/view";
 import { kubernetesRule } from "../lib/define-rule";
