@@ -23,14 +23,7 @@ export const rule = kubernetesRule<AllowedRegistriesParams>({
         "End each entry with `/` so `gcr.io/team` does not also admit `gcr.io/team-evil/...`.",
     severity: "high",
     remediation: "Mirror the image into an allowed registry (e.g. Artifact Registry) and reference it there, or add its registry prefix to `allowedRegistries`.",
-    frameworks: [
-        cisK8s("5.5.1"),
-        nist("CM-7"),
-        nist("SI-7"),
-        soc2("CC6.8"),
-        soc2("CC8.1"),
-        pci("6.3.2"),
-    ],
+    frameworks: [cisK8s("5.5.1"), nist("CM-7"), nist("SI-7"), soc2("CC6.8"), soc2("CC8.1"), pci("6.3.2")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], allowedRegistries: [] },
     paramsSchema: {

@@ -22,14 +22,7 @@ export const rule = kubernetesRule<DisallowLatestParams>({
         "A digest pins the image whatever tag it also carries (`app:1.2@sha256:...`). With `requireDigest` every image needs a digest.",
     severity: "high",
     remediation: "Pin the image to a release tag (e.g. `nginx:1.27.3`) or, better, to its digest (`nginx@sha256:...`), and let a bot such as Renovate bump it.",
-    frameworks: [
-        cisK8s("5.5.1"),
-        nist("CM-2"),
-        nist("SI-7"),
-        soc2("CC8.1"),
-        pci("6.3.2"),
-        pci("2.2.1"),
-    ],
+    frameworks: [cisK8s("5.5.1"), nist("CM-2"), nist("SI-7"), soc2("CC8.1"), pci("6.3.2"), pci("2.2.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], requireDigest: false },
     paramsSchema: {

@@ -101,12 +101,7 @@ export const rule = kubernetesRule<RequiredLabelsParams>({
     remediation:
         "Add the labels to metadata.labels and to the pod template's metadata.labels, e.g. `app.kubernetes.io/name: <app>` and " +
         "`app.kubernetes.io/part-of: <system>` (most Helm charts set them from the release).",
-    frameworks: [
-        nist("CM-8"),
-        nist("CM-2"),
-        soc2("CC8.1"),
-        pci("12.5.1"),
-    ],
+    frameworks: [nist("CM-8"), nist("CM-2"), soc2("CC8.1"), pci("12.5.1")],
     // Advisory: third-party charts label inconsistently; the labels feed inventory and dashboards, not a security boundary.
     defaultEnforcement: "advisory",
     defaultParams: {

@@ -25,14 +25,7 @@ export const rule = kubernetesRule<NoAutomountParams>({
     remediation:
         "Set `automountServiceAccountToken: false` in the pod spec. If the workload calls the Kubernetes API, add its service account to " +
         "`allowedServiceAccounts` and bind it to least-privilege RBAC. No automatic fix: turning the token off breaks pods that use it.",
-    frameworks: [
-        cisK8s("5.1.6"),
-        nist("AC-6"),
-        nist("IA-5"),
-        soc2("CC6.1"),
-        soc2("CC6.3"),
-        pci("7.2.5"),
-    ],
+    frameworks: [cisK8s("5.1.6"), nist("AC-6"), nist("IA-5"), soc2("CC6.1"), soc2("CC6.3"), pci("7.2.5")],
     // Advisory: many upstream charts (and every pod that needs the API) do not set the field; enforce per stack once allow-listed.
     defaultEnforcement: "advisory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], allowedServiceAccounts: [] },

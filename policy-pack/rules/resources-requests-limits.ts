@@ -58,14 +58,7 @@ export const rule = kubernetesRule<RequestsLimitsParams>({
     remediation:
         "Set `resources.requests` to the container's typical usage and `resources.limits` to its ceiling (memory limit >= request), " +
         "e.g. from a VerticalPodAutoscaler recommendation; use a LimitRange in the namespace to give defaults.",
-    frameworks: [
-        nist("SC-5"),
-        nist("SC-6"),
-        nist("CM-2"),
-        soc2("A1.1"),
-        soc2("CC7.2"),
-        pci("2.2.1"),
-    ],
+    frameworks: [nist("SC-5"), nist("SC-6"), nist("CM-2"), soc2("A1.1"), soc2("CC7.2"), pci("2.2.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [], ...LIMIT_PARAM_DEFAULTS },
     paramsSchema: {

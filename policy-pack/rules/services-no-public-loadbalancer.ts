@@ -78,13 +78,7 @@ export const rule = kubernetesRule<NoPublicLoadBalancerParams>({
     remediation:
         "Add the internal annotation of your cloud (GKE: `networking.gke.io/load-balancer-type: \"Internal\"`), or expose the workload through the " +
         "platform's ingress instead; if a public endpoint is intended, deploy it in a namespace listed in `allowedNamespaces`.",
-    frameworks: [
-        nist("SC-7"),
-        nist("AC-4"),
-        soc2("CC6.6"),
-        pci("1.3.1"),
-        pci("1.4.1"),
-    ],
+    frameworks: [nist("SC-7"), nist("AC-4"), soc2("CC6.6"), pci("1.3.1"), pci("1.4.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], allowedNamespaces: [], clouds: ["gke"] },
     paramsSchema: {
