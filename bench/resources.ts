@@ -1,5 +1,5 @@
 // Deterministic benchmark workload: N resources as the engine hands them to an analyzer, built from the
-// rule corpus (policy-pack/test/corpus) plus seeded variations - every pod-bearing kind with 1-4 containers,
+// rule corpus (policy-pack/rules/<id>.corpus.yaml) plus seeded variations - every pod-bearing kind with 1-4 containers,
 // hardened (compliant) or not, Services, GKE clusters, node pools, buckets and firewalls, a few with the
 // unknown sentinel. The same seed always gives the same resources, so runs and packs are comparable.
 import type { AnalyzerResourceInput } from "../tools/analyzer/analyzer";

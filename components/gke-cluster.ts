@@ -1,6 +1,6 @@
 // A hardened GKE Standard cluster in its own VPC, configured to the CIS GKE Benchmark (section 5,
 // "Managed services"). Each setting names the control it satisfies; the CrossGuard rules in
-// policy-pack/rules/gcp.ts check the same fields, and test/gke-cluster.test.ts runs both against this code.
+// policy-pack/rules/gke-*.ts check the same fields, and test/gke-cluster.test.ts runs both against this code.
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..");
-const SOURCE_DIRS = ["components", "platform", "stacks", "tools", "policy-pack/catalogue", "policy-pack/rules", "policy-pack/pack", "bench", "test"];
+const SOURCE_DIRS = ["components", "platform", "stacks", "tools", "policy-pack/catalogue", "policy-pack/lib", "policy-pack/rules", "policy-pack/pack", "bench", "test"];
 
 function tsFiles(dir: string): string[] {
     const abs = path.join(ROOT, dir);

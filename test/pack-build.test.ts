@@ -61,10 +61,10 @@ describe("compiled policy packs", function () {
 
         it("reports an edited source as stale, both by the stamp and by recompiling", () => {
             buildPack(copy);
-            const rule = path.join(copy, "rules", "images.ts");
+            const rule = path.join(copy, "rules", "images-disallow-latest.ts");
             fs.appendFileSync(rule, "\nexport const EDITED_AFTER_BUILD = 1;\n");
-            assert.deepEqual(buildProblems(copy), [path.join("rules", "images.ts") + " changed since the build"]);
-            assert.deepEqual(compareWithBuild(copy), [path.join("rules", "images.js") + " differs from the sources"]);
+            assert.deepEqual(buildProblems(copy), [path.join("rules", "images-disallow-latest.ts") + " changed since the build"]);
+            assert.deepEqual(compareWithBuild(copy), [path.join("rules", "images-disallow-latest.js") + " differs from the sources"]);
         });
 
         it("reports output without a source and a deleted main", () => {

@@ -1,12 +1,14 @@
-// Loads the rule corpus (policy-pack/test/corpus/<rule-id>.yaml): compliant and non-compliant cases per
-// rule, shared by the catalogue unit tests, the protocol tests, the gator tests and the
+// Loads the rule corpus (policy-pack/rules/<rule-id>.corpus.yaml, beside the rule's file): compliant and
+// non-compliant cases per rule, shared by the catalogue unit tests, the protocol tests, the gator tests and the
 // manifest checker's tests.
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { K8sObject } from "../catalogue/types";
 
-export const CORPUS_DIR = path.join(__dirname, "corpus");
+/** The corpus lives beside the rules: `rules/<id>.ts` and `rules/<id>.corpus.yaml`. */
+export const CORPUS_DIR = path.join(__dirname, "..", "rules");
+export const CORPUS_SUFFIX = ".corpus.yaml";
 
 export interface CorpusCase {
     rule: string;
@@ -35,12 +37,13 @@ export function kubernetesTypeToken(object: K8sObject): string {
     return `kubernetes:${group}/${version}:${String(object.kind)}`;
 }
 
-export function loadCorpus(dir = CORPUS_DIR): CorpusCase[] {
+/** Every case of every `<id><suffix>` file in `dir` (other directories in the corpus format use plain `.yaml`). */
+export function loadCorpus(dir = CORPUS_DIR, suffix = dir === CORPUS_DIR ? CORPUS_SUFFIX : ".yaml"): CorpusCase[] {
     const cases: CorpusCase[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort()) {
         const doc = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CorpusFile;
         if (!doc || typeof doc.rule !== "string" || !Array.isArray(doc.cases)) throw new Error(`${file}: expected {rule, cases[]}`);
-        if (path.basename(file, ".yaml") !== doc.rule) throw new Error(`${file}: file name must equal its rule id "${doc.rule}"`);
+        if (path.basename(file, suffix) !== doc.rule) throw new Error(`${file}: file name must equal its rule id "${doc.rule}"`);
         for (const c of doc.cases) {
             if (c.expect !== "pass" && c.expect !== "violation") throw new Error(`${file} / ${c.name}: expect must be pass|violation`);
             if (!c.object === !c.props) throw new Error(`${file} / ${c.name}: give exactly one of object (kubernetes) or props (gcp)`);

@@ -4,7 +4,7 @@
 // Expressions are parsed and planned once per CEL block and cached.
 import { celEnv, celFunc, CelInput, celMethod, CelScalar, isCelError, parse, plan } from "@bufbuild/cel";
 import { CelValidation, CelVariable } from "../catalogue/types";
-import { approximateFloat, compareQuantities, parseQuantity, Quantity } from "../rules/quantity";
+import { approximateFloat, compareQuantities, parseQuantity, Quantity } from "../lib/quantity";
 
 export interface CelBlock {
     variables?: CelVariable[];

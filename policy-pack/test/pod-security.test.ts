@@ -5,13 +5,15 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { ruleById } from "../catalogue";
+import { RULES, ruleById } from "../catalogue";
 import { effectiveParams, evaluateKubernetes } from "../catalogue/evaluate";
 import { K8sObject, KubernetesRule } from "../catalogue/types";
-import { podSecurityRules } from "../rules/pod-security";
 import { loadCorpus } from "./corpus";
 import { evaluateCel } from "./gatekeeper-cel";
-import { isValidPodSecurityVersion, LATEST_MINOR, NEWEST_KNOWN_MINOR, POD_SECURITY_VERSION_PATTERN, pssMinor } from "../rules/pod-security-version";
+import { isValidPodSecurityVersion, LATEST_MINOR, NEWEST_KNOWN_MINOR, POD_SECURITY_VERSION_PATTERN, pssMinor } from "../lib/pss-version";
+
+/** The Pod Security Standards rules plus readOnlyRootFilesystem, which is written the same way. */
+const podSecurityRules = RULES.filter((r) => r.id.startsWith("pss-") || r.id === "containers-read-only-root-filesystem");
 
 interface RemediationCase {
     name: string;

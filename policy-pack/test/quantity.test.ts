@@ -1,7 +1,7 @@
 // Kubernetes quantities as resources-requests-limits compares them: exact values, Kubernetes' grammar,
 // bounded input.
 import { strict as assert } from "assert";
-import { compareQuantities, MAX_QUANTITY_LENGTH, multiplyQuantities, parseQuantity, Quantity } from "../rules/quantity";
+import { compareQuantities, MAX_QUANTITY_LENGTH, multiplyQuantities, parseQuantity, Quantity } from "../lib/quantity";
 
 /** The exact value as "num/den" in lowest terms. */
 function exact(q: Quantity | undefined): string | undefined {

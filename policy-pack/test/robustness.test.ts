@@ -9,7 +9,7 @@ import { Finding, UNKNOWN_SENTINEL } from "../catalogue/types";
 import { at, hasKey, knownStr, MAX_SHOWN_CHARS, own, setOwn, show, str, strings } from "../catalogue/view";
 import { containersOf, isExemptImage } from "../catalogue/workloads";
 import { findingsForResource } from "../pack/policies";
-import { imagePinIssue, qualifiedImage } from "../rules/images";
+import { imagePinIssue, qualifiedImage } from "../lib/image-reference";
 import { loadCorpus } from "./corpus";
 import { corpusResource, craftedStrings, hostileObjects, hostileValue, prng, replaceAt, samplePaths, subtreePaths } from "./support/hostile";
 

@@ -1,8 +1,10 @@
-// Exposure rules: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard,
-// CEL for Gatekeeper; the agreement test holds both to the corpus.
-import { CommonK8sParams, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+// Exposure rule: nothing gets a public cloud load balancer by accident. TypeScript `check` for CrossGuard, CEL for
+// Gatekeeper; test/cel-agreement.test.ts holds both to the corpus beside this file.
+import { CommonK8sParams, isUnknown } from "../catalogue/types";
 import { asRecord, at, hasKey, own, strings } from "../catalogue/view";
-import { CEL_SUBJECT, subject as describeObject } from "./messages";
+import { kubernetesRule } from "../lib/define-rule";
+import { nist, pci, soc2 } from "../lib/frameworks";
+import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
 
 export type LoadBalancerCloud = "gke" | "aws" | "azure";
 
@@ -18,10 +20,15 @@ export interface NoPublicLoadBalancerParams extends CommonK8sParams {
 
 // Annotation keys, as each cloud's service controller reads them.
 const GKE_TYPE = "networking.gke.io/load-balancer-type";
+
 const GKE_TYPE_LEGACY = "cloud.google.com/load-balancer-type";
+
 const AWS_INTERNAL = "service.beta.kubernetes.io/aws-load-balancer-internal";
+
 const AWS_SCHEME = "service.beta.kubernetes.io/aws-load-balancer-scheme";
+
 const AZURE_INTERNAL = "service.beta.kubernetes.io/azure-load-balancer-internal";
+
 /** GKE's controller accepts exactly these (LBTypeInternal and its deprecated lower-case spelling); "INTERNAL" is external. */
 const GKE_INTERNAL_VALUES = ["Internal", "internal"];
 
@@ -57,9 +64,8 @@ function celAnnotationIs(key: string, value: string): string {
     return `('${key}' in variables.annotations && variables.annotations['${key}'] == '${value}')`;
 }
 
-const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
+export const rule = kubernetesRule<NoPublicLoadBalancerParams>({
     id: "services-no-public-loadbalancer",
-    target: "kubernetes",
     title: "Services of type LoadBalancer are internal",
     description:
         "A Service of type LoadBalancer must carry its cloud's internal-load-balancer annotation: GKE `networking.gke.io/load-balancer-type: Internal` " +
@@ -72,13 +78,7 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
     remediation:
         "Add the internal annotation of your cloud (GKE: `networking.gke.io/load-balancer-type: \"Internal\"`), or expose the workload through the " +
         "platform's ingress instead; if a public endpoint is intended, deploy it in a namespace listed in `allowedNamespaces`.",
-    frameworks: [
-        { framework: "NIST-800-53", control: "SC-7" },
-        { framework: "NIST-800-53", control: "AC-4" },
-        { framework: "SOC2", control: "CC6.6" },
-        { framework: "PCI-DSS", control: "1.3.1" },
-        { framework: "PCI-DSS", control: "1.4.1" },
-    ],
+    frameworks: [nist("SC-7"), nist("AC-4"), soc2("CC6.6"), pci("1.3.1"), pci("1.4.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], allowedNamespaces: [], clouds: ["gke"] },
     paramsSchema: {
@@ -95,7 +95,6 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
             description: "Clouds whose internal-load-balancer annotations are accepted (the cluster's own cloud).",
         },
     },
-    gatekeeperKind: "SgServicesNoPublicLoadbalancer",
     match: [{ apiGroups: [""], kinds: ["Service"] }],
     check(object, params) {
         // Whatever the rule reads may be unknown at preview (spec, type, metadata, annotations, namespace):
@@ -160,6 +159,4 @@ const noPublicLoadBalancer: KubernetesRule<NoPublicLoadBalancerParams> = {
             },
         ],
     },
-};
-
-export const exposureRules: Rule[] = [noPublicLoadBalancer];
+});

@@ -3,7 +3,7 @@
 // minimum version per behaviour; the thresholds below are those versions. A version newer than the
 // newest known behaviour (v1.38, ...) behaves as `latest`, as in PSA.
 import { ParamSchema } from "../catalogue/types";
-import { celString } from "./pod-security-helpers";
+import { celString } from "./pod-field-checks";
 
 /** The newest Kubernetes minor version whose PSS behaviour this pack knows (sysctls added in v1.37). */
 export const NEWEST_KNOWN_MINOR = 37;

@@ -298,3 +298,7 @@ export function userNamespaceRelaxed(podSpec: Json, minor: number, since: number
 export function celUserNamespaceRelaxed(since: number): string {
     return `(variables.pssMinor >= ${since} && ${celLet(celGet("variables.podSpec", ["hostUsers"]), `v == false || v == ${CEL_UNKNOWN}`)})`;
 }
+
+
+
+export const CEL_ANNOTATIONS = "((has(variables.podMeta.annotations) && type(variables.podMeta.annotations) == map) ? variables.podMeta.annotations : {})";

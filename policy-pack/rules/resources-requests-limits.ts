@@ -1,11 +1,12 @@
-// Resource rules: every container declares what it needs (requests) and what it may take (limits), so one
-// workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper; the
-// agreement test holds both to the corpus.
-import { CelValidation, CommonK8sParams, Finding, isUnknown, KubernetesRule, Rule } from "../catalogue/types";
+// Resource rule: one workload cannot starve its neighbours. TypeScript `check` for CrossGuard, CEL for Gatekeeper;
+// test/cel-agreement.test.ts holds both to the corpus beside this file.
+import { CelValidation, CommonK8sParams, Finding, isUnknown } from "../catalogue/types";
 import { own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
-import { CEL_SUBJECT, subject as describeObject } from "./messages";
-import { LIMIT_CEL_VARIABLES, LIMIT_PARAM_DEFAULTS, LIMIT_PARAMS_SCHEMA, limitCelValidations, limitFindings } from "./resource-limits";
+import { LIMIT_CEL_VARIABLES, LIMIT_PARAM_DEFAULTS, LIMIT_PARAMS_SCHEMA, limitCelValidations, limitFindings } from "../lib/container-limits";
+import { kubernetesRule } from "../lib/define-rule";
+import { nist, pci, soc2 } from "../lib/frameworks";
+import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
 
 export interface RequestsLimitsParams extends CommonK8sParams {
     /** Also require `ephemeral-storage` requests and limits (local disk, emptyDir, logs). */
@@ -21,6 +22,7 @@ export interface RequestsLimitsParams extends CommonK8sParams {
 }
 
 type Section = "requests" | "limits";
+
 type Resource = "cpu" | "memory" | "ephemeral-storage";
 
 const SECTIONS: readonly Section[] = ["requests", "limits"];
@@ -42,9 +44,8 @@ function celValidation(section: Section, resource: Resource): CelValidation {
     };
 }
 
-const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
+export const rule = kubernetesRule<RequestsLimitsParams>({
     id: "resources-requests-limits",
-    target: "kubernetes",
     title: "Containers declare CPU and memory requests and limits",
     description:
         "Every regular and init container must set `resources.requests` and `resources.limits` for `cpu` and `memory` " +
@@ -57,14 +58,7 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
     remediation:
         "Set `resources.requests` to the container's typical usage and `resources.limits` to its ceiling (memory limit >= request), " +
         "e.g. from a VerticalPodAutoscaler recommendation; use a LimitRange in the namespace to give defaults.",
-    frameworks: [
-        { framework: "NIST-800-53", control: "SC-5" },
-        { framework: "NIST-800-53", control: "SC-6" },
-        { framework: "NIST-800-53", control: "CM-2" },
-        { framework: "SOC2", control: "A1.1" },
-        { framework: "SOC2", control: "CC7.2" },
-        { framework: "PCI-DSS", control: "2.2.1" },
-    ],
+    frameworks: [nist("SC-5"), nist("SC-6"), nist("CM-2"), soc2("A1.1"), soc2("CC7.2"), pci("2.2.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [], ...LIMIT_PARAM_DEFAULTS },
     paramsSchema: {
@@ -77,7 +71,6 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
         },
         ...LIMIT_PARAMS_SCHEMA,
     },
-    gatekeeperKind: "SgResourcesRequestsLimits",
     match: POD_BEARING_MATCH,
     check(object, params) {
         const exempt = strings(params.exemptContainers);
@@ -128,6 +121,4 @@ const requestsLimits: KubernetesRule<RequestsLimitsParams> = {
         ],
         validations: [...SECTIONS.flatMap((section) => (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource))), ...limitCelValidations()],
     },
-};
-
-export const resourceRules: Rule[] = [requestsLimits];
+});

@@ -1,11 +1,11 @@
-// Hygiene rules: ownership labels for inventory, and no API credentials in pods that do not need them.
-// TypeScript `check` for CrossGuard, CEL for Gatekeeper; the agreement test holds both to the corpus.
-import { CommonK8sParams, Finding, isUnknown, K8sObject, KubernetesRule, Rule } from "../catalogue/types";
-import { containersOf, Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
-import { asRecord, at, hasKey, isRecord, own, show, str, strings } from "../catalogue/view";
-import { CEL_SUBJECT, subject as describeObject } from "./messages";
-
-// ---- metadata-required-labels ------------------------------------------------------------------------
+// Hygiene rule. TypeScript `check` for CrossGuard, CEL for Gatekeeper; test/cel-agreement.test.ts holds both to
+// the corpus beside this file.
+import { CommonK8sParams, Finding, isUnknown, K8sObject } from "../catalogue/types";
+import { asRecord, at, hasKey, isRecord, own, show, str } from "../catalogue/view";
+import { Json, POD_BEARING_MATCH, POD_CEL_VARIABLES, podSpecOf } from "../catalogue/workloads";
+import { kubernetesRule } from "../lib/define-rule";
+import { nist, pci, soc2 } from "../lib/frameworks";
+import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
 
 export interface RequiredLabel {
     key: string;
@@ -89,9 +89,8 @@ function celLabelValidation(labels: string, path: string, applies: string) {
     };
 }
 
-const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
+export const rule = kubernetesRule<RequiredLabelsParams>({
     id: "metadata-required-labels",
-    target: "kubernetes",
     title: "Workloads and Services carry the required ownership labels",
     description:
         "Pod-bearing objects and Services must carry every label in `labels`; with `allowedRegex` the whole value must match (the rule anchors the " +
@@ -102,12 +101,7 @@ const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
     remediation:
         "Add the labels to metadata.labels and to the pod template's metadata.labels, e.g. `app.kubernetes.io/name: <app>` and " +
         "`app.kubernetes.io/part-of: <system>` (most Helm charts set them from the release).",
-    frameworks: [
-        { framework: "NIST-800-53", control: "CM-8" },
-        { framework: "NIST-800-53", control: "CM-2" },
-        { framework: "SOC2", control: "CC8.1" },
-        { framework: "PCI-DSS", control: "12.5.1" },
-    ],
+    frameworks: [nist("CM-8"), nist("CM-2"), soc2("CC8.1"), pci("12.5.1")],
     // Advisory: third-party charts label inconsistently; the labels feed inventory and dashboards, not a security boundary.
     defaultEnforcement: "advisory",
     defaultParams: {
@@ -129,7 +123,6 @@ const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
             },
         },
     },
-    gatekeeperKind: "SgMetadataRequiredLabels",
     match: [...POD_BEARING_MATCH, { apiGroups: [""], kinds: ["Service"] }],
     check(object, params) {
         const findings: Finding[] = [];
@@ -165,102 +158,4 @@ const requiredLabels: KubernetesRule<RequiredLabelsParams> = {
             celLabelValidation("variables.jobLabels", "spec.jobTemplate.metadata.labels", "object.kind == 'CronJob'"),
         ],
     },
-};
-
-// ---- pods-no-automount-service-account-token ---------------------------------------------------------
-
-export interface NoAutomountParams extends CommonK8sParams {
-    /** Service accounts whose pods need the API token: `name` (any namespace) or `namespace/name`. */
-    allowedServiceAccounts: string[];
-}
-
-const noAutomount: KubernetesRule<NoAutomountParams> = {
-    id: "pods-no-automount-service-account-token",
-    target: "kubernetes",
-    title: "Pods do not mount a service account token unless they need the API",
-    description:
-        "The pod spec must set `automountServiceAccountToken: false`; an absent field means true. Pods running as a service account in " +
-        "`allowedServiceAccounts` (`name` or `namespace/name`; no serviceAccountName means `default`, no namespace means `default`) are exempt, " +
-        "for controllers that call the Kubernetes API (e.g. Argo CD's application controller). The pod-level field is required even when the " +
-        "ServiceAccount disables automounting, because neither Gatekeeper nor CrossGuard sees the ServiceAccount when checking the pod. " +
-        "A pod whose containers all use exempt images is skipped.",
-    severity: "medium",
-    remediation:
-        "Set `automountServiceAccountToken: false` in the pod spec. If the workload calls the Kubernetes API, add its service account to " +
-        "`allowedServiceAccounts` and bind it to least-privilege RBAC. No automatic fix: turning the token off breaks pods that use it.",
-    frameworks: [
-        { framework: "CIS-Kubernetes", control: "5.1.6" },
-        { framework: "NIST-800-53", control: "AC-6" },
-        { framework: "NIST-800-53", control: "IA-5" },
-        { framework: "SOC2", control: "CC6.1" },
-        { framework: "SOC2", control: "CC6.3" },
-        { framework: "PCI-DSS", control: "7.2.5" },
-    ],
-    // Advisory: many upstream charts (and every pod that needs the API) do not set the field; enforce per stack once allow-listed.
-    defaultEnforcement: "advisory",
-    defaultParams: { exemptNamespaces: [], exemptImages: [], allowedServiceAccounts: [] },
-    paramsSchema: {
-        allowedServiceAccounts: {
-            type: "array",
-            items: { type: "string" },
-            default: [],
-            description: "Service accounts (name, or namespace/name) whose pods may mount the API token.",
-        },
-    },
-    gatekeeperKind: "SgPodsNoAutomountServiceAccountToken",
-    match: POD_BEARING_MATCH,
-    check(object, params) {
-        const pod = podSpecOf(object);
-        if (!pod || containersOf(object, params.exemptImages).length === 0) return [];
-        const automount = own(pod.spec, "automountServiceAccountToken");
-        if (automount === false || isUnknown(automount)) return [];
-        const serviceAccount = own(pod.spec, "serviceAccountName") ?? own(pod.spec, "serviceAccount") ?? "default";
-        const metadata = own(object, "metadata");
-        const namespace = isUnknown(metadata) ? metadata : (own(metadata, "namespace") ?? "default");
-        const allowed = strings(params.allowedServiceAccounts);
-        if (isUnknown(serviceAccount)) return [];
-        // Malformed (not a string): the API server rejects it; nothing to judge.
-        if (typeof serviceAccount !== "string") return [];
-        // With an unknown namespace only a namespace-qualified entry could still match: do not guess.
-        if (isUnknown(namespace) && allowed.some((entry) => entry.endsWith(`/${serviceAccount}`))) return [];
-        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`))) return [];
-        return [
-            {
-                message:
-                    `${describeObject(object)}: pod (service account "${show(serviceAccount)}") mounts an API token because ${pod.path}.automountServiceAccountToken ` +
-                    `is ${automount === undefined ? "not set (defaults to true)" : show(automount)}; set it to false, or allow-list the service account if the pod calls the Kubernetes API.`,
-                path: `${pod.path}.automountServiceAccountToken`,
-            },
-        ];
-    },
-    cel: {
-        variables: [
-            ...POD_CEL_VARIABLES,
-            {
-                name: "serviceAccount",
-                expression:
-                    "has(variables.podSpec.serviceAccountName) ? variables.podSpec.serviceAccountName : " +
-                    "(has(variables.podSpec.serviceAccount) ? variables.podSpec.serviceAccount : 'default')",
-            },
-            { name: "namespace", expression: "has(object.metadata.namespace) ? object.metadata.namespace : 'default'" },
-            {
-                name: "allowedServiceAccounts",
-                expression: "has(variables.params.allowedServiceAccounts) ? variables.params.allowedServiceAccounts : []",
-            },
-        ],
-        validations: [
-            {
-                expression:
-                    "size(variables.containers) == 0 || " +
-                    "(has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false) || " +
-                    "variables.serviceAccount in variables.allowedServiceAccounts || " +
-                    "(variables.namespace + '/' + variables.serviceAccount) in variables.allowedServiceAccounts",
-                messageExpression:
-                    `${CEL_SUBJECT} + ': pod (service account \"' + variables.serviceAccount + '\") mounts an API token; ` +
-                    `set automountServiceAccountToken: false in the pod spec, or allow-list the service account if it calls the Kubernetes API'`,
-            },
-        ],
-    },
-};
-
-export const hygieneRules: Rule[] = [requiredLabels, noAutomount];
+});

@@ -11,7 +11,7 @@
 import { Finding, isUnknown, ParamSchema } from "../catalogue/types";
 import { asRecord, ContainerRef } from "../catalogue/workloads";
 import { CEL_SUBJECT } from "./messages";
-import { CEL_UNKNOWN, celGet, celLet, celName, celString, show } from "./pod-security-helpers";
+import { CEL_UNKNOWN, celGet, celLet, celName, celString, show } from "./pod-field-checks";
 import { compareQuantities, multiplyQuantities, parseQuantity, Quantity } from "./quantity";
 
 export interface LimitParams {
