@@ -106,7 +106,10 @@ export function rotated<T>(items: readonly T[], by: number): T[] {
  * after the harness's own work, and teammates' load on this shared machine hits both alike). Pack CPU is
  * read from /proc for the pack process around each pass.
  */
-export async function measureThroughput(resources: readonly AnalyzerResourceInput[], options: ThroughputOptions): Promise<Record<string, ThroughputResult>> {
+export async function measureThroughput(
+    resources: readonly AnalyzerResourceInput[],
+    options: ThroughputOptions,
+): Promise<Record<string, ThroughputResult>> {
     const packs = [await startPack(OUR_PACK), await startPack(EMPTY_PACK)];
     try {
         const blocks = new Map<string, PassResult[]>(packs.map((p) => [p.pack.label, []]));
@@ -117,7 +120,9 @@ export async function measureThroughput(resources: readonly AnalyzerResourceInpu
             for (const live of rotated(packs, b)) {
                 const result = await pass(live, block, options.concurrency);
                 blocks.get(live.pack.label)!.push(result);
-                options.log?.(`  block ${b + 1}/${options.blocks} (${block.length} resources) ${live.pack.label}: ${Math.round(result.packCpuMs)} ms pack CPU, ${Math.round(result.wallMs)} ms wall`);
+                options.log?.(
+                    `  block ${b + 1}/${options.blocks} (${block.length} resources) ${live.pack.label}: ${Math.round(result.packCpuMs)} ms pack CPU, ${Math.round(result.wallMs)} ms wall`,
+                );
             }
         }
         const results: Record<string, ThroughputResult> = {};
@@ -187,12 +192,22 @@ export const SOURCE_VARIANTS: readonly ColdStartVariant[] = [
  * round. `fresh`: every start gets a new, empty TMPDIR (where ts-node keeps its compile cache), as a CI
  * runner's first `pulumi preview`; `warm`: all starts share one TMPDIR, primed by an unmeasured start.
  */
-export async function measureColdStart(variants: readonly ColdStartVariant[], runs: number, caches: CacheState, log?: (line: string) => void): Promise<Record<string, ColdStartResult>> {
+export async function measureColdStart(
+    variants: readonly ColdStartVariant[],
+    runs: number,
+    caches: CacheState,
+    log?: (line: string) => void,
+): Promise<Record<string, ColdStartResult>> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-cold-"));
     const byLabel = new Map<string, ColdStartRun[]>(variants.map((v) => [v.label, []]));
     const start = async (variant: ColdStartVariant, tmpdir: string): Promise<ColdStartRun> => {
         const started = performance.now();
-        const analyzer = await PolicyPackAnalyzer.start({ packDir: variant.pack.dir, stack: "bench", entry: variant.entry, env: { TMPDIR: tmpdir } });
+        const analyzer = await PolicyPackAnalyzer.start({
+            packDir: variant.pack.dir,
+            stack: "bench",
+            entry: variant.entry,
+            env: { TMPDIR: tmpdir },
+        });
         try {
             await analyzer.getAnalyzerInfo();
             const wallMs = performance.now() - started;
@@ -211,7 +226,9 @@ export async function measureColdStart(variants: readonly ColdStartVariant[], ru
                 const dir = caches === "warm" ? warmDir : fs.mkdtempSync(path.join(scratch, "fresh-"));
                 const run = await start(variant, dir);
                 byLabel.get(variant.label)!.push(run);
-                log?.(`  cold start (${caches} caches) ${i + 1}/${runs} ${variant.label}: ${Math.round(run.packCpuMs)} ms pack CPU, ${Math.round(run.wallMs)} ms wall`);
+                log?.(
+                    `  cold start (${caches} caches) ${i + 1}/${runs} ${variant.label}: ${Math.round(run.packCpuMs)} ms pack CPU, ${Math.round(run.wallMs)} ms wall`,
+                );
             }
         }
     } finally {

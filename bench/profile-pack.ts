@@ -13,7 +13,11 @@ const childProcess = require("child_process") as typeof ChildProcessModule;
 const realSpawn = childProcess.spawn;
 // Patch before the harness is loaded: it calls child_process.spawn through the module object.
 (childProcess as { spawn: unknown }).spawn = (command: string, args: readonly string[], options: ChildProcessModule.SpawnOptions) =>
-    realSpawn(command, ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args], options);
+    realSpawn(
+        command,
+        ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args],
+        options,
+    );
 
 interface ProfileNode {
     id: number;

@@ -25,7 +25,9 @@ main().then(
     (resources) => {
         // performance.now() counts from the process's time origin (process start).
         const cpu = process.cpuUsage();
-        process.stdout.write(`${JSON.stringify({ mode, sinceStartMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`);
+        process.stdout.write(
+            `${JSON.stringify({ mode, sinceStartMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`,
+        );
         process.exit(0);
     },
     (error: Error) => {

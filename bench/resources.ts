@@ -141,8 +141,17 @@ function generatedService(rand: () => number, i: number): AnalyzerResourceInput 
     const object = {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name: `svc-${i}`, namespace: "apps", labels: { app: `app-${i % 97}` }, annotations: exposed ? {} : { "networking.gke.io/load-balancer-type": "Internal" } },
-        spec: { type: exposed || rand() < 0.5 ? "LoadBalancer" : "ClusterIP", selector: { app: `app-${i % 97}` }, ports: [{ port: 443, targetPort: 8443, protocol: "TCP" }] },
+        metadata: {
+            name: `svc-${i}`,
+            namespace: "apps",
+            labels: { app: `app-${i % 97}` },
+            annotations: exposed ? {} : { "networking.gke.io/load-balancer-type": "Internal" },
+        },
+        spec: {
+            type: exposed || rand() < 0.5 ? "LoadBalancer" : "ClusterIP",
+            selector: { app: `app-${i % 97}` },
+            ports: [{ port: 443, targetPort: 8443, protocol: "TCP" }],
+        },
     };
     return k8sResource(object, i);
 }

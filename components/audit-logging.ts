@@ -115,12 +115,20 @@ function archiveMatch(id: string, pattern: string, prefix: string): string {
 }
 
 /** The chart's `fileConfigs`: sources, enrichment, Falco routing and the output. */
-export function fluentdFileConfigs(output: { kind: "gcs"; project: string; bucket: string } | { kind: "archive" } | { kind: "custom"; config: string }): Record<string, string> {
+export function fluentdFileConfigs(
+    output: { kind: "gcs"; project: string; bucket: string } | { kind: "archive" } | { kind: "custom"; config: string },
+): Record<string, string> {
     const outputs =
         output.kind === "gcs"
-            ? [gcsMatch("out_gcs_falco", FALCO_LOG_TAG, output.project, output.bucket, "falco-events"), gcsMatch("out_gcs_containers", "**", output.project, output.bucket, "containers")]
+            ? [
+                  gcsMatch("out_gcs_falco", FALCO_LOG_TAG, output.project, output.bucket, "falco-events"),
+                  gcsMatch("out_gcs_containers", "**", output.project, output.bucket, "containers"),
+              ]
             : output.kind === "archive"
-              ? [archiveMatch("out_archive_falco", FALCO_LOG_TAG, "falco-events"), archiveMatch("out_archive_containers", "**", "containers")]
+              ? [
+                    archiveMatch("out_archive_falco", FALCO_LOG_TAG, "falco-events"),
+                    archiveMatch("out_archive_containers", "**", "containers"),
+                ]
               : [output.config];
     return {
         "01_sources.conf": `<source>

@@ -79,7 +79,11 @@ export interface GatekeeperArgs {
 }
 
 /** Chart values for one environment. Exported for the tests and the offline plan. */
-export function gatekeeperValues(args: { environment: EnvironmentName; webhookFailurePolicy: "Fail" | "Ignore"; replicas: number }): Record<string, unknown> {
+export function gatekeeperValues(args: {
+    environment: EnvironmentName;
+    webhookFailurePolicy: "Fail" | "Ignore";
+    replicas: number;
+}): Record<string, unknown> {
     const prod = args.environment === "prod";
     // Chart default securityContext, restated so an upstream default change cannot weaken it silently.
     const containerSecurityContext = {
@@ -248,7 +252,11 @@ export class Gatekeeper extends pulumi.ComponentResource {
         );
 
         const rules = args.rules ?? KUBERNETES_RULES;
-        const stackPolicy = { enforcement: args.enforcement, allowedRegistries: args.allowedRegistries ?? [], publicServiceNamespaces: args.publicServiceNamespaces ?? [] };
+        const stackPolicy = {
+            enforcement: args.enforcement,
+            allowedRegistries: args.allowedRegistries ?? [],
+            publicServiceNamespaces: args.publicServiceNamespaces ?? [],
+        };
         const settings = ruleSettings(stackPolicy, rules);
         const appSettings = appRuleSettings({ ...stackPolicy, appEnforcement: args.app?.enforcement ?? args.enforcement }, rules);
         this.templates = [];
@@ -263,7 +271,10 @@ export class Gatekeeper extends pulumi.ComponentResource {
                 {
                     apiVersion: template.apiVersion,
                     kind: template.kind,
-                    metadata: { ...template.metadata, annotations: { ...template.metadata.annotations, "pulumi.com/waitFor": TEMPLATE_WAIT_FOR } },
+                    metadata: {
+                        ...template.metadata,
+                        annotations: { ...template.metadata.annotations, "pulumi.com/waitFor": TEMPLATE_WAIT_FOR },
+                    },
                     spec: template.spec,
                 },
                 // The release is awaited (CRDs installed, webhook pods ready) before any template is created.
@@ -305,7 +316,14 @@ export class Gatekeeper extends pulumi.ComponentResource {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "PrometheusRule",
                     metadata: { name: "gatekeeper", namespace: this.namespace.name, labels },
-                    spec: { groups: [{ name: "gatekeeper", rules: gatekeeperAlertRules(args.environment, alerting.runbookUrl ?? "docs/runbooks/gatekeeper.md") }] },
+                    spec: {
+                        groups: [
+                            {
+                                name: "gatekeeper",
+                                rules: gatekeeperAlertRules(args.environment, alerting.runbookUrl ?? "docs/runbooks/gatekeeper.md"),
+                            },
+                        ],
+                    },
                 },
                 monitoringOpts,
             );

@@ -30,7 +30,11 @@ export const FALCO_AUDIT_SUBSCRIPTION = {
  * the audit bucket still receives them.
  */
 export const FALCO_SINK_EXCLUSIONS = [
-    { name: "lease-renewals", filter: 'protoPayload.methodName="io.k8s.coordination.v1.leases.update"', description: "Leader-election lease renewals: high volume, no Falco rule" },
+    {
+        name: "lease-renewals",
+        filter: 'protoPayload.methodName="io.k8s.coordination.v1.leases.update"',
+        description: "Leader-election lease renewals: high volume, no Falco rule",
+    },
 ] as const;
 
 export interface GkeAuditSourcesArgs {
@@ -342,7 +346,9 @@ export class GkeAuditSources extends pulumi.ComponentResource {
         return {
             projectId: project,
             // Carries the grants as dependencies: Falco starts pulling only once it is allowed to.
-            subscription: pulumi.all([subscription.name, subscriber.id, workloadIdentity.id]).apply(([subscriptionName]) => subscriptionName),
+            subscription: pulumi
+                .all([subscription.name, subscriber.id, workloadIdentity.id])
+                .apply(([subscriptionName]) => subscriptionName),
             gcpServiceAccountEmail: gsa.email,
         };
     }

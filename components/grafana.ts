@@ -93,7 +93,10 @@ export function prometheusEgress(prometheusUrl: string, ownNamespace: string, ex
 
 /** Reads and validates dashboards/*.json; returns file name -> JSON text. Fails the deployment on invalid JSON. */
 export function loadDashboards(dir: string = DASHBOARDS_DIR): Record<string, string> {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort();
     if (files.length === 0) throw new Error(`grafana: no dashboard JSON in ${dir}`);
     const out: Record<string, string> = {};
     for (const file of files) {
@@ -104,7 +107,8 @@ export function loadDashboards(dir: string = DASHBOARDS_DIR): Record<string, str
         } catch (e) {
             throw new Error(`grafana: dashboard ${file} is not valid JSON: ${(e as Error).message}`);
         }
-        if (typeof parsed.uid !== "string" || typeof parsed.title !== "string") throw new Error(`grafana: dashboard ${file} needs a uid and a title`);
+        if (typeof parsed.uid !== "string" || typeof parsed.title !== "string")
+            throw new Error(`grafana: dashboard ${file} needs a uid and a title`);
         out[file] = text;
     }
     return out;
@@ -149,7 +153,9 @@ export function grafanaValues(args: {
         "grafana.ini": grafanaIni(args.rootUrl),
         service: { enabled: true, type: "ClusterIP" },
         ingress: { enabled: false },
-        persistence: sizing.persistence ? { enabled: true, type: "pvc", size: sizing.storageSize, accessModes: ["ReadWriteOnce"] } : { enabled: false },
+        persistence: sizing.persistence
+            ? { enabled: true, type: "pvc", size: sizing.storageSize, accessModes: ["ReadWriteOnce"] }
+            : { enabled: false },
         // The chown init container runs as root with CHOWN/DAC_OVERRIDE; fsGroup makes the volume writable instead.
         initChownData: { enabled: false },
         resources: sizing.resources,
@@ -200,7 +206,12 @@ export function grafanaValues(args: {
         // Dashboards come from a ConfigMap mounted as a volume rather than the sidecar: the sidecar would need
         // a service account token allowed to list ConfigMaps and Secrets, and one more container.
         dashboardsConfigMaps: { [DASHBOARD_PROVIDER]: args.dashboardsConfigMapName },
-        sidecar: { dashboards: { enabled: false }, datasources: { enabled: false }, alerts: { enabled: false }, plugins: { enabled: false } },
+        sidecar: {
+            dashboards: { enabled: false },
+            datasources: { enabled: false },
+            alerts: { enabled: false },
+            plugins: { enabled: false },
+        },
     };
 }
 
@@ -221,7 +232,9 @@ export class Grafana extends pulumi.ComponentResource {
 
         const egress = prometheusEgress(prometheusUrl, namespaceName, args.prometheusCidrs);
         if (args.namespace && egress.length > 0) {
-            throw new Error(`grafana: prometheusUrl ${prometheusUrl} needs an egress hole, which an existing namespace must declare itself; use an in-namespace Prometheus`);
+            throw new Error(
+                `grafana: prometheusUrl ${prometheusUrl} needs an egress hole, which an existing namespace must declare itself; use an in-namespace Prometheus`,
+            );
         }
         const namespace =
             args.namespace ?? new SecureNamespace(`${name}-ns`, { provider, name: namespaceName, allowEgress: egress }, { parent: this });
@@ -237,7 +250,11 @@ export class Grafana extends pulumi.ComponentResource {
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
-                metadata: { name: "grafana-admin", namespace: namespaceName, labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/part-of": "monitoring" } },
+                metadata: {
+                    name: "grafana-admin",
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/part-of": "monitoring" },
+                },
                 type: "Opaque",
                 stringData: { "admin-user": "admin", "admin-password": this.adminPassword },
             },
@@ -248,7 +265,11 @@ export class Grafana extends pulumi.ComponentResource {
         const dashboardsConfigMap = new k8s.core.v1.ConfigMap(
             `${name}-dashboards`,
             {
-                metadata: { name: "grafana-dashboards", namespace: namespaceName, labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/component": "dashboards" } },
+                metadata: {
+                    name: "grafana-dashboards",
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/component": "dashboards" },
+                },
                 data: dashboards,
             },
             { parent: this, provider, dependsOn: [namespace] },

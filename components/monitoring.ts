@@ -66,7 +66,11 @@ export interface ScrapeTarget {
  * from `monitoring` on these ports (secure-namespace.ts metricsIngressFrom).
  */
 export const PLATFORM_SCRAPE_TARGETS: readonly ScrapeTarget[] = [
-    { namespace: PLATFORM_NAMESPACES.gatekeeper, ports: [GATEKEEPER_METRICS_PORT], what: "Gatekeeper controller-manager and audit metrics" },
+    {
+        namespace: PLATFORM_NAMESPACES.gatekeeper,
+        ports: [GATEKEEPER_METRICS_PORT],
+        what: "Gatekeeper controller-manager and audit metrics",
+    },
     // falcosidekick serves /metrics on its HTTP port (chart falcosidekick.service.port 2801).
     { namespace: PLATFORM_NAMESPACES.falco, ports: [2801], what: "falcosidekick event and output metrics" },
     // trivy-operator chart service port 80 -> container port 8080 (metrics).
@@ -279,7 +283,9 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
                 replicas: sizing.prometheusReplicas,
                 retention: sizing.retention,
                 retentionSize: sizing.retentionSize,
-                storageSpec: sizing.prometheusVolume ? volumeClaim(sizing.prometheusVolume) : { emptyDir: { sizeLimit: sizing.emptyDirLimit } },
+                storageSpec: sizing.prometheusVolume
+                    ? volumeClaim(sizing.prometheusVolume)
+                    : { emptyDir: { sizeLimit: sizing.emptyDirLimit } },
                 resources: sizing.prometheus,
                 scrapeInterval: "30s",
                 evaluationInterval: "30s",
@@ -326,7 +332,10 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
 }
 
 /** The NetworkPolicy holes of the monitoring namespace besides the baseline (same namespace, DNS). */
-export function monitoringAllowances(apiServerCidrs: string[], targets: readonly ScrapeTarget[]): { ingress: IngressAllowance[]; egress: EgressAllowance[] } {
+export function monitoringAllowances(
+    apiServerCidrs: string[],
+    targets: readonly ScrapeTarget[],
+): { ingress: IngressAllowance[]; egress: EgressAllowance[] } {
     return {
         ingress: [
             {
@@ -341,15 +350,13 @@ export function monitoringAllowances(apiServerCidrs: string[], targets: readonly
             // The operator, Prometheus (service discovery, API server metrics), kube-state-metrics and the
             // webhook certificate Jobs talk to the API server; 6443 for existing clusters that serve it there.
             apiServerEgress(apiServerCidrs, [443, 6443]),
-            ...targets.map(
-                (t): EgressAllowance => ({
-                    name: `scrape-${t.namespace}-egress`,
-                    reason: `Prometheus scrapes ${t.what} in namespace ${t.namespace}.`,
-                    podSelector: { ...PROMETHEUS_POD_SELECTOR },
-                    toNamespaces: [t.namespace],
-                    ports: t.ports.map((port) => ({ port, protocol: "TCP" as const })),
-                }),
-            ),
+            ...targets.map((t): EgressAllowance => ({
+                name: `scrape-${t.namespace}-egress`,
+                reason: `Prometheus scrapes ${t.what} in namespace ${t.namespace}.`,
+                podSelector: { ...PROMETHEUS_POD_SELECTOR },
+                toNamespaces: [t.namespace],
+                ports: t.ports.map((port) => ({ port, protocol: "TCP" as const })),
+            })),
         ],
     };
 }

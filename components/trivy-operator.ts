@@ -62,7 +62,8 @@ export function trivySizing(environment: EnvironmentName): TrivySizing {
 export function severityList(config: TrivyConfig): string {
     if (config.severities.length === 0) throw new Error("trivy: at least one severity is required");
     for (const s of config.severities) {
-        if (!(TRIVY_SEVERITIES as readonly string[]).includes(s)) throw new Error(`trivy: unknown severity "${s}" (allowed: ${TRIVY_SEVERITIES.join(", ")})`);
+        if (!(TRIVY_SEVERITIES as readonly string[]).includes(s))
+            throw new Error(`trivy: unknown severity "${s}" (allowed: ${TRIVY_SEVERITIES.join(", ")})`);
     }
     if (!Number.isInteger(config.concurrentScanJobs) || config.concurrentScanJobs < 1) {
         throw new Error(`trivy: concurrentScanJobs must be a positive integer, got ${config.concurrentScanJobs}`);
@@ -151,7 +152,6 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
         },
     };
 }
-
 
 export class TrivyOperator extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;

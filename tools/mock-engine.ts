@@ -120,7 +120,9 @@ interface RegisterRequest {
 interface AliasMessage {
     getUrn(): string;
     hasSpec(): boolean;
-    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    getSpec():
+        | { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean }
+        | undefined;
 }
 
 /**
@@ -137,7 +139,13 @@ function resolveAlias(alias: AliasMessage, resource: { type: string; name: strin
     const spec = alias.hasSpec() ? alias.getSpec() : undefined;
     if (!spec) return alias.getUrn();
     const parent = spec.getNoparent() ? undefined : spec.getParenturn() || resource.parent;
-    return mockUrn(spec.getStack() || pulumi.getStack(), spec.getProject() || pulumi.getProject(), parent, spec.getType() || resource.type, spec.getName() || resource.name);
+    return mockUrn(
+        spec.getStack() || pulumi.getStack(),
+        spec.getProject() || pulumi.getProject(),
+        parent,
+        spec.getType() || resource.type,
+        spec.getName() || resource.name,
+    );
 }
 
 interface MockMonitorLike {

@@ -85,9 +85,12 @@ export async function gatorVerdicts(policies: GatorPolicies, objects: readonly K
         writeTestInputs(dir, policies.templates, policies.constraints, reviewed);
         const run = runGator(gator, ["test", "--filename", dir, "--output", "json"], TIMEOUT_MS);
         // Exit 1 means "a deny constraint is violated": a verdict, not a failure.
-        if (run.status !== 0 && run.status !== 1) throw new Error(`gator test failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().slice(0, 1500)}`);
+        if (run.status !== 0 && run.status !== 1)
+            throw new Error(`gator test failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().slice(0, 1500)}`);
         // gator's results name the object by kind, namespace and name; with the group from the reviewed objects.
-        const groups = new Map(reviewed.map((o) => [`${String(o.kind)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`, groupOf(o)]));
+        const groups = new Map(
+            reviewed.map((o) => [`${String(o.kind)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`, groupOf(o)]),
+        );
         for (const v of parseGatorTestJson(run.stdout)) {
             const short = `${v.object.kind}/${v.object.namespace}/${v.object.name}`;
             if (!groups.has(short) || v.constraintName === "") continue;
