@@ -94,6 +94,13 @@ export interface ThroughputOptions {
     log?: (line: string) => void;
 }
 
+/** The list a map was seeded with for `key` (every key is seeded up front, so a miss is a bug). */
+function seeded<T>(lists: ReadonlyMap<string, T[]>, key: string): T[] {
+    const list = lists.get(key);
+    if (!list) throw new Error(`bench: no results list for ${key}`);
+    return list;
+}
+
 /** `items` rotated left by `by` (block b measures the packs in a different order than block b-1). */
 export function rotated<T>(items: readonly T[], by: number): T[] {
     const k = ((by % items.length) + items.length) % items.length;
@@ -119,7 +126,7 @@ export async function measureThroughput(
             const block = resources.slice(b * size, (b + 1) * size);
             for (const live of rotated(packs, b)) {
                 const result = await pass(live, block, options.concurrency);
-                blocks.get(live.pack.label)!.push(result);
+                seeded(blocks, live.pack.label).push(result);
                 options.log?.(
                     `  block ${b + 1}/${options.blocks} (${block.length} resources) ${live.pack.label}: ${Math.round(result.packCpuMs)} ms pack CPU, ${Math.round(result.wallMs)} ms wall`,
                 );
@@ -127,7 +134,7 @@ export async function measureThroughput(
         }
         const results: Record<string, ThroughputResult> = {};
         for (const live of packs) {
-            const list = blocks.get(live.pack.label)!;
+            const list = seeded(blocks, live.pack.label);
             const totalWallMs = list.reduce((sum, p) => sum + p.wallMs, 0);
             results[live.pack.label] = {
                 pack: live.pack.label,
@@ -211,7 +218,8 @@ export async function measureColdStart(
         try {
             await analyzer.getAnalyzerInfo();
             const wallMs = performance.now() - started;
-            const pid = analyzer.pid!;
+            const pid = analyzer.pid;
+            if (pid === undefined) throw new Error(`${variant.label}: the pack process has no pid`);
             return { wallMs, packCpuMs: cpuMs(pid), peakRssKiB: peakRssKiB(pid) ?? NaN };
         } finally {
             await analyzer.close();
@@ -225,7 +233,7 @@ export async function measureColdStart(
             for (const variant of rotated(variants, i)) {
                 const dir = caches === "warm" ? warmDir : fs.mkdtempSync(path.join(scratch, "fresh-"));
                 const run = await start(variant, dir);
-                byLabel.get(variant.label)!.push(run);
+                seeded(byLabel, variant.label).push(run);
                 log?.(
                     `  cold start (${caches} caches) ${i + 1}/${runs} ${variant.label}: ${Math.round(run.packCpuMs)} ms pack CPU, ${Math.round(run.wallMs)} ms wall`,
                 );
@@ -236,7 +244,7 @@ export async function measureColdStart(
     }
     const results: Record<string, ColdStartResult> = {};
     for (const variant of variants) {
-        const list = byLabel.get(variant.label)!;
+        const list = seeded(byLabel, variant.label);
         results[variant.label] = {
             pack: variant.pack.label,
             caches,

@@ -31,7 +31,10 @@ function runChild(mode: "program" | "imports", stack: string): Promise<ChildRun>
         child.on("exit", (code) => {
             const wallMs = performance.now() - started;
             const line = stdout.trim().split("\n").pop() ?? "";
-            if (code !== 0 || !line.startsWith("{")) return reject(new Error(`${mode} child exited ${code}:\n${stderr.slice(-2000)}`));
+            if (code !== 0 || !line.startsWith("{")) {
+                reject(new Error(`${mode} child exited ${code}:\n${stderr.slice(-2000)}`));
+                return;
+            }
             const parsed = JSON.parse(line) as Omit<ChildRun, "wallMs">;
             resolve({
                 wallMs,

@@ -308,8 +308,8 @@ async function main(): Promise<number> {
 if (require.main === module) {
     main().then(
         (code) => (process.exitCode = code),
-        (error: Error) => {
-            console.error(`bench: ${error.message.split("\n")[0]}`);
+        (error: unknown) => {
+            console.error(`bench: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
             process.exitCode = 2;
         },
     );

@@ -159,7 +159,7 @@ describe("the application before merge (plan --charts)", () => {
                 kind: "Deployment",
                 metadata: { name: "odd" },
                 spec: { template: { spec: { containers: "not-a-list" } } },
-            } as unknown as K8sObject);
+            });
             assert.ok(["denied", "warned", "admitted"].includes(odd.verdict));
         });
 
@@ -317,7 +317,7 @@ describe("the application before merge (plan --charts)", () => {
                         out = execFileSync(gator, ["test", "--filename", dir, "--output", "json"], { encoding: "utf8" });
                     } catch (error) {
                         // gator exits 1 when a deny violation exists; its JSON is still on stdout.
-                        out = String((error as { stdout?: string }).stdout ?? "");
+                        out = (error as { stdout?: string }).stdout ?? "";
                     }
                     const results = JSON.parse(out || "[]") as {
                         constraint?: { metadata?: { name?: string } };

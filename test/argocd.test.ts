@@ -73,8 +73,8 @@ async function deploy(name: string): Promise<{ run: ProgramRun; fixture: Fixture
     return { run, fixture };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form Helm values
 function values(run: ProgramRun): any {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form Helm values
     return findResource(run, RELEASE).inputs.values;
 }
 
@@ -171,7 +171,7 @@ describe("ArgoCd component", () => {
         const release = findResource(prod, RELEASE);
         assert.ok(
             release.secretPaths.some((p) => p === "values" || p.startsWith("values.configs.secret.extra")),
-            `client secret is sent as a secret; secret paths: ${release.secretPaths}`,
+            `client secret is sent as a secret; secret paths: ${release.secretPaths.join(",")}`,
         );
         assert.equal(v.configs.rbac["policy.csv"], "g, platform-admins, role:admin");
     });
@@ -395,7 +395,7 @@ describe("ArgoCd component", () => {
         assert.equal(secret.inputs.stringData.password, prodFixture.config.repoPassword);
         assert.ok(
             secret.secretPaths.some((p) => p === "stringData" || p === "stringData.password"),
-            `password sent as secret; secret paths: ${secret.secretPaths}`,
+            `password sent as secret; secret paths: ${secret.secretPaths.join(",")}`,
         );
         const app = findResource(prod, `${CUSTOM}:Application`);
         assert.ok(app.dependencies.includes(secret.urn), "Application waits for its repository credentials");

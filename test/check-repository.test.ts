@@ -150,7 +150,7 @@ describe("check on a repository", () => {
             kind: "Service",
             metadata: { annotations: { [`${SUPPRESSION_PREFIX}no-such-rule`]: "x" } },
         };
-        assert.match(readSuppressions(unknownRule as never, "2026-01-01").problems[0], /names no Kubernetes rule/);
+        assert.match(readSuppressions(unknownRule, "2026-01-01").problems[0], /names no Kubernetes rule/);
     });
 
     it("splits finding paths without regex and matches globs", () => {

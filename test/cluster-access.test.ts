@@ -32,7 +32,7 @@ describe("ExistingCluster", () => {
         const provider = findResource(run, "pulumi:providers:kubernetes");
         assert.equal(provider.inputs.kubeconfig, KUBECONFIG);
         assert.equal(provider.inputs.context, "other");
-        assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths}`);
+        assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths.join(",")}`);
         assert.equal(provider.parent, findResource(run, "secure-gitops:kubernetes:ExistingCluster").urn);
         assert.equal(await pulumi.isSecret((access as ClusterAccess).kubeconfig), true);
         assert.equal((access as ClusterAccess).workloadIdentityPool, undefined);

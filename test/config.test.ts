@@ -68,7 +68,7 @@ function stackFile(stack: string): StackConfig {
 
 function gke(config: StackConfig): GkeClusterConfig {
     assert.equal(config.cluster.mode, "gke");
-    return config.cluster as GkeClusterConfig;
+    return config.cluster;
 }
 
 /** The smallest valid gke-mode config: what a stack must set because no safe default exists. */
@@ -259,7 +259,10 @@ describe("stack configuration", () => {
     describe("defaults", () => {
         const project = parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
             name: string;
-            config: Record<string, { type: string; description?: string; default?: unknown; items?: { type: string } }>;
+            config: Record<
+                string,
+                { type: string; description?: string; default?: string | number | boolean | unknown[]; items?: { type: string } }
+            >;
         };
 
         it("Pulumi.yaml declares exactly the keys the loader reads, with the same types and defaults", () => {
@@ -367,7 +370,7 @@ describe("stack configuration", () => {
             assert.equal(configMap.inputs.data.slack, "https://hooks.slack.com/services/x");
             assert.ok(
                 configMap.secretPaths.some((p) => p.startsWith("data")),
-                `secret paths: ${configMap.secretPaths}`,
+                `secret paths: ${configMap.secretPaths.join(",")}`,
             );
         });
     });

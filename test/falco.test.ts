@@ -230,7 +230,7 @@ describe("Falco component", () => {
         // Above the SDK's buffer an event ends the k8s_audit source (and Falco); at it, the plugin drops the event.
         assert.ok(
             typeof init.max_event_size === "number" && init.max_event_size <= PLUGIN.sdkDefaultEventSize,
-            `max_event_size ${init.max_event_size}`,
+            `max_event_size ${String(init.max_event_size)}`,
         );
         assert.equal(init.fetch_cluster_metadata, false, "no Container API calls, no clusterViewer grant");
         assert.equal(init.use_async, false);
@@ -598,7 +598,8 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
         for (const r of rules) {
             for (const match of r.condition.replace(/"[^"]*"|'[^']*'/g, " ").matchAll(/\bin \(([^)]*)\)/g)) {
                 for (const item of match[1].split(",").map((s: string) => s.trim())) {
-                    if (/^sg_/.test(item)) assert.ok(item in lists, `${r.rule}: list ${item} is not defined in ${K8S_AUDIT_RULES_FILE}`);
+                    if (item.startsWith("sg_"))
+                        assert.ok(item in lists, `${r.rule}: list ${item} is not defined in ${K8S_AUDIT_RULES_FILE}`);
                 }
             }
         }

@@ -182,7 +182,7 @@ describe("Gatekeeper component", () => {
         const lb = constraintsOf(prod).find((c) => c.inputs.metadata.name === "services-no-public-loadbalancer");
         if (registries) assert.deepEqual(registries.inputs.spec.parameters.allowedRegistries, ["europe-docker.pkg.dev/acme/"]);
         if (lb) assert.deepEqual(lb.inputs.spec.parameters.allowedNamespaces, ["ingress"]);
-        assert.ok(registries || lb, "neither parameterised rule is in the catalogue yet");
+        assert.ok(registries ?? lb, "neither parameterised rule is in the catalogue yet");
     });
 
     it("excludes gatekeeper-system from the token rule, with the reason on the constraint", () => {

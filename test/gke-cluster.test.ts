@@ -386,7 +386,7 @@ describe("GkeCluster", () => {
         it("the kubeconfig is a secret output and a secret provider input", async () => {
             assert.equal(await pulumi.isSecret(prod.gke.kubeconfig), true);
             const provider = findResource(prod.run, "pulumi:providers:kubernetes");
-            assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths}`);
+            assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths.join(",")}`);
         });
         it("the kubeconfig authenticates with gke-gcloud-auth-plugin and holds no static credential", () => {
             const provider = findResource(prod.run, "pulumi:providers:kubernetes");

@@ -32,15 +32,15 @@ async function deploy(
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
             const grafana = new Grafana("grafana", { provider, environment, prometheusUrl });
             grafana.adminPassword.apply((p) => (adminPassword = p));
-            pulumi.isSecret(grafana.adminPassword).then((s) => (passwordIsSecret = s));
+            void pulumi.isSecret(grafana.adminPassword).then((s) => (passwordIsSecret = s));
             return { adminPassword: grafana.adminPassword };
         },
     });
     return { run, adminPassword, passwordIsSecret };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form Helm values
 function values(run: ProgramRun): any {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form Helm values
     return findResource(run, RELEASE).inputs.values;
 }
 
@@ -76,7 +76,7 @@ describe("Grafana component", () => {
         assert.equal(secret.inputs.stringData["admin-password"], `mock-password-${password.name}`);
         assert.ok(
             secret.secretPaths.some((p) => p === "stringData" || p === "stringData.admin-password"),
-            `admin password sent as secret; secret paths: ${secret.secretPaths}`,
+            `admin password sent as secret; secret paths: ${secret.secretPaths.join(",")}`,
         );
         const v = values(run);
         assert.equal(v.admin.existingSecret, secret.inputs.metadata.name);

@@ -20,7 +20,7 @@ describe("mock engine", () => {
         assert.equal(secret.inputs.stringData.password, "s3cret");
         assert.ok(
             secret.secretPaths.some((p) => p.startsWith("stringData")),
-            `secret paths: ${secret.secretPaths}`,
+            `secret paths: ${secret.secretPaths.join(",")}`,
         );
     });
 });

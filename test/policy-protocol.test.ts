@@ -55,7 +55,7 @@ function SECRET(value: unknown): Record<string, unknown> {
 function corpusResource(c: CorpusCase, index: number): AnalyzerResourceInput {
     if (c.object) {
         const name = typeof c.object.metadata?.name === "string" ? c.object.metadata.name : `case-${index}`;
-        return { type: kubernetesType(c.object), name, props: c.object as Record<string, unknown> };
+        return { type: kubernetesType(c.object), name, props: c.object };
     }
     return { type: String(c.resourceType), name: `case-${index}`, props: c.props ?? {} };
 }
@@ -155,7 +155,7 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         async function useParams(c: CorpusCase): Promise<void> {
             const key = c.params ? JSON.stringify([c.rule, c.params]) : "";
             if (key === lastParams) return;
-            await analyzer.configure(c.params ? { [c.rule]: c.params as Record<string, unknown> } : {});
+            await analyzer.configure(c.params ? { [c.rule]: c.params } : {});
             lastParams = key;
         }
         after(async () => {
@@ -415,8 +415,10 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
     describe("a program run (tools/mock-engine) through the analyzer", () => {
         it("analyzes the custom resources a program registers, with their provider", async () => {
             // Loaded lazily: the mock engine pulls in the Pulumi runtime and the Kubernetes SDK.
+            /* eslint-disable @typescript-eslint/no-require-imports -- loaded lazily, see above */
             const { runProgram } = require("../tools/mock-engine") as typeof import("../tools/mock-engine");
             const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
+            /* eslint-enable @typescript-eslint/no-require-imports */
             const run = await runProgram({
                 stack: "dev",
                 config: {},
@@ -455,12 +457,14 @@ interface SdkInternals {
     Secret: new (value: unknown) => { value: unknown };
     serializeProperties(props: object): Promise<Record<string, unknown>>;
 }
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's internal modules, resolved from the pack folder as the engine does */
 const sdk: SdkInternals = {
     unknownCheckingProxy: require(require.resolve("@pulumi/policy/proxy", { paths: [POLICY_PACK_DIR] })).unknownCheckingProxy,
     secretsPreservingProxy: require(require.resolve("@pulumi/policy/secret", { paths: [POLICY_PACK_DIR] })).secretsPreservingProxy,
     Secret: require(require.resolve("@pulumi/policy/policy", { paths: [POLICY_PACK_DIR] })).Secret,
     serializeProperties: require(require.resolve("@pulumi/policy/deserialize", { paths: [POLICY_PACK_DIR] })).serializeProperties,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 describe("policy-pack/README.md", () => {
     it("lists every rule in the generated table, up to date (npx tsx policy-pack/pack/rule-table.ts --write)", () => {

@@ -264,7 +264,7 @@ export function parseFieldPath(fieldPath: string): PathSegment[] {
             } else {
                 const inner = fieldPath.slice(i + 1, close);
                 if (inner.startsWith("name=")) segments.push({ name: inner.slice(5) });
-                else if (inner !== "" && [...inner].every((d) => d >= "0" && d <= "9")) segments.push({ index: Number(inner) });
+                else if (inner !== "" && Array.from(inner).every((d) => d >= "0" && d <= "9")) segments.push({ index: Number(inner) });
                 else break;
                 i = close + 1;
             }
@@ -391,7 +391,7 @@ interface ParsedSuppressions {
 
 function isIsoDate(text: string): boolean {
     if (text.length !== 10 || text[4] !== "-" || text[7] !== "-") return false;
-    if (![...text.slice(0, 4), ...text.slice(5, 7), ...text.slice(8)].every((d) => d >= "0" && d <= "9")) return false;
+    if (!Array.from(text.slice(0, 4) + text.slice(5, 7) + text.slice(8)).every((d) => d >= "0" && d <= "9")) return false;
     const date = new Date(`${text}T00:00:00Z`);
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }

@@ -307,7 +307,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         parsed && options.appSources ? path.join(options.appSources, repositoryDirName(parsed.argocd.appRepoUrl)) : undefined;
     if (appCheckout && !fs.existsSync(appCheckout)) {
         // A directory of platform charts only: say so, and judge what is there.
-        result.appSkipped = `the application was not rendered: no checkout of ${parsed!.argocd.appRepoUrl} at ${appCheckout}`;
+        result.appSkipped = `the application was not rendered: no checkout of ${parsed?.argocd.appRepoUrl ?? ""} at ${appCheckout}`;
     } else if (parsed && options.appSources) {
         progress("rendering the application as Argo CD will and judging its objects");
         const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;

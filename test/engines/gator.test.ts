@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { K8sObject, KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
+import { KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
 import { kubernetesTypeToken as kubernetesType, loadCorpus } from "../../policy-pack/test/corpus";
 import { PolicyPackAnalyzer } from "../../tools/analyzer/analyzer";
 import {
@@ -67,9 +67,9 @@ describe("real engine: Gatekeeper's gator", function () {
                 configured = key;
             }
             const name = typeof c.object.metadata?.name === "string" ? c.object.metadata.name : "case";
-            const diagnostics = (
-                await analyzer!.analyze({ type: kubernetesType(c.object), name, props: c.object as Record<string, unknown> })
-            ).filter((d) => d.policyName === c.rule);
+            const diagnostics = (await analyzer!.analyze({ type: kubernetesType(c.object), name, props: c.object })).filter(
+                (d) => d.policyName === c.rule,
+            );
             const packVerdict = diagnostics.length > 0 ? "violation" : "pass";
             if (packVerdict !== gatorVerdict)
                 disagreements.push(`${c.caseName}: gator ${gatorVerdict}, pack ${packVerdict} (corpus ${c.expect})`);
@@ -96,7 +96,7 @@ describe("real engine: Gatekeeper's gator", function () {
             // Every admission-time corpus object once, renamed so gator's results can be told apart.
             const objects = corpus
                 .filter((c) => c.object && !c.unknown)
-                .map((c, index) => ({ ...c.object!, metadata: { ...(c.object!.metadata ?? {}), name: `case-${index}` } }) as K8sObject);
+                .map((c, index) => ({ ...c.object!, metadata: { ...(c.object!.metadata ?? {}), name: `case-${index}` } }));
             assert.ok(objects.length > 0, "no corpus objects");
             const dir = path.join(workDir, `test-${stack}`);
             writeTestInputs(dir, templates, constraints, objects);
@@ -121,11 +121,11 @@ describe("real engine: Gatekeeper's gator", function () {
             const disagreements: string[] = [];
             let compared = 0;
             for (const object of objects) {
-                const name = String(object.metadata!.name);
+                const name = object.metadata.name;
                 const diagnostics = await analyzer!.analyze({
                     type: kubernetesType(object),
                     name,
-                    props: object as Record<string, unknown>,
+                    props: object,
                 });
                 const packSays = new Set(
                     diagnostics.filter((d) => kubernetesRuleIds.has(d.policyName)).map((d) => `${name} ${d.policyName}`),

@@ -42,10 +42,10 @@ function startStandIn(pkg: string, env: NodeJS.ProcessEnv): Promise<{ child: Chi
     });
     let stdout = "";
     let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`stand-in ${pkg} reported no port in 60 s:\n${stderr}`)), 60_000);
-        child.stdout!.on("data", (d: Buffer) => {
+        child.stdout.on("data", (d: Buffer) => {
             stdout += d.toString();
             const match = /^(\d+)\s*$/m.exec(stdout);
             if (match) {

@@ -180,7 +180,7 @@ export class ConditionEvaluator {
         return this.compile(condition)(event);
     }
 
-    private listItems(name: string, seen: Set<string> = new Set()): string[] {
+    private listItems(name: string, seen = new Set<string>()): string[] {
         if (seen.has(name)) throw new Error(`list ${name} refers to itself`);
         seen.add(name);
         return (this.entries.lists[name] ?? []).flatMap((item) => {

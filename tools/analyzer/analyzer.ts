@@ -275,7 +275,7 @@ export class PolicyPackAnalyzer {
             stdio: ["ignore", "pipe", "pipe"],
         });
         const output = { stdout: "", stderr: "" };
-        child.stderr!.on("data", (d: Buffer) => (output.stderr += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString()));
         let port: string;
         try {
             port = await new Promise<string>((resolve, reject) => {
@@ -283,7 +283,7 @@ export class PolicyPackAnalyzer {
                     () => reject(new Error(`policy pack did not report a port within ${options.startTimeoutMs ?? 90000} ms`)),
                     options.startTimeoutMs ?? 90000,
                 );
-                child.stdout!.on("data", (d: Buffer) => {
+                child.stdout.on("data", (d: Buffer) => {
                     output.stdout += d.toString();
                     const m = /^(\d+)\s*$/m.exec(output.stdout);
                     if (m) {
@@ -323,16 +323,16 @@ export class PolicyPackAnalyzer {
     }
 
     private call<Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-        return new Promise((resolve, reject) => method.call(this.client, req, (err, res) => (err ? reject(err) : resolve(res))));
+        return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
     }
 
     async getPluginInfo(): Promise<{ version: string }> {
-        const res = await this.call<Empty, pluginPb.PluginInfo>(this.client.getPluginInfo, new Empty());
+        const res = await this.call<Empty, pluginPb.PluginInfo>((r, cb) => this.client.getPluginInfo(r, cb), new Empty());
         return { version: res.getVersion() };
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
-        const res = await this.call<Empty, analyzerPb.AnalyzerInfo>(this.client.getAnalyzerInfo, new Empty());
+        const res = await this.call<Empty, analyzerPb.AnalyzerInfo>((r, cb) => this.client.getAnalyzerInfo(r, cb), new Empty());
         this.info = {
             name: res.getName(),
             displayName: res.getDisplayname(),
@@ -391,7 +391,7 @@ export class PolicyPackAnalyzer {
             pc.setProperties(toStruct(c.properties ?? {}));
             map.set(name, pc);
         }
-        await this.call<analyzerPb.ConfigureAnalyzerRequest, Empty>(this.client.configure, req);
+        await this.call<analyzerPb.ConfigureAnalyzerRequest, Empty>((r, cb) => this.client.configure(r, cb), req);
     }
 
     /** Analyze one resource: its diagnostics. */
@@ -402,14 +402,17 @@ export class PolicyPackAnalyzer {
     /** Analyze one resource: diagnostics and the policies that declared themselves not applicable. */
     async analyzeResponse(resource: AnalyzerResourceInput): Promise<AnalyzeResult> {
         return diagnostics(
-            await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze, analyzeRequest(resource)),
+            await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+                (r, cb) => this.client.analyze(r, cb),
+                analyzeRequest(resource),
+            ),
         );
     }
 
     /** Analyze one resource: the result and the size of the response on the wire (bytes of the AnalyzeResponse). */
     async analyzeWithSize(resource: AnalyzerResourceInput): Promise<AnalyzeResult & { bytes: number }> {
         const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
-            this.client.analyze,
+            (r, cb) => this.client.analyze(r, cb),
             analyzeRequest(resource),
         );
         return { ...diagnostics(response), bytes: response.serializeBinary().length };
@@ -417,19 +420,20 @@ export class PolicyPackAnalyzer {
 
     async analyzeStack(resources: AnalyzerResourceInput[]): Promise<Diagnostic[]> {
         const req = new analyzerPb.AnalyzeStackRequest().setResourcesList(resources.map(stackResource));
-        return diagnostics(await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack, req))
-            .diagnostics;
+        return diagnostics(
+            await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>((r, cb) => this.client.analyzeStack(r, cb), req),
+        ).diagnostics;
     }
 
     async remediate(resource: AnalyzerResourceInput): Promise<RemediationResult[]> {
         const res = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
-            this.client.remediate,
+            (r, cb) => this.client.remediate(r, cb),
             analyzeRequest(resource),
         );
         return res.getRemediationsList().map((r) => ({
             policyName: r.getPolicyname(),
             description: r.getDescription(),
-            properties: r.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
+            properties: r.getProperties()?.toJavaScript(),
             diagnostic: r.getDiagnostic(),
         }));
     }

@@ -82,7 +82,11 @@ function crdApiVersions(object: K8sObject): string[] {
     if (object.kind !== "CustomResourceDefinition") return [];
     const spec = (object as { spec?: { group?: unknown; versions?: unknown } }).spec;
     if (typeof spec?.group !== "string" || !Array.isArray(spec.versions)) return [];
-    return spec.versions.filter((v) => typeof v?.name === "string").map((v) => `${spec.group}/${String(v.name)}`);
+    const group = spec.group;
+    return (spec.versions as unknown[]).flatMap((v) => {
+        const name = (v as { name?: unknown } | null | undefined)?.name;
+        return typeof name === "string" ? [`${group}/${name}`] : [];
+    });
 }
 
 export interface RenderOptions {
@@ -178,7 +182,7 @@ export function analyzerResourcesFor(workloads: ChartWorkloads): AnalyzerResourc
         type: o.type,
         urn: o.urn,
         name: o.name,
-        props: o.object as Record<string, unknown>,
+        props: o.object,
         options: { parent: o.releaseUrn },
         parent: o.releaseUrn,
         dependencies: [],
@@ -256,7 +260,7 @@ export function asRecordedResources(workloads: ChartWorkloads): RecordedResource
         name: o.name,
         parent: o.releaseUrn,
         custom: true,
-        inputs: o.object as Record<string, unknown>,
+        inputs: o.object,
         secretPaths: [],
         dependencies: [],
         protect: false,
