@@ -12,6 +12,7 @@ import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-name
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -23,9 +24,7 @@ export const ARGOCD_CHART = {
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
 export const APP_NAME = "missing-table";
 
-export interface ArgoCdArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+export interface ArgoCdArgs extends PlatformComponentArgs {
     config: ArgoCdConfig;
     /** CIDRs of the Kubernetes control plane: the only place Argo CD's controllers may reach besides Git/OIDC. */
     apiServerCidrs: string[];
@@ -33,18 +32,18 @@ export interface ArgoCdArgs {
      * Resources the AppProject and Application must wait for - the Gatekeeper constraints (and the app
      * namespaces): nothing may sync before admission control enforces.
      */
-    dependsOn?: pulumi.Resource[];
+    dependsOn?: PlatformComponentArgs["dependsOn"];
     /**
      * Create the application namespaces as SecureNamespaces (restricted Pod Security, default-deny network
-     * policies) - the Application never creates namespaces itself. Default true; set false only when the
-     * namespaces are managed elsewhere (then pass them in `dependsOn`).
+     * policies) - the Application never creates namespaces itself. Set false only when the namespaces are
+     * managed elsewhere (then pass them in `dependsOn`). Defaults to true.
      */
     createAppNamespaces?: boolean;
     /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
     adminGroups?: string[];
     /**
-     * Host name Argo CD is reached at (OIDC redirect URLs are built from it). No ingress is created: the
-     * default is a `kubectl port-forward svc/argocd-server 8080:443` session.
+     * Host name Argo CD is reached at (OIDC redirect URLs are built from it). No ingress is created.
+     * Defaults to `localhost:8080`, a `kubectl port-forward svc/argocd-server 8080:443` session.
      */
     domain?: string;
 }

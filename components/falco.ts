@@ -17,6 +17,7 @@ import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -107,18 +108,9 @@ export function k8sAuditGkePluginConfig(projectId: string, subscriptionId: strin
 /** falcosidekick serves its Prometheus metrics (event counts by rule and priority) on its API port. */
 export const SIDEKICK_METRICS_PORT = 2801;
 
-export interface FalcoArgs {
-    provider: k8s.Provider;
+export interface FalcoArgs extends PlatformComponentArgs {
     /** Namespace of the Prometheus (Operator) that scrapes falcosidekick: opens the port and creates a ServiceMonitor. */
     monitoringNamespace?: string;
-    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
-    dependsOn?: pulumi.Resource[];
-    /**
-     * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
-     * API server on 6443 too, for existing clusters whose API server does not listen on 443.
-     */
-    apiServerCidrs?: string[];
-    environment: EnvironmentName;
     /** Slack webhook / PagerDuty routing key (secrets) and the minimum priority forwarded to them. */
     alerting: AlertingConfig;
     /** GCS bucket for Talon's evidence (pod logs, dropped binaries). Without it evidence actions are dropped. */
@@ -131,11 +123,11 @@ export interface FalcoArgs {
      */
     k8sAuditGke?: K8sAuditGkeSource;
     /**
-     * Falcosidekick's web UI. Off by default; never in prod (an extra Redis holding every event, reachable
-     * by anyone with a port-forward). When on, a random password guards it.
+     * Falcosidekick's web UI; never in prod (an extra Redis holding every event, reachable by anyone with a
+     * port-forward). When on, a random password guards it. Defaults to false.
      */
     enableWebUi?: boolean;
-    /** Run Talon's rules without acting (log what would be done). Default false: respond. */
+    /** Run Talon's rules without acting (log what would be done). Defaults to false: respond. */
     talonDryRun?: boolean;
 }
 

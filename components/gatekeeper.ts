@@ -15,6 +15,7 @@ import { appRuleSettings, ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { pinnedRelease } from "../platform/pinned-chart";
 import { res } from "../platform/workload-sizing";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const GATEKEEPER_CHART = {
     repo: "https://open-policy-agent.github.io/gatekeeper/charts",
@@ -49,17 +50,16 @@ export interface GatekeeperAlertingArgs {
     dependsOn?: pulumi.Resource[];
 }
 
-export interface GatekeeperArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+/** Gatekeeper is the admission gate itself: it waits for nothing but its alerting's CRDs (`alerting.dependsOn`). */
+export interface GatekeeperArgs extends Omit<PlatformComponentArgs, "dependsOn"> {
     /** Stack level for mandatory-by-default rules: mandatory -> deny, advisory -> warn, disabled -> dryrun. */
     enforcement: PolicyEnforcement;
-    /** Admission webhook failure policy; default Fail (closed). Ignore is refused in prod. */
+    /** Admission webhook failure policy; Ignore is refused in prod. Defaults to Fail (closed). */
     webhookFailurePolicy?: PolicyConfig["webhookFailurePolicy"];
     /** Rule parameter overrides from the stack config. */
     allowedRegistries?: string[];
     publicServiceNamespaces?: string[];
-    /** Controller-manager (webhook) replicas; default 3, 1 in dev. */
+    /** Controller-manager (webhook) replicas. Defaults to 3, 1 in dev. */
     replicas?: number;
     /**
      * CIDRs of the Kubernetes control plane (GKE: the master CIDR / endpoint). Gatekeeper's pods may talk to
@@ -69,11 +69,12 @@ export interface GatekeeperArgs {
     /** Namespace of the Prometheus that scrapes Gatekeeper's metrics. */
     monitoringNamespace?: string;
     alerting?: GatekeeperAlertingArgs;
-    /** Rules to render; the whole catalogue by default (tests pass subsets). */
+    /** Rules to render (tests pass subsets). Defaults to the whole catalogue. */
     rules?: readonly KubernetesRule[];
     /**
-     * The application's namespaces and the level rules hold there (default: `enforcement`). Where that
-     * level maps to another action than the platform's, each rule gets an app-scoped second constraint.
+     * The application's namespaces and the level rules hold there. Where that level maps to another action
+     * than the platform's, each rule gets an app-scoped second constraint. Defaults to none (the app's level
+     * is then `enforcement`).
      */
     app?: { namespaces: string[]; enforcement: PolicyEnforcement };
 }

@@ -6,10 +6,10 @@
 // each carries an alias to its old parent, so existing stacks keep them (nothing is replaced).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { FALCO_SERVICE_ACCOUNT, FLUENTD_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
 import { workloadIdentityMember } from "../platform/workload-identity";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const AUDIT_LOG_NAMES = ["cloudaudit.googleapis.com%2Factivity", "cloudaudit.googleapis.com%2Fdata_access"] as const;
 /** Objects move to Coldline after this many days (audit logs are written once and rarely read). */
@@ -37,8 +37,7 @@ export const FALCO_SINK_EXCLUSIONS = [
     },
 ] as const;
 
-export interface GkeAuditSourcesArgs {
-    environment: EnvironmentName;
+export interface GkeAuditSourcesArgs extends Pick<PlatformComponentArgs, "environment"> {
     project: string;
     /** Bucket location (region or multi-region). */
     location: string;
@@ -46,7 +45,7 @@ export interface GkeAuditSourcesArgs {
     clusterName: string;
     /** Days objects are retained; in prod the audit bucket's retention policy is locked. */
     retentionDays: number;
-    /** Customer-managed key for both buckets (projects/.../cryptoKeys/...); Defaults to Google-managed keys. */
+    /** Customer-managed key for both buckets (projects/.../cryptoKeys/...). Defaults to Google-managed keys. */
     kmsKeyName?: string;
 }
 

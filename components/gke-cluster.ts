@@ -48,11 +48,11 @@ export interface GkeClusterArgs extends Omit<GkeClusterConfig, "mode"> {
     project: string;
     region: string;
     environment: EnvironmentName;
-    /** Zone of a zonal (non-regional) cluster; defaults to `<region>-b`. */
+    /** Zone of a zonal (non-regional) cluster. Defaults to `<region>-b`. */
     zone?: string;
     /** GKE security posture tier; ENTERPRISE needs GKE Enterprise. */
     securityPostureMode?: "BASIC" | "ENTERPRISE";
-    /** Grant the node service account read-only Artifact Registry access (pull private images). Off by default. */
+    /** Grant the node service account read-only Artifact Registry access (pull private images). Defaults to false. */
     grantArtifactRegistryRead?: boolean;
     /**
      * Pod ports admission webhooks serve on that the control plane must reach. GKE's own firewall rule for a

@@ -13,6 +13,7 @@ import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -32,19 +33,16 @@ export const DASHBOARD_PROVIDER = "security";
 /** Default Prometheus endpoint: the platform's own Prometheus (components/monitoring.ts). Any Prometheus-compatible URL can be given instead. */
 export const DEFAULT_PROMETHEUS_URL = PROMETHEUS_URL;
 
-export interface GrafanaArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
-    /** Prometheus-compatible query endpoint for the default datasource. */
+/** Grafana talks to Prometheus only, never to the API server: no `apiServerCidrs`. */
+export interface GrafanaArgs extends Omit<PlatformComponentArgs, "apiServerCidrs"> {
+    /** Prometheus-compatible query endpoint for the default datasource. Defaults to DEFAULT_PROMETHEUS_URL. */
     prometheusUrl?: string;
     /** CIDRs of a Prometheus endpoint outside the cluster (an in-cluster `*.svc` URL needs none). */
     prometheusCidrs?: string[];
-    /** Public URL Grafana builds links and redirects from; default suits `kubectl port-forward svc/grafana 3000:80`. */
+    /** Public URL Grafana builds links and redirects from. Defaults to `http://localhost:3000` (`kubectl port-forward svc/grafana 3000:80`). */
     rootUrl?: string;
-    /** Folder of dashboard JSON files (default: the repository's dashboards/). */
+    /** Folder of dashboard JSON files. Defaults to the repository's dashboards/. */
     dashboardsDir?: string;
-    /** Resources the Grafana workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
-    dependsOn?: pulumi.Resource[];
     /**
      * The existing `monitoring` SecureNamespace (Monitoring owns it when the platform installs Prometheus).
      * Grafana then creates no namespace, and its Prometheus must be reachable without a new egress hole

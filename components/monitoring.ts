@@ -24,6 +24,7 @@ import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } f
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 
@@ -361,11 +362,10 @@ export function monitoringAllowances(
     };
 }
 
-export interface PrometheusOperatorCrdsArgs {
-    provider: k8s.Provider;
+export interface PrometheusOperatorCrdsArgs extends Pick<PlatformComponentArgs, "provider"> {
     /**
-     * Namespace holding the Helm release record (the chart itself is cluster-scoped CRDs only). `default`
-     * because it always exists: the monitoring namespace is created later, by Monitoring.
+     * Namespace holding the Helm release record (the chart itself is cluster-scoped CRDs only). Defaults to
+     * `default`, because it always exists: the monitoring namespace is created later, by Monitoring.
      */
     releaseNamespace?: string;
 }
@@ -392,16 +392,12 @@ export class PrometheusOperatorCrds extends pulumi.ComponentResource {
     }
 }
 
-export interface MonitoringArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+export interface MonitoringArgs extends PlatformComponentArgs {
     /** CIDRs of the Kubernetes control plane: API server egress and the admission webhook's callers. */
     apiServerCidrs: string[];
     /** The CRDs release, when created before (so other components can depend on it); created here otherwise. */
     crds?: PrometheusOperatorCrds;
-    /** Resources the workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
-    dependsOn?: pulumi.Resource[];
-    /** Namespaces and ports Prometheus may scrape (egress); the platform's components by default. */
+    /** Namespaces and ports Prometheus may scrape (egress). Defaults to the platform's components. */
     scrapeTargets?: readonly ScrapeTarget[];
 }
 

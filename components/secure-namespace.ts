@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "../platform/exemptions";
 import { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export { apiServerEgress, httpsEgress, metricsIngressFrom } from "../platform/network-allowances";
 export type { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
@@ -18,8 +19,7 @@ export const POD_SECURITY_REASON_ANNOTATION = "secure-gitops.io/pod-security-rea
 /** Annotation carrying why a NetworkPolicy allowance exists. */
 export const NETWORK_POLICY_REASON_ANNOTATION = "secure-gitops.io/reason";
 
-export interface SecureNamespaceArgs {
-    provider: k8s.Provider;
+export interface SecureNamespaceArgs extends Pick<PlatformComponentArgs, "provider"> {
     /** The namespace name (fixed, not auto-named: charts, exemptions and constraints refer to it). */
     name: string;
     /** Extra labels (e.g. `admission.gatekeeper.sh/ignore` for Gatekeeper's own namespace). */

@@ -172,8 +172,8 @@ function stringList(value: unknown): string[] {
 }
 
 /**
- * The constraint for one rule in one stack. `platformExemptions` defaults to the declared exemptions
- * (system namespaces and each tool's documented needs, platform/exemptions.ts).
+ * The constraint for one rule in one stack, exempting `platformExemptions`. Defaults to the declared
+ * exemptions (system namespaces and each tool's documented needs, platform/exemptions.ts).
  */
 export function renderConstraint(
     rule: KubernetesRule,

@@ -16,7 +16,7 @@ export interface PinnedReleaseArgs {
     releaseName: string;
     namespace: pulumi.Input<string>;
     values: pulumi.Input<Record<string, unknown>>;
-    /** Seconds Helm waits for the release's workloads (default: Helm's 300). */
+    /** Seconds Helm waits for the release's workloads. Defaults to Helm's 300. */
     timeoutSeconds?: number;
     /** The chart's CRDs are installed by another release. */
     skipCrds?: boolean;
