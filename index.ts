@@ -86,27 +86,28 @@ if (features.auditLogging) {
         environment,
         apiServerCidrs,
         gcs: auditSources
-            ? { project: config.gcpProject as string, bucketName: auditSources.logsBucketName, serviceAccountEmail: auditSources.fluentdServiceAccountEmail }
+            ? {
+                  project: config.gcpProject as string,
+                  bucketName: auditSources.logsBucketName,
+                  serviceAccountEmail: auditSources.fluentdServiceAccountEmail,
+              }
             : undefined,
         dependsOn: admissionReady,
     });
 }
 
 const falco = features.falco
-    ? new Falco(
-          "falco",
-          {
-              provider,
-              environment,
-              alerting: config.alerting,
-              apiServerCidrs,
-              evidenceBucket: auditSources?.auditBucketName,
-              talonGcpServiceAccountEmail: auditSources?.talonServiceAccountEmail,
-              k8sAuditGke: auditSources?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
-              monitoringNamespace,
-              dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
-          },
-      )
+    ? new Falco("falco", {
+          provider,
+          environment,
+          alerting: config.alerting,
+          apiServerCidrs,
+          evidenceBucket: auditSources?.auditBucketName,
+          talonGcpServiceAccountEmail: auditSources?.talonServiceAccountEmail,
+          k8sAuditGke: auditSources?.falcoAuditSource, // gke mode: Kubernetes audit rules through Pub/Sub
+          monitoringNamespace,
+          dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
+      })
     : undefined;
 
 const trivy = features.trivy
@@ -122,7 +123,13 @@ const trivy = features.trivy
     : undefined;
 
 const grafana = features.grafana
-    ? new Grafana("grafana", { provider, environment, namespace: monitoring?.namespace, prometheusUrl: monitoring?.prometheusUrl, dependsOn: admissionReady })
+    ? new Grafana("grafana", {
+          provider,
+          environment,
+          namespace: monitoring?.namespace,
+          prometheusUrl: monitoring?.prometheusUrl,
+          dependsOn: admissionReady,
+      })
     : undefined;
 
 const argocd = features.argocd

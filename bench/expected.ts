@@ -2,6 +2,7 @@
 // (no gRPC, no SDK, none of the pack's per-request sharing): a pack that skipped work would report fewer
 // diagnostics or not-applicable answers, and the benchmark refuses to time it.
 import { RULES } from "../policy-pack/catalogue";
+import type { CloudRule, KubernetesRule } from "../policy-pack/catalogue/types";
 import { evaluateCloud, evaluateKubernetes, effectiveParams, matchesKind } from "../policy-pack/catalogue/evaluate";
 import { namespaceIsUnknown, parseKubernetesType, toK8sObject } from "../policy-pack/pack/kubernetes";
 import { plainValue } from "../policy-pack/pack/unknowns";
@@ -24,18 +25,21 @@ export function expectedVerdicts(resources: readonly AnalyzerResourceInput[]): E
         for (const rule of RULES) {
             if (rule.defaultEnforcement === "disabled") continue;
             if (rule.target === "kubernetes") {
-                if (!type || !matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind })) {
+                // The catalogue's Rule union leaves parameters as `any`; the evaluators take the common shape.
+                const k8sRule: KubernetesRule = rule as KubernetesRule;
+                if (!type || !matchesKind(k8sRule, { apiVersion: type.apiVersion, kind: type.kind })) {
                     notApplicable++;
                     continue;
                 }
                 const object = toK8sObject(type, props, resource.provider?.props.namespace);
-                const params = effectiveParams(rule, {});
+                const params = effectiveParams(k8sRule, {});
                 if (namespaceIsUnknown(object) && params.exemptNamespaces.length > 0) continue;
-                diagnostics += evaluateKubernetes(rule, object, rule.defaultParams as Record<string, unknown>).length;
+                diagnostics += evaluateKubernetes(k8sRule, object, k8sRule.defaultParams as unknown as Record<string, unknown>).length;
             } else if (!rule.resourceTypes.includes(resource.type)) {
                 notApplicable++;
             } else {
-                diagnostics += evaluateCloud(rule, resource.type, props, rule.defaultParams as Record<string, unknown>).length;
+                const cloudRule: CloudRule = rule as CloudRule;
+                diagnostics += evaluateCloud(cloudRule, resource.type, props, cloudRule.defaultParams).length;
             }
         }
     }

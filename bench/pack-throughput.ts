@@ -94,6 +94,13 @@ export interface ThroughputOptions {
     log?: (line: string) => void;
 }
 
+/** The list a map was seeded with for `key` (every key is seeded up front, so a miss is a bug). */
+function seeded<T>(lists: ReadonlyMap<string, T[]>, key: string): T[] {
+    const list = lists.get(key);
+    if (!list) throw new Error(`bench: no results list for ${key}`);
+    return list;
+}
+
 /** `items` rotated left by `by` (block b measures the packs in a different order than block b-1). */
 export function rotated<T>(items: readonly T[], by: number): T[] {
     const k = ((by % items.length) + items.length) % items.length;
@@ -106,7 +113,10 @@ export function rotated<T>(items: readonly T[], by: number): T[] {
  * after the harness's own work, and teammates' load on this shared machine hits both alike). Pack CPU is
  * read from /proc for the pack process around each pass.
  */
-export async function measureThroughput(resources: readonly AnalyzerResourceInput[], options: ThroughputOptions): Promise<Record<string, ThroughputResult>> {
+export async function measureThroughput(
+    resources: readonly AnalyzerResourceInput[],
+    options: ThroughputOptions,
+): Promise<Record<string, ThroughputResult>> {
     const packs = [await startPack(OUR_PACK), await startPack(EMPTY_PACK)];
     try {
         const blocks = new Map<string, PassResult[]>(packs.map((p) => [p.pack.label, []]));
@@ -116,13 +126,15 @@ export async function measureThroughput(resources: readonly AnalyzerResourceInpu
             const block = resources.slice(b * size, (b + 1) * size);
             for (const live of rotated(packs, b)) {
                 const result = await pass(live, block, options.concurrency);
-                blocks.get(live.pack.label)!.push(result);
-                options.log?.(`  block ${b + 1}/${options.blocks} (${block.length} resources) ${live.pack.label}: ${Math.round(result.packCpuMs)} ms pack CPU, ${Math.round(result.wallMs)} ms wall`);
+                seeded(blocks, live.pack.label).push(result);
+                options.log?.(
+                    `  block ${b + 1}/${options.blocks} (${block.length} resources) ${live.pack.label}: ${Math.round(result.packCpuMs)} ms pack CPU, ${Math.round(result.wallMs)} ms wall`,
+                );
             }
         }
         const results: Record<string, ThroughputResult> = {};
         for (const live of packs) {
-            const list = blocks.get(live.pack.label)!;
+            const list = seeded(blocks, live.pack.label);
             const totalWallMs = list.reduce((sum, p) => sum + p.wallMs, 0);
             results[live.pack.label] = {
                 pack: live.pack.label,
@@ -187,16 +199,27 @@ export const SOURCE_VARIANTS: readonly ColdStartVariant[] = [
  * round. `fresh`: every start gets a new, empty TMPDIR (where ts-node keeps its compile cache), as a CI
  * runner's first `pulumi preview`; `warm`: all starts share one TMPDIR, primed by an unmeasured start.
  */
-export async function measureColdStart(variants: readonly ColdStartVariant[], runs: number, caches: CacheState, log?: (line: string) => void): Promise<Record<string, ColdStartResult>> {
+export async function measureColdStart(
+    variants: readonly ColdStartVariant[],
+    runs: number,
+    caches: CacheState,
+    log?: (line: string) => void,
+): Promise<Record<string, ColdStartResult>> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "bench-cold-"));
     const byLabel = new Map<string, ColdStartRun[]>(variants.map((v) => [v.label, []]));
     const start = async (variant: ColdStartVariant, tmpdir: string): Promise<ColdStartRun> => {
         const started = performance.now();
-        const analyzer = await PolicyPackAnalyzer.start({ packDir: variant.pack.dir, stack: "bench", entry: variant.entry, env: { TMPDIR: tmpdir } });
+        const analyzer = await PolicyPackAnalyzer.start({
+            packDir: variant.pack.dir,
+            stack: "bench",
+            entry: variant.entry,
+            env: { TMPDIR: tmpdir },
+        });
         try {
             await analyzer.getAnalyzerInfo();
             const wallMs = performance.now() - started;
-            const pid = analyzer.pid!;
+            const pid = analyzer.pid;
+            if (pid === undefined) throw new Error(`${variant.label}: the pack process has no pid`);
             return { wallMs, packCpuMs: cpuMs(pid), peakRssKiB: peakRssKiB(pid) ?? NaN };
         } finally {
             await analyzer.close();
@@ -210,8 +233,10 @@ export async function measureColdStart(variants: readonly ColdStartVariant[], ru
             for (const variant of rotated(variants, i)) {
                 const dir = caches === "warm" ? warmDir : fs.mkdtempSync(path.join(scratch, "fresh-"));
                 const run = await start(variant, dir);
-                byLabel.get(variant.label)!.push(run);
-                log?.(`  cold start (${caches} caches) ${i + 1}/${runs} ${variant.label}: ${Math.round(run.packCpuMs)} ms pack CPU, ${Math.round(run.wallMs)} ms wall`);
+                seeded(byLabel, variant.label).push(run);
+                log?.(
+                    `  cold start (${caches} caches) ${i + 1}/${runs} ${variant.label}: ${Math.round(run.packCpuMs)} ms pack CPU, ${Math.round(run.wallMs)} ms wall`,
+                );
             }
         }
     } finally {
@@ -219,7 +244,7 @@ export async function measureColdStart(variants: readonly ColdStartVariant[], ru
     }
     const results: Record<string, ColdStartResult> = {};
     for (const variant of variants) {
-        const list = byLabel.get(variant.label)!;
+        const list = seeded(byLabel, variant.label);
         results[variant.label] = {
             pack: variant.pack.label,
             caches,

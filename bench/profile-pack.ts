@@ -8,12 +8,16 @@ import * as path from "path";
 
 const PROFILE_DIR = path.join(__dirname, "results", "profiles");
 // The real module object (an `import *` namespace is read-only under tsx).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the mutable module object, patched below
 const childProcess = require("child_process") as typeof ChildProcessModule;
 const realSpawn = childProcess.spawn;
 // Patch before the harness is loaded: it calls child_process.spawn through the module object.
 (childProcess as { spawn: unknown }).spawn = (command: string, args: readonly string[], options: ChildProcessModule.SpawnOptions) =>
-    realSpawn(command, ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args], options);
+    realSpawn(
+        command,
+        ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args],
+        options,
+    );
 
 interface ProfileNode {
     id: number;
@@ -26,7 +30,9 @@ function topSelfTime(file: string, top = 25): string[] {
     const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
     const counts = new Map<string, number>();
     for (const id of profile.samples) {
-        const f = byNode.get(id)!.callFrame;
+        const node = byNode.get(id);
+        if (!node) throw new Error(`profile sample ${id} names no node`);
+        const f = node.callFrame;
         const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/main\//, "")}:${f.lineNumber + 1}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
     }
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
     const { generateResources } = require("./resources") as typeof import("./resources");
     const { PolicyPackAnalyzer } = require("../tools/analyzer/analyzer") as typeof import("../tools/analyzer/analyzer");
     const { EMPTY_PACK, OUR_PACK } = require("./pack-throughput") as typeof import("./pack-throughput");
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const pack = which === "empty" ? EMPTY_PACK : OUR_PACK;
     const analyzer = await PolicyPackAnalyzer.start({ packDir: pack.dir, stack: "bench" });
     await analyzer.configure({});
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
     if (written.length === 0) console.log("no profile written (the pack was killed before it could write one)");
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
     console.error(error);
     process.exit(1);
 });

@@ -8,12 +8,12 @@ async function main(): Promise<number> {
     if (mode === "imports") {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- timed on purpose, after process start
         require("@pulumi/gcp");
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- timed on purpose, after process start
         require("@pulumi/kubernetes");
         return 0;
     }
     if (mode === "program") {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- timed on purpose, after process start
         const { runProgram } = require("../tools/mock-engine") as typeof import("../tools/mock-engine");
         const run = await runProgram({ stack: process.argv[3] ?? "prod" });
         return run.resources.length;
@@ -25,11 +25,13 @@ main().then(
     (resources) => {
         // performance.now() counts from the process's time origin (process start).
         const cpu = process.cpuUsage();
-        process.stdout.write(`${JSON.stringify({ mode, sinceStartMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`);
+        process.stdout.write(
+            `${JSON.stringify({ mode, sinceStartMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, maxRssKiB: process.resourceUsage().maxRSS, resources })}\n`,
+        );
         process.exit(0);
     },
-    (error: Error) => {
-        process.stderr.write(`${error.stack ?? error.message}\n`);
+    (error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
         process.exit(1);
     },
 );

@@ -31,9 +31,18 @@ function runChild(mode: "program" | "imports", stack: string): Promise<ChildRun>
         child.on("exit", (code) => {
             const wallMs = performance.now() - started;
             const line = stdout.trim().split("\n").pop() ?? "";
-            if (code !== 0 || !line.startsWith("{")) return reject(new Error(`${mode} child exited ${code}:\n${stderr.slice(-2000)}`));
+            if (code !== 0 || !line.startsWith("{")) {
+                reject(new Error(`${mode} child exited ${code}:\n${stderr.slice(-2000)}`));
+                return;
+            }
             const parsed = JSON.parse(line) as Omit<ChildRun, "wallMs">;
-            resolve({ wallMs, sinceStartMs: parsed.sinceStartMs, cpuMs: parsed.cpuMs, maxRssKiB: parsed.maxRssKiB, resources: parsed.resources });
+            resolve({
+                wallMs,
+                sinceStartMs: parsed.sinceStartMs,
+                cpuMs: parsed.cpuMs,
+                maxRssKiB: parsed.maxRssKiB,
+                resources: parsed.resources,
+            });
         });
     });
 }
@@ -47,7 +56,11 @@ export interface ProgramResult {
     resources: number;
 }
 
-export async function measureProgram(runs: number, stack = "prod", log?: (line: string) => void): Promise<{ program: ProgramResult; imports: ProgramResult }> {
+export async function measureProgram(
+    runs: number,
+    stack = "prod",
+    log?: (line: string) => void,
+): Promise<{ program: ProgramResult; imports: ProgramResult }> {
     const program: ChildRun[] = [];
     const imports: ChildRun[] = [];
     for (let i = 0; i < runs; i++) {
@@ -56,7 +69,9 @@ export async function measureProgram(runs: number, stack = "prod", log?: (line: 
         for (const mode of order) (mode === "program" ? program : imports).push(await runChild(mode, stack));
         const p = program[program.length - 1];
         const f = imports[imports.length - 1];
-        log?.(`  program ${i + 1}/${runs}: ${Math.round(p.cpuMs)} ms CPU, ${Math.round(p.wallMs)} ms wall (${p.resources} resources); imports only: ${Math.round(f.cpuMs)} ms CPU, ${Math.round(f.wallMs)} ms wall`);
+        log?.(
+            `  program ${i + 1}/${runs}: ${Math.round(p.cpuMs)} ms CPU, ${Math.round(p.wallMs)} ms wall (${p.resources} resources); imports only: ${Math.round(f.cpuMs)} ms CPU, ${Math.round(f.wallMs)} ms wall`,
+        );
     }
     const summarize = (label: string, list: ChildRun[]): ProgramResult => ({
         label,

@@ -15,8 +15,24 @@ export interface RecordedRun {
     date: string;
     machine: { cpus: number; cpuModel: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
     settings: { resources: number; blocks: number; coldRuns: number; sourceColdRuns?: number; programRuns: number; seed: number };
-    summary: { metric: string; basis: string; ours: number; floor: number; unit: string; ratio: number; target: number | null; verdict: string; wall?: { ratio: number }; note?: string }[];
-    verdictChecks: { pack: string; expected: { diagnostics: number; notApplicable: number }; reported: { diagnostics: number; notApplicable: number }; ok: boolean }[];
+    summary: {
+        metric: string;
+        basis: string;
+        ours: number;
+        floor: number;
+        unit: string;
+        ratio: number;
+        target: number | null;
+        verdict: string;
+        wall?: { ratio: number };
+        note?: string;
+    }[];
+    verdictChecks: {
+        pack: string;
+        expected: { diagnostics: number; notApplicable: number };
+        reported: { diagnostics: number; notApplicable: number };
+        ok: boolean;
+    }[];
 }
 
 /** Recorded runs (bench/results/YYYY-MM-DD.json), oldest first. */
@@ -49,7 +65,8 @@ export function renderReadmeSection(run: RecordedRun, file: string): string {
             `${run.settings.resources} resources (seed ${run.settings.seed}) in ${run.settings.blocks} blocks, ${run.settings.coldRuns} cold starts per pack and cache state` +
             `${run.settings.sourceColdRuns ? ` (${run.settings.sourceColdRuns} from TypeScript)` : ""}, ${run.settings.programRuns} program runs.`,
         ...run.verdictChecks.map(
-            (c) => `${c.pack === "ours" ? "Our pack" : "The empty pack"} reported ${c.reported.diagnostics} diagnostics and ${c.reported.notApplicable} not-applicable answers (expected ${c.expected.diagnostics} and ${c.expected.notApplicable}: ${c.ok ? "match" : "MISMATCH"}).`,
+            (c) =>
+                `${c.pack === "ours" ? "Our pack" : "The empty pack"} reported ${c.reported.diagnostics} diagnostics and ${c.reported.notApplicable} not-applicable answers (expected ${c.expected.diagnostics} and ${c.expected.notApplicable}: ${c.ok ? "match" : "MISMATCH"}).`,
         ),
         END,
     ];
@@ -75,7 +92,11 @@ if (require.main === module) {
     const files = args.filter((a) => !a.startsWith("--"));
     const file = files[0] ? path.resolve(files[0]) : recordedRuns().pop();
     if (unknown.length > 0 || files.length > 1 || !file || !fs.existsSync(file)) {
-        console.error(unknown.length > 0 ? `bench/readme: unknown flag ${unknown[0]} (allowed: --write)` : `bench/readme: no recorded run ${file ? `at ${file}` : "in bench/results"} (usage: [bench/results/<date>.json] [--write])`);
+        console.error(
+            unknown.length > 0
+                ? `bench/readme: unknown flag ${unknown[0]} (allowed: --write)`
+                : `bench/readme: no recorded run ${file ? `at ${file}` : "in bench/results"} (usage: [bench/results/<date>.json] [--write])`,
+        );
         process.exit(2);
     }
     const section = renderReadmeSection(JSON.parse(fs.readFileSync(file, "utf8")) as RecordedRun, path.relative(ROOT, file));

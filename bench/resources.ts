@@ -96,6 +96,7 @@ function podSpec(rand: () => number, containers: Json[], compliant: boolean): Js
         spec.securityContext = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
     } else if (rand() < 0.2) {
         spec.hostNetwork = true;
+        // eslint-disable-next-line no-dupe-else-if -- each rand() draws a new number: a second, independent 20 % chance
     } else if (rand() < 0.2) {
         spec.volumes = [{ name: "host", hostPath: { path: "/var/run" } }];
     }
@@ -141,8 +142,17 @@ function generatedService(rand: () => number, i: number): AnalyzerResourceInput 
     const object = {
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name: `svc-${i}`, namespace: "apps", labels: { app: `app-${i % 97}` }, annotations: exposed ? {} : { "networking.gke.io/load-balancer-type": "Internal" } },
-        spec: { type: exposed || rand() < 0.5 ? "LoadBalancer" : "ClusterIP", selector: { app: `app-${i % 97}` }, ports: [{ port: 443, targetPort: 8443, protocol: "TCP" }] },
+        metadata: {
+            name: `svc-${i}`,
+            namespace: "apps",
+            labels: { app: `app-${i % 97}` },
+            annotations: exposed ? {} : { "networking.gke.io/load-balancer-type": "Internal" },
+        },
+        spec: {
+            type: exposed || rand() < 0.5 ? "LoadBalancer" : "ClusterIP",
+            selector: { app: `app-${i % 97}` },
+            ports: [{ port: 443, targetPort: 8443, protocol: "TCP" }],
+        },
     };
     return k8sResource(object, i);
 }
@@ -160,7 +170,7 @@ function k8sResource(object: Json, i: number): AnalyzerResourceInput {
 }
 
 function cloudResource(type: string, props: Json, i: number): AnalyzerResourceInput {
-    const name = `${type.split(":").pop()!.toLowerCase()}-${i}`;
+    const name = `${type.slice(type.lastIndexOf(":") + 1).toLowerCase()}-${i}`;
     return { type, name, urn: `urn:pulumi:bench::secure-gitops::${type}::${name}`, props, provider: GCP_PROVIDER };
 }
 
@@ -174,7 +184,8 @@ function fromCorpus(c: CorpusCase, i: number): AnalyzerResourceInput {
         const type = TYPE_TOKENS[String(object.kind)];
         if (type) return k8sResource(object, i);
     }
-    return cloudResource(c.resourceType!, clone(c.props ?? {}) as Json, i);
+    if (c.resourceType === undefined) throw new Error(`corpus case ${c.name} has neither a known object kind nor a resource type`);
+    return cloudResource(c.resourceType, clone(c.props ?? {}), i);
 }
 
 /** Varies a corpus GKE/bucket/node-pool case a little (location, labels) so not every request is identical. */

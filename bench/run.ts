@@ -88,7 +88,12 @@ function table(rows: readonly SummaryRow[]): string {
 
 function checkVerdicts(pack: string, result: ThroughputResult, expected: ExpectedVerdicts): VerdictCheck {
     const reported = { diagnostics: result.diagnostics, notApplicable: result.notApplicable };
-    return { pack, expected, reported, ok: reported.diagnostics === expected.diagnostics && reported.notApplicable === expected.notApplicable };
+    return {
+        pack,
+        expected,
+        reported,
+        ok: reported.diagnostics === expected.diagnostics && reported.notApplicable === expected.notApplicable,
+    };
 }
 
 async function main(): Promise<number> {
@@ -115,22 +120,33 @@ async function main(): Promise<number> {
     const resources = generateResources(resourcesCount, seed);
     const mix = describeMix(resources);
     const expected = expectedVerdicts(resources);
-    log(`1. pack throughput: ${resources.length} resources (seed ${seed}), ${concurrency === 1 ? "Remediate+Analyze one at a time, as the engine" : `Analyze with ${concurrency} in flight`}; expected from the catalogue: ${expected.diagnostics} diagnostics, ${expected.notApplicable} not-applicable answers`);
+    log(
+        `1. pack throughput: ${resources.length} resources (seed ${seed}), ${concurrency === 1 ? "Remediate+Analyze one at a time, as the engine" : `Analyze with ${concurrency} in flight`}; expected from the catalogue: ${expected.diagnostics} diagnostics, ${expected.notApplicable} not-applicable answers`,
+    );
     const throughput = await measureThroughput(resources, { blocks, concurrency, warmup: Math.min(500, resources.length), log });
     const checks = [checkVerdicts("ours", throughput.ours, expected), checkVerdicts("empty", throughput.empty, EMPTY_PACK_VERDICTS)];
 
     let stress: Record<string, ThroughputResult> | undefined;
     if (stressConcurrency > 0) {
         log(`1b. the same resources, Analyze only, ${stressConcurrency} in flight (informational)`);
-        stress = await measureThroughput(resources, { blocks, concurrency: stressConcurrency, warmup: Math.min(500, resources.length), log });
+        stress = await measureThroughput(resources, {
+            blocks,
+            concurrency: stressConcurrency,
+            warmup: Math.min(500, resources.length),
+            log,
+        });
     }
 
-    log(`2. pack cold start (spawn -> GetAnalyzerInfo answered), compiled packs, ${coldRuns} runs per pack: fresh caches (a new TMPDIR per start), then warm`);
+    log(
+        `2. pack cold start (spawn -> GetAnalyzerInfo answered), compiled packs, ${coldRuns} runs per pack: fresh caches (a new TMPDIR per start), then warm`,
+    );
     const coldFresh = await measureColdStart(COMPILED_VARIANTS, coldRuns, "fresh", log);
     const coldWarm = await measureColdStart(COMPILED_VARIANTS, coldRuns, "warm", log);
     let coldSource: Awaited<ReturnType<typeof measureColdStart>> | undefined;
     if (sourceColdRuns > 0) {
-        log(`2b. the same from the TypeScript sources through ts-node (how the packs loaded before), fresh caches, ${sourceColdRuns} runs per pack`);
+        log(
+            `2b. the same from the TypeScript sources through ts-node (how the packs loaded before), fresh caches, ${sourceColdRuns} runs per pack`,
+        );
         coldSource = await measureColdStart(SOURCE_VARIANTS, sourceColdRuns, "fresh", log);
     }
 
@@ -155,10 +171,31 @@ async function main(): Promise<number> {
             },
             invalid,
         ),
-        row({ metric: "analyzer: resources/second", basis: "wall", ours: ours.resourcesPerSecond, floor: empty.resourcesPerSecond, unit: "/s" }),
-        row({ metric: "analyzer: pack peak RSS", basis: "memory", ours: (ours.peakRssKiB ?? NaN) / 1024, floor: (empty.peakRssKiB ?? NaN) / 1024, unit: "MiB" }),
+        row({
+            metric: "analyzer: resources/second",
+            basis: "wall",
+            ours: ours.resourcesPerSecond,
+            floor: empty.resourcesPerSecond,
+            unit: "/s",
+        }),
+        row({
+            metric: "analyzer: pack peak RSS",
+            basis: "memory",
+            ours: (ours.peakRssKiB ?? NaN) / 1024,
+            floor: (empty.peakRssKiB ?? NaN) / 1024,
+            unit: "MiB",
+        }),
         ...(stress
-            ? [row({ metric: `analyzer, Analyze only, ${stressConcurrency} in flight`, basis: "pack CPU" as const, ours: stress.ours.totalPackCpuMs, floor: stress.empty.totalPackCpuMs, unit: "ms", wall: withWall(stress.ours.totalWallMs, stress.empty.totalWallMs) })]
+            ? [
+                  row({
+                      metric: `analyzer, Analyze only, ${stressConcurrency} in flight`,
+                      basis: "pack CPU" as const,
+                      ours: stress.ours.totalPackCpuMs,
+                      floor: stress.empty.totalPackCpuMs,
+                      unit: "ms",
+                      wall: withWall(stress.ours.totalWallMs, stress.empty.totalWallMs),
+                  }),
+              ]
             : []),
         row({
             metric: "cold start, fresh caches (clean checkout, first preview)",
@@ -178,7 +215,13 @@ async function main(): Promise<number> {
             target: 1.2,
             wall: withWall(coldWarm.ours.medianWallMs, coldWarm.empty.medianWallMs),
         }),
-        row({ metric: "cold start: pack peak RSS", basis: "memory", ours: coldFresh.ours.medianPeakRssKiB / 1024, floor: coldFresh.empty.medianPeakRssKiB / 1024, unit: "MiB" }),
+        row({
+            metric: "cold start: pack peak RSS",
+            basis: "memory",
+            ours: coldFresh.ours.medianPeakRssKiB / 1024,
+            floor: coldFresh.empty.medianPeakRssKiB / 1024,
+            unit: "MiB",
+        }),
         ...(coldSource
             ? [
                   row({
@@ -208,16 +251,29 @@ async function main(): Promise<number> {
             target: 2,
             wall: withWall(program.program.medianWallMs, program.imports.medianWallMs),
         }),
-        row({ metric: "program: peak RSS", basis: "memory", ours: program.program.medianMaxRssKiB / 1024, floor: program.imports.medianMaxRssKiB / 1024, unit: "MiB" }),
+        row({
+            metric: "program: peak RSS",
+            basis: "memory",
+            ours: program.program.medianMaxRssKiB / 1024,
+            floor: program.imports.medianMaxRssKiB / 1024,
+            unit: "MiB",
+        }),
     ];
 
     const elapsedS = round((Date.now() - started) / 1000, 1);
     log("");
     log(table(rows));
     for (const c of checks) {
-        log(`${c.ok ? "ok" : "WRONG"}: ${c.pack} pack reported ${c.reported.diagnostics} diagnostics and ${c.reported.notApplicable} not-applicable answers; expected ${c.expected.diagnostics} and ${c.expected.notApplicable}`);
+        log(
+            `${c.ok ? "ok" : "WRONG"}: ${c.pack} pack reported ${c.reported.diagnostics} diagnostics and ${c.reported.notApplicable} not-applicable answers; expected ${c.expected.diagnostics} and ${c.expected.notApplicable}`,
+        );
     }
-    log(`load average at end ${os.loadavg().map((l) => round(l, 2)).join(" ")}; bench took ${elapsedS} s`);
+    log(
+        `load average at end ${os
+            .loadavg()
+            .map((l) => round(l, 2))
+            .join(" ")}; bench took ${elapsedS} s`,
+    );
 
     const report = {
         date: new Date().toISOString(),
@@ -252,8 +308,8 @@ async function main(): Promise<number> {
 if (require.main === module) {
     main().then(
         (code) => (process.exitCode = code),
-        (error: Error) => {
-            console.error(`bench: ${error.message.split("\n")[0]}`);
+        (error: unknown) => {
+            console.error(`bench: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
             process.exitCode = 2;
         },
     );

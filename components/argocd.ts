@@ -12,6 +12,7 @@ import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-name
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const ARGOCD_CHART = {
     chart: "argo-cd",
@@ -23,9 +24,7 @@ export const ARGOCD_CHART = {
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
 export const APP_NAME = "missing-table";
 
-export interface ArgoCdArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+export interface ArgoCdArgs extends PlatformComponentArgs {
     config: ArgoCdConfig;
     /** CIDRs of the Kubernetes control plane: the only place Argo CD's controllers may reach besides Git/OIDC. */
     apiServerCidrs: string[];
@@ -33,18 +32,18 @@ export interface ArgoCdArgs {
      * Resources the AppProject and Application must wait for - the Gatekeeper constraints (and the app
      * namespaces): nothing may sync before admission control enforces.
      */
-    dependsOn?: pulumi.Resource[];
+    dependsOn?: PlatformComponentArgs["dependsOn"];
     /**
      * Create the application namespaces as SecureNamespaces (restricted Pod Security, default-deny network
-     * policies) - the Application never creates namespaces itself. Default true; set false only when the
-     * namespaces are managed elsewhere (then pass them in `dependsOn`).
+     * policies) - the Application never creates namespaces itself. Set false only when the namespaces are
+     * managed elsewhere (then pass them in `dependsOn`). Defaults to true.
      */
     createAppNamespaces?: boolean;
     /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
     adminGroups?: string[];
     /**
-     * Host name Argo CD is reached at (OIDC redirect URLs are built from it). No ingress is created: the
-     * default is a `kubectl port-forward svc/argocd-server 8080:443` session.
+     * Host name Argo CD is reached at (OIDC redirect URLs are built from it). No ingress is created.
+     * Defaults to `localhost:8080`, a `kubectl port-forward svc/argocd-server 8080:443` session.
      */
     domain?: string;
 }
@@ -299,7 +298,14 @@ export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
     { apiGroups: ["coordination.k8s.io"], kinds: ["Lease"], clusters: ["*"] },
     {
         apiGroups: ["authentication.k8s.io", "authorization.k8s.io"],
-        kinds: ["SelfSubjectReview", "TokenReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview"],
+        kinds: [
+            "SelfSubjectReview",
+            "TokenReview",
+            "LocalSubjectAccessReview",
+            "SelfSubjectAccessReview",
+            "SelfSubjectRulesReview",
+            "SubjectAccessReview",
+        ],
         clusters: ["*"],
     },
     { apiGroups: ["certificates.k8s.io"], kinds: ["CertificateSigningRequest"], clusters: ["*"] },
@@ -307,7 +313,11 @@ export const ARGOCD_RESOURCE_EXCLUSIONS: readonly ResourceExclusion[] = [
 ];
 
 /** Whether Argo CD's resource filter drops an object of this group/kind (exact names or `*`, as Argo CD matches). */
-export function isExcludedByArgoCd(group: string, kind: string, exclusions: readonly ResourceExclusion[] = ARGOCD_RESOURCE_EXCLUSIONS): boolean {
+export function isExcludedByArgoCd(
+    group: string,
+    kind: string,
+    exclusions: readonly ResourceExclusion[] = ARGOCD_RESOURCE_EXCLUSIONS,
+): boolean {
     const matches = (patterns: readonly string[], value: string) => patterns.includes("*") || patterns.includes(value);
     return exclusions.some((e) => matches(e.apiGroups, group) && matches(e.kinds, kind) && matches(e.clusters, IN_CLUSTER_SERVER));
 }
@@ -336,7 +346,9 @@ export function lockedDefaultProjectSpec(): Record<string, unknown> {
 }
 
 /** `spec.source` of the Application: the repository path plus the block for its source type. */
-export function applicationSource(config: Pick<ArgoCdConfig, "appRepoUrl" | "appPath" | "appRevision" | "appSource">): Record<string, unknown> {
+export function applicationSource(
+    config: Pick<ArgoCdConfig, "appRepoUrl" | "appPath" | "appRevision" | "appSource">,
+): Record<string, unknown> {
     const base = { repoURL: config.appRepoUrl, path: config.appPath, targetRevision: config.appRevision };
     const source: AppSource = config.appSource;
     switch (source.type) {
@@ -447,7 +459,9 @@ export class ArgoCd extends pulumi.ComponentResource {
         this.appNamespaces =
             args.createAppNamespaces === false
                 ? []
-                : args.config.appNamespaces.map((ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }));
+                : args.config.appNamespaces.map(
+                      (ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }),
+                  );
 
         const policyGates = admissionGates(args, opts);
         const crdReady: pulumi.Input<pulumi.Resource>[] = [this.release, ...policyGates, ...this.appNamespaces];
@@ -460,7 +474,11 @@ export class ArgoCd extends pulumi.ComponentResource {
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "AppProject",
-                metadata: { name: APP_NAME, namespace: namespaceName, labels: { "app.kubernetes.io/part-of": "argocd", environment: args.environment } },
+                metadata: {
+                    name: APP_NAME,
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/part-of": "argocd", environment: args.environment },
+                },
                 spec: appProjectSpec(args.config),
             },
             { parent: this, provider, dependsOn: crdReady },
@@ -487,7 +505,12 @@ export class ArgoCd extends pulumi.ComponentResource {
     }
 
     /** Credentials for a private app repository, in the form Argo CD discovers by label. */
-    private repositorySecret(name: string, config: ArgoCdConfig, namespace: string, provider: k8s.Provider): k8s.core.v1.Secret | undefined {
+    private repositorySecret(
+        name: string,
+        config: ArgoCdConfig,
+        namespace: string,
+        provider: k8s.Provider,
+    ): k8s.core.v1.Secret | undefined {
         if (config.repoPassword === undefined) return undefined;
         if (!config.repoUsername) throw new Error("argocd: repoPassword is set but repoUsername is not");
         return new k8s.core.v1.Secret(

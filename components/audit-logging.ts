@@ -12,6 +12,7 @@ import { FLUENTD_SERVICE_ACCOUNT } from "../platform/audit-sources";
 import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const FLUENTD_CHART = {
     chart: "fluentd",
@@ -42,23 +43,14 @@ export interface AuditLoggingGcsArgs {
     serviceAccountEmail: pulumi.Input<string>;
 }
 
-export interface AuditLoggingArgs {
-    provider: k8s.Provider;
-    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
-    dependsOn?: pulumi.Resource[];
-    /**
-     * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
-     * API server on 6443 too, for existing clusters whose API server does not listen on 443.
-     */
-    apiServerCidrs?: string[];
-    environment: EnvironmentName;
+export interface AuditLoggingArgs extends PlatformComponentArgs {
     /** GCS destination in gke mode; omit in existing-cluster mode (logs then go to a node archive). */
     gcs?: AuditLoggingGcsArgs;
-    /** Fluentd image with fluent-plugin-gcs (default: the official debian-gcs variant, see FLUENTD_GCS_IMAGE). */
+    /** Fluentd image with fluent-plugin-gcs. Defaults to the official debian-gcs variant (FLUENTD_GCS_IMAGE). */
     image?: { repository: string; tag: string };
     /**
-     * A Fluentd `<match **>` block for the @OUTPUT label replacing the default destination (e.g. forward to
-     * a SIEM). Default: GCS in gke mode, a compressed archive under /var/log/fluentd-archive on each node otherwise.
+     * A Fluentd `<match **>` block for the @OUTPUT label replacing the destination (e.g. forward to a SIEM).
+     * Defaults to GCS in gke mode, a compressed archive under /var/log/fluentd-archive on each node otherwise.
      */
     customOutput?: string;
 }
@@ -115,12 +107,20 @@ function archiveMatch(id: string, pattern: string, prefix: string): string {
 }
 
 /** The chart's `fileConfigs`: sources, enrichment, Falco routing and the output. */
-export function fluentdFileConfigs(output: { kind: "gcs"; project: string; bucket: string } | { kind: "archive" } | { kind: "custom"; config: string }): Record<string, string> {
+export function fluentdFileConfigs(
+    output: { kind: "gcs"; project: string; bucket: string } | { kind: "archive" } | { kind: "custom"; config: string },
+): Record<string, string> {
     const outputs =
         output.kind === "gcs"
-            ? [gcsMatch("out_gcs_falco", FALCO_LOG_TAG, output.project, output.bucket, "falco-events"), gcsMatch("out_gcs_containers", "**", output.project, output.bucket, "containers")]
+            ? [
+                  gcsMatch("out_gcs_falco", FALCO_LOG_TAG, output.project, output.bucket, "falco-events"),
+                  gcsMatch("out_gcs_containers", "**", output.project, output.bucket, "containers"),
+              ]
             : output.kind === "archive"
-              ? [archiveMatch("out_archive_falco", FALCO_LOG_TAG, "falco-events"), archiveMatch("out_archive_containers", "**", "containers")]
+              ? [
+                    archiveMatch("out_archive_falco", FALCO_LOG_TAG, "falco-events"),
+                    archiveMatch("out_archive_containers", "**", "containers"),
+                ]
               : [output.config];
     return {
         "01_sources.conf": `<source>

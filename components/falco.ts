@@ -17,6 +17,7 @@ import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const FALCO_CHART = {
     chart: "falco",
@@ -70,10 +71,12 @@ export type FalcoPriority = AlertingConfig["minimumPriority"];
 export function pubsubSubscriptionId(projectId: string, subscription: string): string {
     const full = /^projects\/([^/]+)\/subscriptions\/([^/]+)$/.exec(subscription);
     if (full) {
-        if (full[1] !== projectId) throw new Error(`falco: subscription ${subscription} is not in project ${projectId} (k8saudit-gke reads one project)`);
+        if (full[1] !== projectId)
+            throw new Error(`falco: subscription ${subscription} is not in project ${projectId} (k8saudit-gke reads one project)`);
         return full[2];
     }
-    if (subscription.length === 0 || subscription.includes("/")) throw new Error(`falco: "${subscription}" is not a Pub/Sub subscription ID`);
+    if (subscription.length === 0 || subscription.includes("/"))
+        throw new Error(`falco: "${subscription}" is not a Pub/Sub subscription ID`);
     return subscription;
 }
 
@@ -105,18 +108,9 @@ export function k8sAuditGkePluginConfig(projectId: string, subscriptionId: strin
 /** falcosidekick serves its Prometheus metrics (event counts by rule and priority) on its API port. */
 export const SIDEKICK_METRICS_PORT = 2801;
 
-export interface FalcoArgs {
-    provider: k8s.Provider;
+export interface FalcoArgs extends PlatformComponentArgs {
     /** Namespace of the Prometheus (Operator) that scrapes falcosidekick: opens the port and creates a ServiceMonitor. */
     monitoringNamespace?: string;
-    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
-    dependsOn?: pulumi.Resource[];
-    /**
-     * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
-     * API server on 6443 too, for existing clusters whose API server does not listen on 443.
-     */
-    apiServerCidrs?: string[];
-    environment: EnvironmentName;
     /** Slack webhook / PagerDuty routing key (secrets) and the minimum priority forwarded to them. */
     alerting: AlertingConfig;
     /** GCS bucket for Talon's evidence (pod logs, dropped binaries). Without it evidence actions are dropped. */
@@ -129,11 +123,11 @@ export interface FalcoArgs {
      */
     k8sAuditGke?: K8sAuditGkeSource;
     /**
-     * Falcosidekick's web UI. Off by default; never in prod (an extra Redis holding every event, reachable
-     * by anyone with a port-forward). When on, a random password guards it.
+     * Falcosidekick's web UI; never in prod (an extra Redis holding every event, reachable by anyone with a
+     * port-forward). When on, a random password guards it. Defaults to false.
      */
     enableWebUi?: boolean;
-    /** Run Talon's rules without acting (log what would be done). Default false: respond. */
+    /** Run Talon's rules without acting (log what would be done). Defaults to false: respond. */
     talonDryRun?: boolean;
 }
 
@@ -175,7 +169,11 @@ export function falcoSizing(environment: EnvironmentName): FalcoSizing {
 
 /** The custom rule files of an environment, read from the repo: file name -> content. */
 export function customRuleFiles(environment: EnvironmentName, withK8sAudit: boolean): Record<string, string> {
-    const files = [RUNTIME_RULES_FILE, ...(environment === "prod" ? [PROD_RULES_FILE] : []), ...(withK8sAudit ? [K8S_AUDIT_RULES_FILE] : [])];
+    const files = [
+        RUNTIME_RULES_FILE,
+        ...(environment === "prod" ? [PROD_RULES_FILE] : []),
+        ...(withK8sAudit ? [K8S_AUDIT_RULES_FILE] : []),
+    ];
     return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(FALCO_RULES_DIR, f), "utf8")]));
 }
 
@@ -200,12 +198,15 @@ type TalonEntry = TalonAction | TalonRule;
 export function talonRules(bucket: string | undefined, environment: EnvironmentName, dryRun = false): TalonEntry[] {
     const entries = parseYaml(fs.readFileSync(path.join(FALCO_RULES_DIR, TALON_RULES_FILE), "utf8")) as TalonEntry[];
     const isRule = (e: TalonEntry): e is TalonRule => "rule" in e;
-    const evidence = new Set(entries.filter((e): e is TalonAction => !isRule(e) && TALON_EVIDENCE_ACTIONNERS.includes(String(e.actionner))).map((a) => a.action));
+    const evidence = new Set(
+        entries.filter((e): e is TalonAction => !isRule(e) && TALON_EVIDENCE_ACTIONNERS.includes(String(e.actionner))).map((a) => a.action),
+    );
     const result: TalonEntry[] = [];
     for (const entry of entries) {
         if (!isRule(entry)) {
             if (!evidence.has(entry.action)) result.push(entry);
-            else if (bucket) result.push({ ...entry, output: { target: "gcp:gcs", parameters: { bucket, prefix: `falco-talon/${environment}/` } } });
+            else if (bucket)
+                result.push({ ...entry, output: { target: "gcp:gcs", parameters: { bucket, prefix: `falco-talon/${environment}/` } } });
             continue;
         }
         const actions = bucket ? entry.actions : entry.actions.filter((a) => !evidence.has(a.action));
@@ -213,7 +214,6 @@ export function talonRules(bucket: string | undefined, environment: EnvironmentN
     }
     return result;
 }
-
 
 export class Falco extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
@@ -265,7 +265,11 @@ export class Falco extends pulumi.ComponentResource {
             this.alertSecret = new k8s.core.v1.Secret(
                 `${name}-sidekick-alerting`,
                 {
-                    metadata: { name: "falcosidekick-alerting", namespace: namespaceName, labels: { "app.kubernetes.io/part-of": "falco" } },
+                    metadata: {
+                        name: "falcosidekick-alerting",
+                        namespace: namespaceName,
+                        labels: { "app.kubernetes.io/part-of": "falco" },
+                    },
                     type: "Opaque",
                     stringData: secretData,
                 },
@@ -285,7 +289,9 @@ export class Falco extends pulumi.ComponentResource {
                     name: TALON_SERVICE_ACCOUNT,
                     namespace: namespaceName,
                     labels: { "app.kubernetes.io/name": TALON_SERVICE_ACCOUNT },
-                    annotations: args.talonGcpServiceAccountEmail ? { "iam.gke.io/gcp-service-account": args.talonGcpServiceAccountEmail } : {},
+                    annotations: args.talonGcpServiceAccountEmail
+                        ? { "iam.gke.io/gcp-service-account": args.talonGcpServiceAccountEmail }
+                        : {},
                 },
             },
             { parent: this, provider, dependsOn: [namespace] },
@@ -322,7 +328,11 @@ export class Falco extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: falcoDeps },
         );
 
-        this.registerOutputs({ namespace: this.namespace, releaseStatus: this.release.status, talonReleaseStatus: this.talonRelease.status });
+        this.registerOutputs({
+            namespace: this.namespace,
+            releaseStatus: this.release.status,
+            talonReleaseStatus: this.talonRelease.status,
+        });
     }
 
     /** Random credentials for the non-prod web UI and its Redis, consumed via the chart's existingSecret keys. */
@@ -395,7 +405,9 @@ function falcoValues(args: FalcoArgs, sizing: FalcoSizing, refs: FalcoValueRefs)
                       plugins: [
                           typeof audit.subscription === "string" // validated now when known, else once resolved
                               ? k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, audit.subscription))
-                              : pulumi.output(audit.subscription).apply((s) => k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, s))),
+                              : pulumi
+                                    .output(audit.subscription)
+                                    .apply((s) => k8sAuditGkePluginConfig(audit.projectId, pubsubSubscriptionId(audit.projectId, s))),
                           // json: the jevt.* fields; our audit rules print the caller IP from it (k8saudit's ka.sourceips reads the wrong field).
                           { name: "json", library_path: "libjson.so" },
                       ],

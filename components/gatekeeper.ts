@@ -15,6 +15,7 @@ import { appRuleSettings, ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { pinnedRelease } from "../platform/pinned-chart";
 import { res } from "../platform/workload-sizing";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const GATEKEEPER_CHART = {
     repo: "https://open-policy-agent.github.io/gatekeeper/charts",
@@ -49,17 +50,16 @@ export interface GatekeeperAlertingArgs {
     dependsOn?: pulumi.Resource[];
 }
 
-export interface GatekeeperArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+/** Gatekeeper is the admission gate itself: it waits for nothing but its alerting's CRDs (`alerting.dependsOn`). */
+export interface GatekeeperArgs extends Omit<PlatformComponentArgs, "dependsOn"> {
     /** Stack level for mandatory-by-default rules: mandatory -> deny, advisory -> warn, disabled -> dryrun. */
     enforcement: PolicyEnforcement;
-    /** Admission webhook failure policy; default Fail (closed). Ignore is refused in prod. */
+    /** Admission webhook failure policy; Ignore is refused in prod. Defaults to Fail (closed). */
     webhookFailurePolicy?: PolicyConfig["webhookFailurePolicy"];
     /** Rule parameter overrides from the stack config. */
     allowedRegistries?: string[];
     publicServiceNamespaces?: string[];
-    /** Controller-manager (webhook) replicas; default 3, 1 in dev. */
+    /** Controller-manager (webhook) replicas. Defaults to 3, 1 in dev. */
     replicas?: number;
     /**
      * CIDRs of the Kubernetes control plane (GKE: the master CIDR / endpoint). Gatekeeper's pods may talk to
@@ -69,17 +69,22 @@ export interface GatekeeperArgs {
     /** Namespace of the Prometheus that scrapes Gatekeeper's metrics. */
     monitoringNamespace?: string;
     alerting?: GatekeeperAlertingArgs;
-    /** Rules to render; the whole catalogue by default (tests pass subsets). */
+    /** Rules to render (tests pass subsets). Defaults to the whole catalogue. */
     rules?: readonly KubernetesRule[];
     /**
-     * The application's namespaces and the level rules hold there (default: `enforcement`). Where that
-     * level maps to another action than the platform's, each rule gets an app-scoped second constraint.
+     * The application's namespaces and the level rules hold there. Where that level maps to another action
+     * than the platform's, each rule gets an app-scoped second constraint. Defaults to none (the app's level
+     * is then `enforcement`).
      */
     app?: { namespaces: string[]; enforcement: PolicyEnforcement };
 }
 
 /** Chart values for one environment. Exported for the tests and the offline plan. */
-export function gatekeeperValues(args: { environment: EnvironmentName; webhookFailurePolicy: "Fail" | "Ignore"; replicas: number }): Record<string, unknown> {
+export function gatekeeperValues(args: {
+    environment: EnvironmentName;
+    webhookFailurePolicy: "Fail" | "Ignore";
+    replicas: number;
+}): Record<string, unknown> {
     const prod = args.environment === "prod";
     // Chart default securityContext, restated so an upstream default change cannot weaken it silently.
     const containerSecurityContext = {
@@ -248,7 +253,11 @@ export class Gatekeeper extends pulumi.ComponentResource {
         );
 
         const rules = args.rules ?? KUBERNETES_RULES;
-        const stackPolicy = { enforcement: args.enforcement, allowedRegistries: args.allowedRegistries ?? [], publicServiceNamespaces: args.publicServiceNamespaces ?? [] };
+        const stackPolicy = {
+            enforcement: args.enforcement,
+            allowedRegistries: args.allowedRegistries ?? [],
+            publicServiceNamespaces: args.publicServiceNamespaces ?? [],
+        };
         const settings = ruleSettings(stackPolicy, rules);
         const appSettings = appRuleSettings({ ...stackPolicy, appEnforcement: args.app?.enforcement ?? args.enforcement }, rules);
         this.templates = [];
@@ -263,7 +272,10 @@ export class Gatekeeper extends pulumi.ComponentResource {
                 {
                     apiVersion: template.apiVersion,
                     kind: template.kind,
-                    metadata: { ...template.metadata, annotations: { ...template.metadata.annotations, "pulumi.com/waitFor": TEMPLATE_WAIT_FOR } },
+                    metadata: {
+                        ...template.metadata,
+                        annotations: { ...template.metadata.annotations, "pulumi.com/waitFor": TEMPLATE_WAIT_FOR },
+                    },
                     spec: template.spec,
                 },
                 // The release is awaited (CRDs installed, webhook pods ready) before any template is created.
@@ -305,7 +317,14 @@ export class Gatekeeper extends pulumi.ComponentResource {
                     apiVersion: "monitoring.coreos.com/v1",
                     kind: "PrometheusRule",
                     metadata: { name: "gatekeeper", namespace: this.namespace.name, labels },
-                    spec: { groups: [{ name: "gatekeeper", rules: gatekeeperAlertRules(args.environment, alerting.runbookUrl ?? "docs/runbooks/gatekeeper.md") }] },
+                    spec: {
+                        groups: [
+                            {
+                                name: "gatekeeper",
+                                rules: gatekeeperAlertRules(args.environment, alerting.runbookUrl ?? "docs/runbooks/gatekeeper.md"),
+                            },
+                        ],
+                    },
                 },
                 monitoringOpts,
             );

@@ -6,10 +6,10 @@
 // each carries an alias to its old parent, so existing stacks keep them (nothing is replaced).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName } from "../stacks/types";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { FALCO_SERVICE_ACCOUNT, FLUENTD_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
 import { workloadIdentityMember } from "../platform/workload-identity";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const AUDIT_LOG_NAMES = ["cloudaudit.googleapis.com%2Factivity", "cloudaudit.googleapis.com%2Fdata_access"] as const;
 /** Objects move to Coldline after this many days (audit logs are written once and rarely read). */
@@ -30,11 +30,14 @@ export const FALCO_AUDIT_SUBSCRIPTION = {
  * the audit bucket still receives them.
  */
 export const FALCO_SINK_EXCLUSIONS = [
-    { name: "lease-renewals", filter: 'protoPayload.methodName="io.k8s.coordination.v1.leases.update"', description: "Leader-election lease renewals: high volume, no Falco rule" },
+    {
+        name: "lease-renewals",
+        filter: 'protoPayload.methodName="io.k8s.coordination.v1.leases.update"',
+        description: "Leader-election lease renewals: high volume, no Falco rule",
+    },
 ] as const;
 
-export interface GkeAuditSourcesArgs {
-    environment: EnvironmentName;
+export interface GkeAuditSourcesArgs extends Pick<PlatformComponentArgs, "environment"> {
     project: string;
     /** Bucket location (region or multi-region). */
     location: string;
@@ -42,7 +45,7 @@ export interface GkeAuditSourcesArgs {
     clusterName: string;
     /** Days objects are retained; in prod the audit bucket's retention policy is locked. */
     retentionDays: number;
-    /** Customer-managed key for both buckets (projects/.../cryptoKeys/...); Defaults to Google-managed keys. */
+    /** Customer-managed key for both buckets (projects/.../cryptoKeys/...). Defaults to Google-managed keys. */
     kmsKeyName?: string;
 }
 
@@ -342,7 +345,9 @@ export class GkeAuditSources extends pulumi.ComponentResource {
         return {
             projectId: project,
             // Carries the grants as dependencies: Falco starts pulling only once it is allowed to.
-            subscription: pulumi.all([subscription.name, subscriber.id, workloadIdentity.id]).apply(([subscriptionName]) => subscriptionName),
+            subscription: pulumi
+                .all([subscription.name, subscriber.id, workloadIdentity.id])
+                .apply(([subscriptionName]) => subscriptionName),
             gcpServiceAccountEmail: gsa.email,
         };
     }

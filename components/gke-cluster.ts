@@ -48,11 +48,11 @@ export interface GkeClusterArgs extends Omit<GkeClusterConfig, "mode"> {
     project: string;
     region: string;
     environment: EnvironmentName;
-    /** Zone of a zonal (non-regional) cluster; defaults to `<region>-b`. */
+    /** Zone of a zonal (non-regional) cluster. Defaults to `<region>-b`. */
     zone?: string;
     /** GKE security posture tier; ENTERPRISE needs GKE Enterprise. */
     securityPostureMode?: "BASIC" | "ENTERPRISE";
-    /** Grant the node service account read-only Artifact Registry access (pull private images). Off by default. */
+    /** Grant the node service account read-only Artifact Registry access (pull private images). Defaults to false. */
     grantArtifactRegistryRead?: boolean;
     /**
      * Pod ports admission webhooks serve on that the control plane must reach. GKE's own firewall rule for a
@@ -100,7 +100,8 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
         const isProd = args.environment === "prod";
         // Defend the prod invariants here too, not only in config validation: a component is reusable.
         if (isProd && !args.deletionProtection) throw new Error(`GkeCluster ${name}: deletionProtection must be true in prod`);
-        if (isProd && args.nodePool.spot) throw new Error(`GkeCluster ${name}: spot nodes are not allowed in prod (they are preempted at any time)`);
+        if (isProd && args.nodePool.spot)
+            throw new Error(`GkeCluster ${name}: spot nodes are not allowed in prod (they are preempted at any time)`);
         if (isProd && !args.regional) throw new Error(`GkeCluster ${name}: prod needs a regional cluster (control plane in three zones)`);
         if (!args.privateEndpoint && args.masterAuthorizedNetworks.length === 0) {
             throw new Error(`GkeCluster ${name}: a public control-plane endpoint needs at least one masterAuthorizedNetworks entry`);
@@ -156,13 +157,19 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
         // ---- Node identity. CIS GKE 5.2.1: not the Compute Engine default service account (it has Editor).
         const nodeAccount = new gcp.serviceaccount.Account(
             `${name}-nodes`,
-            { project, accountId: `${args.name}-nodes`.slice(0, 30).replace(/-+$/, ""), displayName: `GKE nodes of ${args.name} (least privilege)` },
+            {
+                project,
+                accountId: `${args.name}-nodes`.slice(0, 30).replace(/-+$/, ""),
+                displayName: `GKE nodes of ${args.name} (least privilege)`,
+            },
             { parent: this },
         );
         const nodeMember = pulumi.interpolate`serviceAccount:${nodeAccount.email}`;
         // Control plane -> admission webhook pods on ports beyond GKE's default pair (see controlPlaneWebhookPorts),
         // targeted at the node service account, so only this cluster's nodes (and their pods) are opened.
-        const webhookPorts = [...new Set(args.controlPlaneWebhookPorts ?? [])].filter((p) => !GKE_CONTROL_PLANE_DEFAULT_PORTS.includes(p)).sort((a, b) => a - b);
+        const webhookPorts = [...new Set(args.controlPlaneWebhookPorts ?? [])]
+            .filter((p) => !GKE_CONTROL_PLANE_DEFAULT_PORTS.includes(p))
+            .sort((a, b) => a - b);
         if (webhookPorts.length > 0) {
             new gcp.compute.Firewall(
                 `${name}-webhooks`,
@@ -181,7 +188,12 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
         }
         const roles = [...NODE_SERVICE_ACCOUNT_ROLES, ...(args.grantArtifactRegistryRead ? [ARTIFACT_REGISTRY_READER_ROLE] : [])];
         const nodeRoleBindings = roles.map(
-            (role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project, role, member: nodeMember }, { parent: this }),
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
+                    { project, role, member: nodeMember },
+                    { parent: this },
+                ),
         );
 
         // ---- CIS GKE 5.3.1: Kubernetes secrets encrypted in etcd with a customer-managed Cloud KMS key.
@@ -367,7 +379,9 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
         this.kubeconfig = pulumi.secret(
             pulumi
                 .all([this.cluster.name, this.cluster.endpoint, this.cluster.masterAuth])
-                .apply(([clusterName, endpoint, masterAuth]) => buildKubeconfig(`gke_${project}_${this.location}_${clusterName}`, endpoint, masterAuth.clusterCaCertificate ?? "")),
+                .apply(([clusterName, endpoint, masterAuth]) =>
+                    buildKubeconfig(`gke_${project}_${this.location}_${clusterName}`, endpoint, masterAuth.clusterCaCertificate ?? ""),
+                ),
         );
         this.provider = new k8s.Provider(
             `${name}-k8s`,
@@ -415,7 +429,9 @@ export function buildKubeconfig(contextName: string, endpoint: string, caCertifi
         {
             apiVersion: "v1",
             kind: "Config",
-            clusters: [{ name: contextName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificateBase64 } }],
+            clusters: [
+                { name: contextName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificateBase64 } },
+            ],
             contexts: [{ name: contextName, context: { cluster: contextName, user: contextName } }],
             "current-context": contextName,
             users: [

@@ -13,6 +13,7 @@ import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
@@ -32,19 +33,16 @@ export const DASHBOARD_PROVIDER = "security";
 /** Default Prometheus endpoint: the platform's own Prometheus (components/monitoring.ts). Any Prometheus-compatible URL can be given instead. */
 export const DEFAULT_PROMETHEUS_URL = PROMETHEUS_URL;
 
-export interface GrafanaArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
-    /** Prometheus-compatible query endpoint for the default datasource. */
+/** Grafana talks to Prometheus only, never to the API server: no `apiServerCidrs`. */
+export interface GrafanaArgs extends Omit<PlatformComponentArgs, "apiServerCidrs"> {
+    /** Prometheus-compatible query endpoint for the default datasource. Defaults to DEFAULT_PROMETHEUS_URL. */
     prometheusUrl?: string;
     /** CIDRs of a Prometheus endpoint outside the cluster (an in-cluster `*.svc` URL needs none). */
     prometheusCidrs?: string[];
-    /** Public URL Grafana builds links and redirects from; default suits `kubectl port-forward svc/grafana 3000:80`. */
+    /** Public URL Grafana builds links and redirects from. Defaults to `http://localhost:3000` (`kubectl port-forward svc/grafana 3000:80`). */
     rootUrl?: string;
-    /** Folder of dashboard JSON files (default: the repository's dashboards/). */
+    /** Folder of dashboard JSON files. Defaults to the repository's dashboards/. */
     dashboardsDir?: string;
-    /** Resources the Grafana workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
-    dependsOn?: pulumi.Resource[];
     /**
      * The existing `monitoring` SecureNamespace (Monitoring owns it when the platform installs Prometheus).
      * Grafana then creates no namespace, and its Prometheus must be reachable without a new egress hole
@@ -93,7 +91,10 @@ export function prometheusEgress(prometheusUrl: string, ownNamespace: string, ex
 
 /** Reads and validates dashboards/*.json; returns file name -> JSON text. Fails the deployment on invalid JSON. */
 export function loadDashboards(dir: string = DASHBOARDS_DIR): Record<string, string> {
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort();
     if (files.length === 0) throw new Error(`grafana: no dashboard JSON in ${dir}`);
     const out: Record<string, string> = {};
     for (const file of files) {
@@ -104,7 +105,8 @@ export function loadDashboards(dir: string = DASHBOARDS_DIR): Record<string, str
         } catch (e) {
             throw new Error(`grafana: dashboard ${file} is not valid JSON: ${(e as Error).message}`);
         }
-        if (typeof parsed.uid !== "string" || typeof parsed.title !== "string") throw new Error(`grafana: dashboard ${file} needs a uid and a title`);
+        if (typeof parsed.uid !== "string" || typeof parsed.title !== "string")
+            throw new Error(`grafana: dashboard ${file} needs a uid and a title`);
         out[file] = text;
     }
     return out;
@@ -149,7 +151,9 @@ export function grafanaValues(args: {
         "grafana.ini": grafanaIni(args.rootUrl),
         service: { enabled: true, type: "ClusterIP" },
         ingress: { enabled: false },
-        persistence: sizing.persistence ? { enabled: true, type: "pvc", size: sizing.storageSize, accessModes: ["ReadWriteOnce"] } : { enabled: false },
+        persistence: sizing.persistence
+            ? { enabled: true, type: "pvc", size: sizing.storageSize, accessModes: ["ReadWriteOnce"] }
+            : { enabled: false },
         // The chown init container runs as root with CHOWN/DAC_OVERRIDE; fsGroup makes the volume writable instead.
         initChownData: { enabled: false },
         resources: sizing.resources,
@@ -200,7 +204,12 @@ export function grafanaValues(args: {
         // Dashboards come from a ConfigMap mounted as a volume rather than the sidecar: the sidecar would need
         // a service account token allowed to list ConfigMaps and Secrets, and one more container.
         dashboardsConfigMaps: { [DASHBOARD_PROVIDER]: args.dashboardsConfigMapName },
-        sidecar: { dashboards: { enabled: false }, datasources: { enabled: false }, alerts: { enabled: false }, plugins: { enabled: false } },
+        sidecar: {
+            dashboards: { enabled: false },
+            datasources: { enabled: false },
+            alerts: { enabled: false },
+            plugins: { enabled: false },
+        },
     };
 }
 
@@ -221,7 +230,9 @@ export class Grafana extends pulumi.ComponentResource {
 
         const egress = prometheusEgress(prometheusUrl, namespaceName, args.prometheusCidrs);
         if (args.namespace && egress.length > 0) {
-            throw new Error(`grafana: prometheusUrl ${prometheusUrl} needs an egress hole, which an existing namespace must declare itself; use an in-namespace Prometheus`);
+            throw new Error(
+                `grafana: prometheusUrl ${prometheusUrl} needs an egress hole, which an existing namespace must declare itself; use an in-namespace Prometheus`,
+            );
         }
         const namespace =
             args.namespace ?? new SecureNamespace(`${name}-ns`, { provider, name: namespaceName, allowEgress: egress }, { parent: this });
@@ -237,7 +248,11 @@ export class Grafana extends pulumi.ComponentResource {
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
-                metadata: { name: "grafana-admin", namespace: namespaceName, labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/part-of": "monitoring" } },
+                metadata: {
+                    name: "grafana-admin",
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/part-of": "monitoring" },
+                },
                 type: "Opaque",
                 stringData: { "admin-user": "admin", "admin-password": this.adminPassword },
             },
@@ -248,7 +263,11 @@ export class Grafana extends pulumi.ComponentResource {
         const dashboardsConfigMap = new k8s.core.v1.ConfigMap(
             `${name}-dashboards`,
             {
-                metadata: { name: "grafana-dashboards", namespace: namespaceName, labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/component": "dashboards" } },
+                metadata: {
+                    name: "grafana-dashboards",
+                    namespace: namespaceName,
+                    labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/component": "dashboards" },
+                },
                 data: dashboards,
             },
             { parent: this, provider, dependsOn: [namespace] },

@@ -24,6 +24,7 @@ import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } f
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 
@@ -66,7 +67,11 @@ export interface ScrapeTarget {
  * from `monitoring` on these ports (secure-namespace.ts metricsIngressFrom).
  */
 export const PLATFORM_SCRAPE_TARGETS: readonly ScrapeTarget[] = [
-    { namespace: PLATFORM_NAMESPACES.gatekeeper, ports: [GATEKEEPER_METRICS_PORT], what: "Gatekeeper controller-manager and audit metrics" },
+    {
+        namespace: PLATFORM_NAMESPACES.gatekeeper,
+        ports: [GATEKEEPER_METRICS_PORT],
+        what: "Gatekeeper controller-manager and audit metrics",
+    },
     // falcosidekick serves /metrics on its HTTP port (chart falcosidekick.service.port 2801).
     { namespace: PLATFORM_NAMESPACES.falco, ports: [2801], what: "falcosidekick event and output metrics" },
     // trivy-operator chart service port 80 -> container port 8080 (metrics).
@@ -279,7 +284,9 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
                 replicas: sizing.prometheusReplicas,
                 retention: sizing.retention,
                 retentionSize: sizing.retentionSize,
-                storageSpec: sizing.prometheusVolume ? volumeClaim(sizing.prometheusVolume) : { emptyDir: { sizeLimit: sizing.emptyDirLimit } },
+                storageSpec: sizing.prometheusVolume
+                    ? volumeClaim(sizing.prometheusVolume)
+                    : { emptyDir: { sizeLimit: sizing.emptyDirLimit } },
                 resources: sizing.prometheus,
                 scrapeInterval: "30s",
                 evaluationInterval: "30s",
@@ -326,7 +333,10 @@ export function monitoringValues(environment: EnvironmentName): Record<string, u
 }
 
 /** The NetworkPolicy holes of the monitoring namespace besides the baseline (same namespace, DNS). */
-export function monitoringAllowances(apiServerCidrs: string[], targets: readonly ScrapeTarget[]): { ingress: IngressAllowance[]; egress: EgressAllowance[] } {
+export function monitoringAllowances(
+    apiServerCidrs: string[],
+    targets: readonly ScrapeTarget[],
+): { ingress: IngressAllowance[]; egress: EgressAllowance[] } {
     return {
         ingress: [
             {
@@ -341,24 +351,21 @@ export function monitoringAllowances(apiServerCidrs: string[], targets: readonly
             // The operator, Prometheus (service discovery, API server metrics), kube-state-metrics and the
             // webhook certificate Jobs talk to the API server; 6443 for existing clusters that serve it there.
             apiServerEgress(apiServerCidrs, [443, 6443]),
-            ...targets.map(
-                (t): EgressAllowance => ({
-                    name: `scrape-${t.namespace}-egress`,
-                    reason: `Prometheus scrapes ${t.what} in namespace ${t.namespace}.`,
-                    podSelector: { ...PROMETHEUS_POD_SELECTOR },
-                    toNamespaces: [t.namespace],
-                    ports: t.ports.map((port) => ({ port, protocol: "TCP" as const })),
-                }),
-            ),
+            ...targets.map((t): EgressAllowance => ({
+                name: `scrape-${t.namespace}-egress`,
+                reason: `Prometheus scrapes ${t.what} in namespace ${t.namespace}.`,
+                podSelector: { ...PROMETHEUS_POD_SELECTOR },
+                toNamespaces: [t.namespace],
+                ports: t.ports.map((port) => ({ port, protocol: "TCP" as const })),
+            })),
         ],
     };
 }
 
-export interface PrometheusOperatorCrdsArgs {
-    provider: k8s.Provider;
+export interface PrometheusOperatorCrdsArgs extends Pick<PlatformComponentArgs, "provider"> {
     /**
-     * Namespace holding the Helm release record (the chart itself is cluster-scoped CRDs only). `default`
-     * because it always exists: the monitoring namespace is created later, by Monitoring.
+     * Namespace holding the Helm release record (the chart itself is cluster-scoped CRDs only). Defaults to
+     * `default`, because it always exists: the monitoring namespace is created later, by Monitoring.
      */
     releaseNamespace?: string;
 }
@@ -385,16 +392,12 @@ export class PrometheusOperatorCrds extends pulumi.ComponentResource {
     }
 }
 
-export interface MonitoringArgs {
-    provider: k8s.Provider;
-    environment: EnvironmentName;
+export interface MonitoringArgs extends PlatformComponentArgs {
     /** CIDRs of the Kubernetes control plane: API server egress and the admission webhook's callers. */
     apiServerCidrs: string[];
     /** The CRDs release, when created before (so other components can depend on it); created here otherwise. */
     crds?: PrometheusOperatorCrds;
-    /** Resources the workload must wait for - the Gatekeeper constraints, so its pods are admission-checked. */
-    dependsOn?: pulumi.Resource[];
-    /** Namespaces and ports Prometheus may scrape (egress); the platform's components by default. */
+    /** Namespaces and ports Prometheus may scrape (egress). Defaults to the platform's components. */
     scrapeTargets?: readonly ScrapeTarget[];
 }
 

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "../platform/exemptions";
 import { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export { apiServerEgress, httpsEgress, metricsIngressFrom } from "../platform/network-allowances";
 export type { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
@@ -18,9 +19,7 @@ export const POD_SECURITY_REASON_ANNOTATION = "secure-gitops.io/pod-security-rea
 /** Annotation carrying why a NetworkPolicy allowance exists. */
 export const NETWORK_POLICY_REASON_ANNOTATION = "secure-gitops.io/reason";
 
-
-export interface SecureNamespaceArgs {
-    provider: k8s.Provider;
+export interface SecureNamespaceArgs extends Pick<PlatformComponentArgs, "provider"> {
     /** The namespace name (fixed, not auto-named: charts, exemptions and constraints refer to it). */
     name: string;
     /** Extra labels (e.g. `admission.gatekeeper.sh/ignore` for Gatekeeper's own namespace). */
@@ -29,7 +28,6 @@ export interface SecureNamespaceArgs {
     allowIngress?: IngressAllowance[];
     allowEgress?: EgressAllowance[];
 }
-
 
 /** The Pod Security Standards labels for a level, pinned to the `latest` policy version. */
 export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
@@ -50,9 +48,14 @@ function toPorts(ports: PortSpec[]): k8s.types.input.networking.v1.NetworkPolicy
     return ports.map((p) => ({ port: p.port, protocol: p.protocol ?? "TCP" }));
 }
 
-function peers(namespaces: string[] | undefined, podSelector: Record<string, string> | undefined, cidrs: string[] | undefined): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
+function peers(
+    namespaces: string[] | undefined,
+    podSelector: Record<string, string> | undefined,
+    cidrs: string[] | undefined,
+): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
     const result: k8s.types.input.networking.v1.NetworkPolicyPeer[] = [];
-    for (const ns of namespaces ?? []) result.push({ namespaceSelector: namespaceSelector(ns), ...(podSelector ? { podSelector: { matchLabels: podSelector } } : {}) });
+    for (const ns of namespaces ?? [])
+        result.push({ namespaceSelector: namespaceSelector(ns), ...(podSelector ? { podSelector: { matchLabels: podSelector } } : {}) });
     for (const cidr of cidrs ?? []) result.push({ ipBlock: { cidr } });
     if (result.length === 0) throw new Error("a NetworkPolicy allowance needs at least one namespace or CIDR peer");
     return result;
@@ -97,7 +100,11 @@ export class SecureNamespace extends pulumi.ComponentResource {
 
         this.networkPolicies = [
             // Nothing in or out unless a policy below allows it.
-            policy("default-deny-all", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, "Baseline: deny all ingress and egress by default."),
+            policy(
+                "default-deny-all",
+                { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+                "Baseline: deny all ingress and egress by default.",
+            ),
             policy(
                 "allow-same-namespace",
                 {
@@ -115,7 +122,12 @@ export class SecureNamespace extends pulumi.ComponentResource {
                     policyTypes: ["Egress"],
                     egress: [
                         {
-                            to: [{ namespaceSelector: namespaceSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                            to: [
+                                {
+                                    namespaceSelector: namespaceSelector("kube-system"),
+                                    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                },
+                            ],
                             ports: toPorts([
                                 { port: 53, protocol: "UDP" },
                                 { port: 53, protocol: "TCP" },

@@ -9,6 +9,7 @@ import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { PlatformComponentArgs } from "../platform/component-args";
 
 export const TRIVY_OPERATOR_CHART = {
     chart: "trivy-operator",
@@ -24,21 +25,12 @@ export const SCAN_JOB_POD_LABELS = "app.kubernetes.io/name=trivy-scan-job,app.ku
 
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 
-export interface TrivyOperatorArgs {
-    provider: k8s.Provider;
-    /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
-    dependsOn?: pulumi.Resource[];
-    /**
-     * Control plane CIDRs. HTTPS egress (443) is open for Google APIs and registries anyway; this adds the
-     * API server on 6443 too, for existing clusters whose API server does not listen on 443.
-     */
-    apiServerCidrs?: string[];
-    environment: EnvironmentName;
+export interface TrivyOperatorArgs extends PlatformComponentArgs {
     /** Severities, concurrency and compliance schedule from the stack config. */
     config: TrivyConfig;
     /**
      * Create a ServiceMonitor for the operator's metrics. Needs the Prometheus Operator CRDs
-     * (monitoring.coreos.com) in the cluster, so it is off unless the platform installs them.
+     * (monitoring.coreos.com) in the cluster, so it is off unless the platform installs them. Defaults to false.
      */
     serviceMonitor?: boolean;
     /** Namespace of the Prometheus that scrapes the operator (metrics ingress allowance). */
@@ -62,7 +54,8 @@ export function trivySizing(environment: EnvironmentName): TrivySizing {
 export function severityList(config: TrivyConfig): string {
     if (config.severities.length === 0) throw new Error("trivy: at least one severity is required");
     for (const s of config.severities) {
-        if (!(TRIVY_SEVERITIES as readonly string[]).includes(s)) throw new Error(`trivy: unknown severity "${s}" (allowed: ${TRIVY_SEVERITIES.join(", ")})`);
+        if (!(TRIVY_SEVERITIES as readonly string[]).includes(s))
+            throw new Error(`trivy: unknown severity "${s}" (allowed: ${TRIVY_SEVERITIES.join(", ")})`);
     }
     if (!Number.isInteger(config.concurrentScanJobs) || config.concurrentScanJobs < 1) {
         throw new Error(`trivy: concurrentScanJobs must be a positive integer, got ${config.concurrentScanJobs}`);
@@ -151,7 +144,6 @@ export function trivyOperatorValues(args: TrivyOperatorArgs): Record<string, unk
         },
     };
 }
-
 
 export class TrivyOperator extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;

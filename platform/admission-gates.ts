@@ -3,9 +3,19 @@
 // dependsOn on to its children, and nothing may be installed before admission control enforces.
 import * as pulumi from "@pulumi/pulumi";
 
-export function admissionGates(args: { dependsOn?: pulumi.Resource[] }, opts?: pulumi.ComponentResourceOptions): pulumi.Input<pulumi.Resource>[] {
+export function admissionGates(
+    args: { dependsOn?: pulumi.Resource[] },
+    opts?: pulumi.ComponentResourceOptions,
+): pulumi.Input<pulumi.Resource>[] {
     const inherited = opts?.dependsOn;
-    const fromOpts = inherited === undefined ? [] : Array.isArray(inherited) ? inherited : pulumi.Resource.isInstance(inherited) ? [inherited] : undefined;
+    const fromOpts =
+        inherited === undefined
+            ? []
+            : Array.isArray(inherited)
+              ? inherited
+              : pulumi.Resource.isInstance(inherited)
+                ? [inherited]
+                : undefined;
     if (fromOpts === undefined) throw new Error("pass dependsOn as a list of resources (args.dependsOn), not an Output");
     return [...(args.dependsOn ?? []), ...fromOpts];
 }

@@ -3,7 +3,16 @@
 //
 // Templates carry the rule's CEL for Gatekeeper's K8sNativeValidation engine (no Rego): one rule, one
 // template, one constraint, and the CrossGuard pack checks the same rule at preview time.
-import { CelValidation, CelVariable, Enforcement, FrameworkControl, GatekeeperAction, KindMatch, KubernetesRule, ParamSchema } from "../policy-pack/catalogue";
+import {
+    CelValidation,
+    CelVariable,
+    Enforcement,
+    FrameworkControl,
+    GatekeeperAction,
+    KindMatch,
+    KubernetesRule,
+    ParamSchema,
+} from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { exemptImagePrefixes, podTemplateKindMatches } from "../policy-pack/catalogue/workloads";
 import { exemptionReasonsFor, exemptNamespacesFor } from "./exemptions";
@@ -99,7 +108,8 @@ export function toOpenApiSchema(schema: ParamSchema): OpenApiSchema {
     if (schema.enum) out.enum = [...schema.enum];
     if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toOpenApiSchema(v)]));
     if (schema.additionalProperties !== undefined && !schema.properties)
-        out.additionalProperties = typeof schema.additionalProperties === "boolean" ? schema.additionalProperties : toOpenApiSchema(schema.additionalProperties);
+        out.additionalProperties =
+            typeof schema.additionalProperties === "boolean" ? schema.additionalProperties : toOpenApiSchema(schema.additionalProperties);
     if (schema.minimum !== undefined) out.minimum = schema.minimum;
     if (schema.pattern !== undefined) out.pattern = schema.pattern;
     return out;
@@ -162,14 +172,20 @@ function stringList(value: unknown): string[] {
 }
 
 /**
- * The constraint for one rule in one stack. `platformExemptions` defaults to the declared exemptions
- * (system namespaces and each tool's documented needs, platform/exemptions.ts).
+ * The constraint for one rule in one stack, exempting `platformExemptions`. Defaults to the declared
+ * exemptions (system namespaces and each tool's documented needs, platform/exemptions.ts).
  */
-export function renderConstraint(rule: KubernetesRule, setting: ConstraintSetting, platformExemptions: readonly string[] = exemptNamespacesFor(rule.id)): ConstraintObject {
+export function renderConstraint(
+    rule: KubernetesRule,
+    setting: ConstraintSetting,
+    platformExemptions: readonly string[] = exemptNamespacesFor(rule.id),
+): ConstraintObject {
     const { exemptNamespaces, podTemplateKinds, ...parameters } = setting.params;
     const excludedNamespaces = [...new Set([...platformExemptions, ...stringList(exemptNamespaces)])].sort();
     const reasons = exemptionReasonsFor(rule.id);
-    const explained = Object.fromEntries(excludedNamespaces.map((ns) => [ns, reasons[ns] ?? "Exempted by this stack's policy configuration (exemptNamespaces)."]));
+    const explained = Object.fromEntries(
+        excludedNamespaces.map((ns) => [ns, reasons[ns] ?? "Exempted by this stack's policy configuration (exemptNamespaces)."]),
+    );
     // The CEL matches exempt images by prefix only: a trailing `*` (accepted by the pack) is cut here.
     if ("exemptImages" in parameters) parameters.exemptImages = exemptImagePrefixes(stringList(parameters.exemptImages));
     return {
@@ -187,7 +203,13 @@ export function renderConstraint(rule: KubernetesRule, setting: ConstraintSettin
         },
         spec: {
             enforcementAction: toGatekeeperAction(setting.enforcement),
-            match: { kinds: [...rule.match, ...podTemplateKindMatches(podTemplateKinds)].map((m) => ({ apiGroups: [...m.apiGroups], kinds: [...m.kinds] })), excludedNamespaces },
+            match: {
+                kinds: [...rule.match, ...podTemplateKindMatches(podTemplateKinds)].map((m) => ({
+                    apiGroups: [...m.apiGroups],
+                    kinds: [...m.kinds],
+                })),
+                excludedNamespaces,
+            },
             parameters,
         },
     };
@@ -201,12 +223,23 @@ export const APP_CONSTRAINT_SUFFIX = "-app";
  * step), the rule gets two constraints: the platform one with the app namespaces excluded, and one matching
  * only the app namespaces at the app's action. Same template, same parameters. Otherwise one constraint.
  */
-export function renderScopedConstraints(rule: KubernetesRule, platform: ConstraintSetting, app: ConstraintSetting, appNamespaces: readonly string[]): ConstraintObject[] {
+export function renderScopedConstraints(
+    rule: KubernetesRule,
+    platform: ConstraintSetting,
+    app: ConstraintSetting,
+    appNamespaces: readonly string[],
+): ConstraintObject[] {
     const platformConstraint = renderConstraint(rule, platform);
-    if (appNamespaces.length === 0 || toGatekeeperAction(app.enforcement) === toGatekeeperAction(platform.enforcement)) return [platformConstraint];
+    if (appNamespaces.length === 0 || toGatekeeperAction(app.enforcement) === toGatekeeperAction(platform.enforcement))
+        return [platformConstraint];
     const appReason = "Application namespace: held by this rule's app-scoped constraint at the stack's appPolicyEnforcement level.";
-    const explained = { ...(JSON.parse(platformConstraint.metadata.annotations[ANNOTATIONS.exemptions]) as Record<string, string>), ...Object.fromEntries(appNamespaces.map((ns) => [ns, appReason])) };
-    platformConstraint.spec.match.excludedNamespaces = [...new Set([...platformConstraint.spec.match.excludedNamespaces, ...appNamespaces])].sort();
+    const explained = {
+        ...(JSON.parse(platformConstraint.metadata.annotations[ANNOTATIONS.exemptions]) as Record<string, string>),
+        ...Object.fromEntries(appNamespaces.map((ns) => [ns, appReason])),
+    };
+    platformConstraint.spec.match.excludedNamespaces = [
+        ...new Set([...platformConstraint.spec.match.excludedNamespaces, ...appNamespaces]),
+    ].sort();
     platformConstraint.metadata.annotations[ANNOTATIONS.exemptions] = JSON.stringify(explained);
     const appConstraint = renderConstraint(rule, app, []);
     appConstraint.metadata.name = `${constraintNameFor(rule)}${APP_CONSTRAINT_SUFFIX}`;

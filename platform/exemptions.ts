@@ -27,7 +27,14 @@ export interface NamespaceExemption {
 }
 
 /** Namespaces outside the platform's control that no constraint applies to (Gatekeeper best practice). */
-export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease", "gke-managed-system", "gmp-system", "gmp-public"];
+export const SYSTEM_NAMESPACES: readonly string[] = [
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "gke-managed-system",
+    "gmp-system",
+    "gmp-public",
+];
 
 /** Filled by each component's author, next to the reason. Tests check every rule id exists. */
 export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
@@ -74,7 +81,12 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
     // node-collector's own template fixes (hostPID, hostPath volumes, its token) needs an exemption.
     {
         namespace: PLATFORM_NAMESPACES.trivy,
-        rules: ["pss-baseline-host-namespaces", "pss-baseline-host-path", "pss-restricted-volume-types", "pods-no-automount-service-account-token"],
+        rules: [
+            "pss-baseline-host-namespaces",
+            "pss-baseline-host-path",
+            "pss-restricted-volume-types",
+            "pods-no-automount-service-account-token",
+        ],
         podSecurity: "privileged",
         reason:
             "Trivy's node-collector Job (infra assessment, CIS compliance) runs with hostPID (its template, trivy-kubernetes node-collector.yaml) and " +
@@ -86,7 +98,13 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
     // Fluentd (components/audit-logging.ts): a log shipper has to read the node's log files.
     {
         namespace: PLATFORM_NAMESPACES.logging,
-        rules: ["pss-baseline-host-path", "pss-restricted-volume-types", "pss-restricted-run-as-non-root", "pss-restricted-run-as-user", "pods-no-automount-service-account-token"],
+        rules: [
+            "pss-baseline-host-path",
+            "pss-restricted-volume-types",
+            "pss-restricted-run-as-non-root",
+            "pss-restricted-run-as-user",
+            "pods-no-automount-service-account-token",
+        ],
         podSecurity: "privileged",
         reason:
             "Fluentd tails container logs from the node (hostPath /var/log and /var/lib/docker/containers, root-owned, so it runs as root) and keeps its " +
@@ -124,7 +142,9 @@ export function exemptNamespacesFor(ruleId: string): string[] {
 
 /** The Pod Security level of a platform namespace. */
 export function podSecurityLevelFor(namespace: string): PodSecurityLevel {
-    const levels = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === namespace && e.podSecurity).map((e) => e.podSecurity as PodSecurityLevel);
+    const levels = NAMESPACE_EXEMPTIONS.filter((e) => e.namespace === namespace && e.podSecurity).map(
+        (e) => e.podSecurity as PodSecurityLevel,
+    );
     if (levels.includes("privileged")) return "privileged";
     if (levels.includes("baseline")) return "baseline";
     return "restricted";
@@ -140,7 +160,8 @@ export function exemptionReasonsFor(ruleId: string): Record<string, string> {
     const reasons: Record<string, string> = {};
     for (const ns of SYSTEM_NAMESPACES) reasons[ns] = SYSTEM_NAMESPACE_REASON;
     for (const e of NAMESPACE_EXEMPTIONS.filter((x) => x.rules.includes(ruleId))) {
-        reasons[e.namespace] = reasons[e.namespace] && reasons[e.namespace] !== SYSTEM_NAMESPACE_REASON ? `${reasons[e.namespace]} ${e.reason}` : e.reason;
+        reasons[e.namespace] =
+            reasons[e.namespace] && reasons[e.namespace] !== SYSTEM_NAMESPACE_REASON ? `${reasons[e.namespace]} ${e.reason}` : e.reason;
     }
     return Object.fromEntries(Object.entries(reasons).sort(([a], [b]) => a.localeCompare(b)));
 }

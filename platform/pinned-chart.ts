@@ -16,7 +16,7 @@ export interface PinnedReleaseArgs {
     releaseName: string;
     namespace: pulumi.Input<string>;
     values: pulumi.Input<Record<string, unknown>>;
-    /** Seconds Helm waits for the release's workloads (default: Helm's 300). */
+    /** Seconds Helm waits for the release's workloads. Defaults to Helm's 300. */
     timeoutSeconds?: number;
     /** The chart's CRDs are installed by another release. */
     skipCrds?: boolean;
@@ -24,8 +24,14 @@ export interface PinnedReleaseArgs {
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
 
-export function pinnedRelease(name: string, chart: PinnedChart, args: PinnedReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
-    if (!EXACT_VERSION.test(chart.version)) throw new Error(`chart ${chart.chart}: version "${chart.version}" is not an exact x.y.z version`);
+export function pinnedRelease(
+    name: string,
+    chart: PinnedChart,
+    args: PinnedReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    if (!EXACT_VERSION.test(chart.version))
+        throw new Error(`chart ${chart.chart}: version "${chart.version}" is not an exact x.y.z version`);
     return new k8s.helm.v3.Release(
         name,
         {

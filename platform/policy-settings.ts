@@ -61,11 +61,17 @@ export function policyPackConfig(policy: StackPolicy, rules: readonly Rule[] = R
  * The rules as they apply in the application namespaces: the same parameters, at the stack's
  * `appPolicyEnforcement` level (the app's migration step: dryrun -> warn -> deny) instead of the platform's.
  */
-export function appRuleSettings(policy: StackPolicy & Pick<PolicyConfig, "appEnforcement">, rules: readonly Rule[] = RULES): Map<string, RuleSetting> {
+export function appRuleSettings(
+    policy: StackPolicy & Pick<PolicyConfig, "appEnforcement">,
+    rules: readonly Rule[] = RULES,
+): Map<string, RuleSetting> {
     return ruleSettings({ ...policy, enforcement: policy.appEnforcement }, rules);
 }
 
 /** The CrossGuard configuration the application's objects are checked with (the plan's app verdicts). */
-export function appPolicyPackConfig(policy: StackPolicy & Pick<PolicyConfig, "appEnforcement">, rules: readonly Rule[] = RULES): Record<string, Record<string, unknown>> {
+export function appPolicyPackConfig(
+    policy: StackPolicy & Pick<PolicyConfig, "appEnforcement">,
+    rules: readonly Rule[] = RULES,
+): Record<string, Record<string, unknown>> {
     return policyPackConfig({ ...policy, enforcement: policy.appEnforcement }, rules);
 }

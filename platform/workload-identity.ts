@@ -17,7 +17,17 @@ export function workloadIdentityMember(project: string, namespace: string, kuber
 export function gkeMetadataServerEgress(): EgressAllowance[] {
     const reason = "Workload Identity: Google client libraries fetch the pod's GCP access token from the GKE metadata server.";
     return [
-        { name: "gke-metadata-egress", reason: `${reason} (Dataplane V2)`, toCidrs: ["169.254.169.254/32"], ports: [{ port: 80, protocol: "TCP" }] },
-        { name: "gke-metadata-legacy-egress", reason: `${reason} (legacy datapath)`, toCidrs: ["169.254.169.252/32"], ports: [{ port: 988, protocol: "TCP" }] },
+        {
+            name: "gke-metadata-egress",
+            reason: `${reason} (Dataplane V2)`,
+            toCidrs: ["169.254.169.254/32"],
+            ports: [{ port: 80, protocol: "TCP" }],
+        },
+        {
+            name: "gke-metadata-legacy-egress",
+            reason: `${reason} (legacy datapath)`,
+            toCidrs: ["169.254.169.252/32"],
+            ports: [{ port: 988, protocol: "TCP" }],
+        },
     ];
 }

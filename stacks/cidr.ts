@@ -41,5 +41,5 @@ export function parseCidr(text: string): CidrParseResult {
 export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
     const shorter = Math.min(a.prefix, b.prefix);
     const mask = maskOf(shorter);
-    return ((a.network & mask) >>> 0) === ((b.network & mask) >>> 0);
+    return (a.network & mask) >>> 0 === (b.network & mask) >>> 0;
 }

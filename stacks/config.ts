@@ -111,7 +111,15 @@ export const CONFIG_KEYS = {
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
-export const FEATURE_NAMES = ["argocd", "gatekeeper", "falco", "trivy", "auditLogging", "monitoring", "grafana"] as const satisfies readonly (keyof FeatureSwitches)[];
+export const FEATURE_NAMES = [
+    "argocd",
+    "gatekeeper",
+    "falco",
+    "trivy",
+    "auditLogging",
+    "monitoring",
+    "grafana",
+] as const satisfies readonly (keyof FeatureSwitches)[];
 export const FALCO_PRIORITIES = ["emergency", "alert", "critical", "error", "warning", "notice"] as const;
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export const WEBHOOK_FAILURE_POLICIES = ["Fail", "Ignore"] as const;
@@ -273,7 +281,11 @@ class Reader {
         const plain = this.source.get(key);
         if (plain === undefined || plain.trim() === "") return undefined;
         if (this.source.isSecret && !this.source.isSecret(key)) {
-            this.problem(key, `(plaintext, ${plain.length} characters - not shown)`, `a secret: set it with \`pulumi config set --secret ${key}\``);
+            this.problem(
+                key,
+                `(plaintext, ${plain.length} characters - not shown)`,
+                `a secret: set it with \`pulumi config set --secret ${key}\``,
+            );
         }
         return this.source.getSecret(key) ?? pulumi.secret(plain);
     }
@@ -296,7 +308,8 @@ function parseAuthorizedNetworks(read: Reader, allowPublic: boolean): Authorized
             return;
         }
         const { cidrBlock, displayName, ...extra } = entry as Record<string, unknown>;
-        for (const extraKey of Object.keys(extra)) read.problem(`${at}.${extraKey}`, show(extra[extraKey]), "only cidrBlock and displayName");
+        for (const extraKey of Object.keys(extra))
+            read.problem(`${at}.${extraKey}`, show(extra[extraKey]), "only cidrBlock and displayName");
         if (typeof displayName !== "string" || displayName.trim() === "") {
             read.problem(`${at}.displayName`, show(displayName), "a non-empty name saying whose network this is");
         }
@@ -330,7 +343,15 @@ export const PROD_REQUIRED_FEATURES: Readonly<Partial<Record<keyof FeatureSwitch
 };
 
 function parseFeatures(read: Reader, environment: EnvironmentName | undefined): FeatureSwitches {
-    const features: FeatureSwitches = { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, monitoring: true, grafana: true };
+    const features: FeatureSwitches = {
+        argocd: true,
+        gatekeeper: true,
+        falco: true,
+        trivy: true,
+        auditLogging: true,
+        monitoring: true,
+        grafana: true,
+    };
     const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys stay enabled)`;
     const parsed = read.json("features", allowed);
     if (parsed === undefined) return features;
@@ -345,7 +366,8 @@ function parseFeatures(read: Reader, environment: EnvironmentName | undefined): 
             read.problem(`features.${name}`, show(on), "true or false");
         } else {
             const control = PROD_REQUIRED_FEATURES[name as keyof FeatureSwitches];
-            if (environment === "prod" && !on && control) read.problem(`features.${name}`, "false", `true in prod (${name} is a security control: ${control})`);
+            if (environment === "prod" && !on && control)
+                read.problem(`features.${name}`, "false", `true in prod (${name} is a security control: ${control})`);
             features[name as keyof FeatureSwitches] = on;
         }
     }
@@ -359,7 +381,12 @@ function parseGkeCluster(read: Reader, environment: EnvironmentName | undefined)
         read.problem("allowPublicControlPlane", "true", "false in prod (the prod control plane is never open to the internet)");
     }
     const name = read.string("clusterName", "secure-gitops");
-    if (!GKE_CLUSTER_NAME.test(name)) read.problem("clusterName", show(name), "a GKE cluster name: lowercase letters, digits and hyphens, 1-40 characters, starting with a letter");
+    if (!GKE_CLUSTER_NAME.test(name))
+        read.problem(
+            "clusterName",
+            show(name),
+            "a GKE cluster name: lowercase letters, digits and hyphens, 1-40 characters, starting with a letter",
+        );
 
     const ranges: { key: ConfigKey; cidr: Ipv4Cidr }[] = [];
     const range = (key: ConfigKey): string => {
@@ -386,14 +413,19 @@ function parseGkeCluster(read: Reader, environment: EnvironmentName | undefined)
     const masterCidr = range("masterCidr");
 
     const machineType = read.string("nodeMachineType", "");
-    if (!MACHINE_TYPE.test(machineType)) read.problem("nodeMachineType", show(machineType), "a Compute Engine machine type such as e2-standard-4");
+    if (!MACHINE_TYPE.test(machineType))
+        read.problem("nodeMachineType", show(machineType), "a Compute Engine machine type such as e2-standard-4");
     const minNodeCount = read.integer("nodeMinCount", 1, 100);
     const maxNodeCount = read.integer("nodeMaxCount", 1, 100);
     const initialNodeCount = read.integer("nodeInitialCount", 1, 100);
     if (minNodeCount > maxNodeCount) {
         read.problem("nodeMinCount", show(String(minNodeCount)), `at most nodeMaxCount (${maxNodeCount})`);
     } else if (initialNodeCount < minNodeCount || initialNodeCount > maxNodeCount) {
-        read.problem("nodeInitialCount", show(String(initialNodeCount)), `between nodeMinCount and nodeMaxCount (${minNodeCount}-${maxNodeCount})`);
+        read.problem(
+            "nodeInitialCount",
+            show(String(initialNodeCount)),
+            `between nodeMinCount and nodeMaxCount (${minNodeCount}-${maxNodeCount})`,
+        );
     }
     const diskSizeGb = read.integer("nodeDiskSizeGb", 10, 65536);
 
@@ -429,9 +461,17 @@ function parseExistingCluster(read: Reader): ClusterConfig {
         read.problem("kubeconfigPath", show(kubeconfigPath), "unset when kubeconfig is set (give one of the two)");
     }
     // Platform namespaces deny all egress but DNS and the control plane, so its address must be known.
-    const apiServerCidrs = read.stringList("apiServerCidrs", (c) => parseCidr(c).ok, "IPv4 CIDRs of the API server (`kubectl get endpoints kubernetes -n default`)");
+    const apiServerCidrs = read.stringList(
+        "apiServerCidrs",
+        (c) => parseCidr(c).ok,
+        "IPv4 CIDRs of the API server (`kubectl get endpoints kubernetes -n default`)",
+    );
     if (apiServerCidrs.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("apiServerCidrs")))) {
-        read.problem("apiServerCidrs", "[]", "in existing mode, the API server's IPv4 CIDRs, e.g. [\"10.0.0.2/32\"] from `kubectl get endpoints kubernetes -n default`");
+        read.problem(
+            "apiServerCidrs",
+            "[]",
+            'in existing mode, the API server\'s IPv4 CIDRs, e.g. ["10.0.0.2/32"] from `kubectl get endpoints kubernetes -n default`',
+        );
     }
     return { mode: "existing", kubeconfig, kubeconfigPath, context: read.optional("kubeContext"), apiServerCidrs };
 }
@@ -475,11 +515,19 @@ function parseAppSource(read: Reader): AppSource {
         }
         return { type };
     }
-    const valueFiles = read.stringList("appHelmValueFiles", (f) => isRelativeRepoPath(f) && /\.ya?ml$/.test(f), "YAML files relative to the chart directory (appPath), without ..");
+    const valueFiles = read.stringList(
+        "appHelmValueFiles",
+        (f) => isRelativeRepoPath(f) && /\.ya?ml$/.test(f),
+        "YAML files relative to the chart directory (appPath), without ..",
+    );
     const releaseName = read.string("appHelmReleaseName", "");
     // Length first: it bounds the regex's work.
     if (releaseName.length > HELM_RELEASE_NAME_MAX || !HELM_RELEASE_NAME.test(releaseName)) {
-        read.problem("appHelmReleaseName", show(releaseName), `a Helm release name: lowercase letters, digits, - and ., at most ${HELM_RELEASE_NAME_MAX} characters`);
+        read.problem(
+            "appHelmReleaseName",
+            show(releaseName),
+            `a Helm release name: lowercase letters, digits, - and ., at most ${HELM_RELEASE_NAME_MAX} characters`,
+        );
     }
     return { type, valueFiles, parameters: parseHelmParameters(read), releaseName };
 }
@@ -498,7 +546,11 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     if (/\s/.test(appRevision)) read.problem("appRevision", show(appRevision), "a branch, tag or commit without spaces");
 
     const reserved = new Set<string>([...SYSTEM_NAMESPACES, ...Object.values(PLATFORM_NAMESPACES), "default"]);
-    const appNamespaces = read.stringList("appNamespaces", (ns) => DNS_LABEL.test(ns) && !reserved.has(ns), "namespace names (DNS labels) that are not system or platform namespaces");
+    const appNamespaces = read.stringList(
+        "appNamespaces",
+        (ns) => DNS_LABEL.test(ns) && !reserved.has(ns),
+        "namespace names (DNS labels) that are not system or platform namespaces",
+    );
     if (enabled && appNamespaces.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("appNamespaces")))) {
         read.problem("appNamespaces", "[]", "at least one namespace the application deploys into (required while Argo CD is enabled)");
     }
@@ -509,7 +561,9 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     let oidc: ArgoCdConfig["oidc"];
     if (oidcIssuer || oidcClientId || oidcClientSecret) {
         if (!oidcIssuer || !oidcClientId || !oidcClientSecret) {
-            const missing = [!oidcIssuer && "oidcIssuer", !oidcClientId && "oidcClientId", !oidcClientSecret && "oidcClientSecret"].filter(Boolean);
+            const missing = [!oidcIssuer && "oidcIssuer", !oidcClientId && "oidcClientId", !oidcClientSecret && "oidcClientSecret"].filter(
+                Boolean,
+            );
             read.problem(String(missing[0]), "(unset)", "oidcIssuer, oidcClientId and oidcClientSecret set together, or none of them");
         } else {
             if (!/^https:\/\/\S+$/.test(oidcIssuer)) read.problem("oidcIssuer", show(oidcIssuer), "an https:// issuer URL");
@@ -543,7 +597,12 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
     if (source.keys) {
         const known = new Set<string>(Object.keys(CONFIG_KEYS));
         for (const key of source.keys()) {
-            if (!known.has(key)) read.problem(key, show(source.isSecret?.(key) ? "(secret)" : source.get(key)), "a key declared in Pulumi.yaml (check the spelling)");
+            if (!known.has(key))
+                read.problem(
+                    key,
+                    show(source.isSecret?.(key) ? "(secret)" : source.get(key)),
+                    "a key declared in Pulumi.yaml (check the spelling)",
+                );
         }
     }
 
@@ -576,14 +635,26 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
     if (prod && enforcement !== "mandatory") read.problem("policyEnforcement", show(enforcement), "mandatory in prod");
     const webhookFailurePolicy = read.oneOf("webhookFailurePolicy", WEBHOOK_FAILURE_POLICIES, "Fail");
     if (prod && webhookFailurePolicy !== "Fail") {
-        read.problem("webhookFailurePolicy", show(webhookFailurePolicy), "Fail in prod (Ignore admits everything while Gatekeeper is down)");
+        read.problem(
+            "webhookFailurePolicy",
+            show(webhookFailurePolicy),
+            "Fail in prod (Ignore admits everything while Gatekeeper is down)",
+        );
     }
     const appEnforcement = read.oneOf<PolicyEnforcement>("appPolicyEnforcement", POLICY_ENFORCEMENTS, "mandatory");
     if (prod && appEnforcement !== "mandatory") {
-        read.problem("appPolicyEnforcement", show(appEnforcement), "mandatory in prod (warn and dryrun are migration steps for dev and staging)");
+        read.problem(
+            "appPolicyEnforcement",
+            show(appEnforcement),
+            "mandatory in prod (warn and dryrun are migration steps for dev and staging)",
+        );
     }
     const publicServiceNamespaces = read.stringList("publicServiceNamespaces", (ns) => DNS_LABEL.test(ns), "namespace names (DNS labels)");
-    const allowedRegistries = read.stringList("allowedRegistries", (r) => /^[a-z0-9][^\s:]*(?::[0-9]+)?(?:\/\S*)?$/i.test(r) && !r.includes("://"), "registry prefixes without scheme, e.g. europe-docker.pkg.dev/acme/");
+    const allowedRegistries = read.stringList(
+        "allowedRegistries",
+        (r) => /^[a-z0-9][^\s:]*(?::[0-9]+)?(?:\/\S*)?$/i.test(r) && !r.includes("://"),
+        "registry prefixes without scheme, e.g. europe-docker.pkg.dev/acme/",
+    );
 
     const argocd = parseArgoCd(read, features.argocd);
 
@@ -593,7 +664,11 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         minimumPriority: read.oneOf("falcoMinimumPriority", FALCO_PRIORITIES, "warning"),
     };
 
-    const severities = read.stringList("trivySeverities", (s) => (TRIVY_SEVERITIES as readonly string[]).includes(s), `one of ${TRIVY_SEVERITIES.join(", ")}`);
+    const severities = read.stringList(
+        "trivySeverities",
+        (s) => (TRIVY_SEVERITIES as readonly string[]).includes(s),
+        `one of ${TRIVY_SEVERITIES.join(", ")}`,
+    );
     if (severities.length === 0 && !read.problems.some((p) => p.key.startsWith(fullKey("trivySeverities")))) {
         read.problem("trivySeverities", "[]", `at least one of ${TRIVY_SEVERITIES.join(", ")}`);
     }

@@ -43,10 +43,26 @@ function appConfig(valueFiles: string[], parameters: { name: string; value: stri
     };
 }
 
-const policyFor = (appEnforcement: PolicyEnforcement) => ({ enforcement: "mandatory" as const, appEnforcement, allowedRegistries: ["europe-docker.pkg.dev/acme-apps/"], publicServiceNamespaces: [] });
+const policyFor = (appEnforcement: PolicyEnforcement) => ({
+    enforcement: "mandatory" as const,
+    appEnforcement,
+    allowedRegistries: ["europe-docker.pkg.dev/acme-apps/"],
+    publicServiceNamespaces: [],
+});
 
-function plan(stack: string, valueFiles: string[], appEnforcement: PolicyEnforcement, parameters: { name: string; value: string }[] = []): Promise<AppPlan> {
-    return planApp({ stack, config: appConfig(valueFiles, parameters), appEnforcement, appPolicyConfig: appPolicyPackConfig(policyFor(appEnforcement)), chartsDir: CHARTS });
+function plan(
+    stack: string,
+    valueFiles: string[],
+    appEnforcement: PolicyEnforcement,
+    parameters: { name: string; value: string }[] = [],
+): Promise<AppPlan> {
+    return planApp({
+        stack,
+        config: appConfig(valueFiles, parameters),
+        appEnforcement,
+        appPolicyConfig: appPolicyPackConfig(policyFor(appEnforcement)),
+        chartsDir: CHARTS,
+    });
 }
 
 const find = (p: AppPlan, kind: string, suffix: string) => {
@@ -72,7 +88,9 @@ describe("the application before merge (plan --charts)", () => {
             assert.equal(typedHelmValue("012"), "012");
             assert.equal(typedHelmValue("1.5"), "1.5");
             assert.equal(typedHelmValue("bfcfcb0"), "bfcfcb0");
-            assert.deepEqual(setHelmParameter({ ingress: { enabled: true, hosts: ["a"] } }, { name: "ingress.enabled", value: "false" }), { ingress: { enabled: false, hosts: ["a"] } });
+            assert.deepEqual(setHelmParameter({ ingress: { enabled: true, hosts: ["a"] } }, { name: "ingress.enabled", value: "false" }), {
+                ingress: { enabled: false, hosts: ["a"] },
+            });
             assert.deepEqual(setHelmParameter({ web: "scalar" }, { name: "web.replicas", value: "3" }), { web: { replicas: 3 } });
         });
 
@@ -83,7 +101,10 @@ describe("the application before merge (plan --charts)", () => {
         });
 
         it("fails like Argo CD on a value file missing from the chart", () => {
-            assert.throws(() => argoCdHelmValues(CHART_DIR, ["values-staging.yaml"], []), /values-staging.yaml is not in .*ignoreMissingValueFiles: false/);
+            assert.throws(
+                () => argoCdHelmValues(CHART_DIR, ["values-staging.yaml"], []),
+                /values-staging.yaml is not in .*ignoreMissingValueFiles: false/,
+            );
         });
 
         it("finds the checkout by repository name", () => {
@@ -114,7 +135,10 @@ describe("the application before merge (plan --charts)", () => {
         });
 
         it("refuses every other cluster-scoped kind and foreign namespaces", () => {
-            assert.equal(judge({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } }).verdict, "refused");
+            assert.equal(
+                judge({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } }).verdict,
+                "refused",
+            );
             assert.equal(judge({ apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "fast" } }).verdict, "refused");
             const foreign = judge({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "argocd" } });
             assert.equal(foreign.verdict, "refused");
@@ -130,27 +154,67 @@ describe("the application before merge (plan --charts)", () => {
         });
 
         it("reads malformed objects as data, never throwing", () => {
-            const odd = judge({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "odd" }, spec: { template: { spec: { containers: "not-a-list" } } } } as unknown as K8sObject);
+            const odd = judge({
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "odd" },
+                spec: { template: { spec: { containers: "not-a-list" } } },
+            });
             assert.ok(["denied", "warned", "admitted"].includes(odd.verdict));
         });
 
         it("never reports a pass for a source it could not render", async () => {
-            const missing = await planApp({ stack: "dev", config: { ...appConfig([]), appRepoUrl: "https://github.com/acme/not-checked-out" }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            const missing = await planApp({
+                stack: "dev",
+                config: { ...appConfig([]), appRepoUrl: "https://github.com/acme/not-checked-out" },
+                appEnforcement: "advisory",
+                appPolicyConfig: {},
+                chartsDir: CHARTS,
+            });
             assert.match(missing.notEvaluated ?? "", /not a directory/);
             assert.equal(missing.objects.length, 0);
-            const kustomize = await planApp({ stack: "dev", config: { ...appConfig([]), appSource: { type: "kustomize" } }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            const kustomize = await planApp({
+                stack: "dev",
+                config: { ...appConfig([]), appSource: { type: "kustomize" } },
+                appEnforcement: "advisory",
+                appPolicyConfig: {},
+                chartsDir: CHARTS,
+            });
             assert.match(kustomize.notEvaluated ?? "", /kustomize/);
-            const noApp = await planApp({ stack: "dev", config: { ...appConfig([]), appNamespaces: [] }, appEnforcement: "advisory", appPolicyConfig: {}, chartsDir: CHARTS });
+            const noApp = await planApp({
+                stack: "dev",
+                config: { ...appConfig([]), appNamespaces: [] },
+                appEnforcement: "advisory",
+                appPolicyConfig: {},
+                chartsDir: CHARTS,
+            });
             assert.match(noApp.notEvaluated ?? "", /no application/);
         });
     });
 
     describe("a plain directory source", () => {
         it("reads the top-level manifests (List items one by one) and judges them like a chart's objects", async () => {
-            const config: ArgoCdConfig = { ...appConfig([]), appRepoUrl: "https://github.com/acme/manifests.git", appPath: "app", appSource: { type: "directory" }, appNamespaces: ["missing-table"] };
-            const result = await planApp({ stack: "prod", config, appEnforcement: "mandatory", appPolicyConfig: appPolicyPackConfig(policyFor("mandatory")), chartsDir: path.join(__dirname, "fixtures") });
+            const config: ArgoCdConfig = {
+                ...appConfig([]),
+                appRepoUrl: "https://github.com/acme/manifests.git",
+                appPath: "app",
+                appSource: { type: "directory" },
+                appNamespaces: ["missing-table"],
+            };
+            const result = await planApp({
+                stack: "prod",
+                config,
+                appEnforcement: "mandatory",
+                appPolicyConfig: appPolicyPackConfig(policyFor("mandatory")),
+                chartsDir: path.join(__dirname, "fixtures"),
+            });
             assert.equal(result.notEvaluated, undefined);
-            assert.deepEqual(result.objects.map((o) => `${o.kind}/${o.name}`).sort(), ["Deployment/legacy-worker", "Deployment/web", "Service/internal-web", "Service/public-web"]);
+            assert.deepEqual(result.objects.map((o) => `${o.kind}/${o.name}`).sort(), [
+                "Deployment/legacy-worker",
+                "Deployment/web",
+                "Service/internal-web",
+                "Service/public-web",
+            ]);
             assert.equal(find(result, "Deployment", "legacy-worker").verdict, "denied");
         });
     });
@@ -169,7 +233,10 @@ describe("the application before merge (plan --charts)", () => {
             assert.equal(hook.hook, "PostSync");
             for (const workload of [find(dev, "Deployment", "-web"), find(dev, "Deployment", "-redis"), hook]) {
                 assert.equal(workload.verdict, "warned", `${workload.name}: ${workload.reasons.join("; ")}`);
-                assert.ok(workload.findings.some((f) => f.ruleId === "pss-restricted-seccomp" && f.action === "warn"), `${workload.name} warned for seccomp`);
+                assert.ok(
+                    workload.findings.some((f) => f.ruleId === "pss-restricted-seccomp" && f.action === "warn"),
+                    `${workload.name} warned for seccomp`,
+                );
             }
             assert.equal(dev.counts.denied, 0);
             assert.deepEqual(blockingObjects(dev), [], "dev runs the app: a migration path, not a wall");
@@ -181,10 +248,21 @@ describe("the application before merge (plan --charts)", () => {
             const hook = find(prodInsecure, "Job", "-cache-flush");
             assert.equal(hook.verdict, "denied");
             const denyRules = new Set(hook.findings.filter((f) => f.action === "deny").map((f) => f.ruleId));
-            for (const rule of ["pss-restricted-run-as-non-root", "pss-restricted-seccomp", "pss-restricted-capabilities", "pss-restricted-privilege-escalation", "containers-read-only-root-filesystem"]) {
+            for (const rule of [
+                "pss-restricted-run-as-non-root",
+                "pss-restricted-seccomp",
+                "pss-restricted-capabilities",
+                "pss-restricted-privilege-escalation",
+                "containers-read-only-root-filesystem",
+            ]) {
                 assert.ok(denyRules.has(rule), `hook denied by ${rule}`);
             }
-            assert.deepEqual(blockingObjects(prodInsecure).map((o) => o.kind).sort(), ["Deployment", "Deployment", "Job"]);
+            assert.deepEqual(
+                blockingObjects(prodInsecure)
+                    .map((o) => o.kind)
+                    .sort(),
+                ["Deployment", "Deployment", "Job"],
+            );
         });
 
         it("prod values: no Namespace or quota rendered, every object admitted", async () => {
@@ -192,7 +270,12 @@ describe("the application before merge (plan --charts)", () => {
             assert.equal(prod.notEvaluated, undefined);
             assert.ok(prod.objects.length >= 4, "web, service, redis and the hook");
             assert.ok(!prod.objects.some((o) => o.kind === "Namespace" || o.kind === "ResourceQuota"));
-            for (const o of prod.objects) assert.equal(o.verdict, "admitted", `${o.kind}/${o.name}: ${o.reasons.join("; ")} ${o.findings.map((f) => f.message).join(" | ")}`);
+            for (const o of prod.objects)
+                assert.equal(
+                    o.verdict,
+                    "admitted",
+                    `${o.kind}/${o.name}: ${o.reasons.join("; ")} ${o.findings.map((f) => f.message).join(" | ")}`,
+                );
         });
 
         it("parameters reach the render: redis off removes redis and its hook", async () => {
@@ -218,9 +301,15 @@ describe("the application before merge (plan --charts)", () => {
                     }
                     const judged = ours.objects.filter((o) => o.verdict !== "excluded" && o.verdict !== "refused");
                     assert.ok(judged.length >= 4);
-                    const objects = (await renderChart({ chartDir: CHART_DIR, releaseName: "league-table", namespace: NAMESPACE, values: argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], []), includeCrds: true })).filter((o) =>
-                        judged.some((j) => j.kind === o.kind && j.name === o.metadata?.name),
-                    );
+                    const objects = (
+                        await renderChart({
+                            chartDir: CHART_DIR,
+                            releaseName: "league-table",
+                            namespace: NAMESPACE,
+                            values: argoCdHelmValues(CHART_DIR, ["values-dev.yaml"], []),
+                            includeCrds: true,
+                        })
+                    ).filter((o) => judged.some((j) => j.kind === o.kind && j.name === o.metadata?.name));
                     fs.writeFileSync(path.join(dir, "policy.yaml"), docs.map((d) => stringifyYaml(d)).join("---\n"));
                     fs.writeFileSync(path.join(dir, "objects.yaml"), objects.map((d) => stringifyYaml(d)).join("---\n"));
                     let out = "";
@@ -228,9 +317,13 @@ describe("the application before merge (plan --charts)", () => {
                         out = execFileSync(gator, ["test", "--filename", dir, "--output", "json"], { encoding: "utf8" });
                     } catch (error) {
                         // gator exits 1 when a deny violation exists; its JSON is still on stdout.
-                        out = String((error as { stdout?: string }).stdout ?? "");
+                        out = (error as { stdout?: string }).stdout ?? "";
                     }
-                    const results = JSON.parse(out || "[]") as { constraint?: { metadata?: { name?: string } }; enforcementAction?: string; violatingObject?: { kind?: string; metadata?: { name?: string } } }[];
+                    const results = JSON.parse(out || "[]") as {
+                        constraint?: { metadata?: { name?: string } };
+                        enforcementAction?: string;
+                        violatingObject?: { kind?: string; metadata?: { name?: string } };
+                    }[];
                     const gatorActions = new Map<string, Set<string>>();
                     for (const r of results) {
                         const key = `${r.violatingObject?.kind}/${r.violatingObject?.metadata?.name}`;
@@ -240,7 +333,11 @@ describe("the application before merge (plan --charts)", () => {
                         const actions = gatorActions.get(`${o.kind}/${o.name}`) ?? new Set<string>();
                         const expected = o.verdict === "denied" ? "deny" : o.verdict === "warned" ? "warn" : undefined;
                         const gatorVerdict = actions.has("deny") ? "deny" : actions.has("warn") ? "warn" : undefined;
-                        assert.equal(gatorVerdict, expected, `${appEnforcement}: ${o.kind}/${o.name} gator ${[...actions].join(",")} vs ours ${o.verdict}`);
+                        assert.equal(
+                            gatorVerdict,
+                            expected,
+                            `${appEnforcement}: ${o.kind}/${o.name} gator ${[...actions].join(",")} vs ours ${o.verdict}`,
+                        );
                     }
                 } finally {
                     fs.rmSync(dir, { recursive: true, force: true });
@@ -251,12 +348,23 @@ describe("the application before merge (plan --charts)", () => {
 
     describe("npm run plan --charts", function () {
         it("refuses a --charts that is not a directory with one line and exit 2", () => {
-            const result = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(__dirname, "..", "tools", "plan.ts"), "--stack", "dev", "--charts", path.join(CHARTS, "README.md")], { encoding: "utf8" });
+            const result = spawnSync(
+                process.execPath,
+                [
+                    "--require",
+                    "tsx/cjs",
+                    path.join(__dirname, "..", "tools", "plan.ts"),
+                    "--stack",
+                    "dev",
+                    "--charts",
+                    path.join(CHARTS, "README.md"),
+                ],
+                { encoding: "utf8" },
+            );
             assert.equal(result.status, 2);
             assert.match(result.stderr, /^plan: --charts: ".*README.md" is not a directory \(give a directory holding .*\)\n$/);
             assert.doesNotMatch(result.stderr, /\bat .*\.ts:\d+/, "no stack trace");
         });
-
 
         it("renders the stack's app source with the program's app constraints and writes app.json next to the plan", async function () {
             requireTool(this, "helm");

@@ -6,7 +6,18 @@ import * as fs from "fs";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..");
-const SOURCE_DIRS = ["components", "platform", "stacks", "tools", "policy-pack/catalogue", "policy-pack/lib", "policy-pack/rules", "policy-pack/pack", "bench", "test"];
+const SOURCE_DIRS = [
+    "components",
+    "platform",
+    "stacks",
+    "tools",
+    "policy-pack/catalogue",
+    "policy-pack/lib",
+    "policy-pack/rules",
+    "policy-pack/pack",
+    "bench",
+    "test",
+];
 
 function tsFiles(dir: string): string[] {
     const abs = path.join(ROOT, dir);
@@ -37,12 +48,20 @@ export function relativeImports(text: string): string[] {
 
 function resolve(from: string, module: string): string | undefined {
     const base = path.join(path.dirname(from), module);
-    for (const candidate of [`${base}.ts`, path.join(base, "index.ts")]) if (fs.existsSync(path.join(ROOT, candidate))) return path.normalize(candidate);
+    for (const candidate of [`${base}.ts`, path.join(base, "index.ts")])
+        if (fs.existsSync(path.join(ROOT, candidate))) return path.normalize(candidate);
     return undefined;
 }
 
 const files = ["index.ts", ...SOURCE_DIRS.flatMap(tsFiles)];
-const graph = new Map(files.map((f) => [path.normalize(f), relativeImports(fs.readFileSync(path.join(ROOT, f), "utf8")).map((m) => resolve(f, m)).filter((m): m is string => m !== undefined)]));
+const graph = new Map(
+    files.map((f) => [
+        path.normalize(f),
+        relativeImports(fs.readFileSync(path.join(ROOT, f), "utf8"))
+            .map((m) => resolve(f, m))
+            .filter((m): m is string => m !== undefined),
+    ]),
+);
 
 function importsOf(prefix: string): [string, string][] {
     return [...graph].filter(([f]) => f.startsWith(prefix)).flatMap(([f, deps]) => deps.map((d) => [f, d] as [string, string]));
@@ -52,7 +71,10 @@ describe("architecture", () => {
     it("sees the project's modules and their imports", () => {
         assert.ok(graph.size > 50, `${graph.size} files`);
         assert.ok((graph.get(path.normalize("tools/plan.ts")) ?? []).includes(path.normalize("tools/report/model.ts")));
-        assert.deepEqual(relativeImports('import type { A } from "./a";\nexport { b } from "../b";\nimport "./side";\nimport * as fs from "fs";'), ["./a", "../b", "./side"]);
+        assert.deepEqual(
+            relativeImports('import type { A } from "./a";\nexport { b } from "../b";\nimport "./side";\nimport * as fs from "fs";'),
+            ["./a", "../b", "./side"],
+        );
     });
 
     it("components/ holds only ComponentResources", () => {
@@ -60,7 +82,11 @@ describe("architecture", () => {
         assert.ok(components.length >= 8);
         for (const file of components) {
             const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-            assert.match(text, /class \w+ extends pulumi\.ComponentResource\b/, `${file} declares no ComponentResource: shared pieces belong in platform/`);
+            assert.match(
+                text,
+                /class \w+ extends pulumi\.ComponentResource\b/,
+                `${file} declares no ComponentResource: shared pieces belong in platform/`,
+            );
         }
     });
 
@@ -71,7 +97,10 @@ describe("architecture", () => {
         }
         const pack = importsOf("policy-pack/").filter(([, d]) => !d.startsWith("policy-pack"));
         assert.deepEqual(pack, []);
-        assert.ok(importsOf("components/").some(([, d]) => d.startsWith("platform/")), "components use platform/");
+        assert.ok(
+            importsOf("components/").some(([, d]) => d.startsWith("platform/")),
+            "components use platform/",
+        );
     });
 
     it("has no import cycle (tools/analyzer included)", () => {

@@ -4,7 +4,14 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { applicationSource, ArgoCd, ARGOCD_CHART, ARGOCD_RESOURCE_EXCLUSIONS, IN_CLUSTER_SERVER, isExcludedByArgoCd } from "../components/argocd";
+import {
+    applicationSource,
+    ArgoCd,
+    ARGOCD_CHART,
+    ARGOCD_RESOURCE_EXCLUSIONS,
+    IN_CLUSTER_SERVER,
+    isExcludedByArgoCd,
+} from "../components/argocd";
 import { ArgoCdConfig, EnvironmentName } from "../stacks/types";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
@@ -66,10 +73,10 @@ async function deploy(name: string): Promise<{ run: ProgramRun; fixture: Fixture
     return { run, fixture };
 }
 
-function values(run: ProgramRun): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form Helm values
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form Helm values
+function values(run: ProgramRun): any {
     return findResource(run, RELEASE).inputs.values;
 }
-
 
 describe("ArgoCd component", () => {
     let dev: ProgramRun;
@@ -110,16 +117,26 @@ describe("ArgoCd component", () => {
         assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
         const secureNamespace = findResource(prod, "secure-gitops:kubernetes:SecureNamespace", "argocd-ns");
         assert.equal(ns.parent, secureNamespace.urn);
-        assert.ok(release.dependencies.includes(secureNamespace.urn) || release.dependencies.includes(ns.urn), "release waits for its namespace");
+        assert.ok(
+            release.dependencies.includes(secureNamespace.urn) || release.dependencies.includes(ns.urn),
+            "release waits for its namespace",
+        );
     });
 
     it("opens the namespace's default-deny only to the API server, Git (repo-server) and OIDC (server)", () => {
         const policies = (run: ProgramRun) =>
-            new Map(ofType(run, NETWORK_POLICY).filter((p) => p.inputs.metadata.namespace === "argocd").map((p) => [p.inputs.metadata.name as string, p]));
+            new Map(
+                ofType(run, NETWORK_POLICY)
+                    .filter((p) => p.inputs.metadata.namespace === "argocd")
+                    .map((p) => [p.inputs.metadata.name as string, p]),
+            );
         const prodPolicies = policies(prod);
         assert.ok(prodPolicies.has("default-deny-all"));
         const api = prodPolicies.get("allow-apiserver-egress");
-        assert.deepEqual(api?.inputs.spec.egress[0].to, API_SERVER_CIDRS.map((cidr) => ({ ipBlock: { cidr } })));
+        assert.deepEqual(
+            api?.inputs.spec.egress[0].to,
+            API_SERVER_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+        );
         const git = prodPolicies.get("allow-git-egress");
         assert.deepEqual(git?.inputs.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
         assert.deepEqual(git?.inputs.spec.egress[0].ports, [{ port: 443, protocol: "TCP" }]);
@@ -154,7 +171,7 @@ describe("ArgoCd component", () => {
         const release = findResource(prod, RELEASE);
         assert.ok(
             release.secretPaths.some((p) => p === "values" || p.startsWith("values.configs.secret.extra")),
-            `client secret is sent as a secret; secret paths: ${release.secretPaths}`,
+            `client secret is sent as a secret; secret paths: ${release.secretPaths.join(",")}`,
         );
         assert.equal(v.configs.rbac["policy.csv"], "g, platform-admins, role:admin");
     });
@@ -205,7 +222,14 @@ describe("ArgoCd component", () => {
         }
         // redis-ha's containers and init containers (the subchart leaves init, split-brain-fix and haproxy init empty).
         const redisHa = v["redis-ha"];
-        const redisHaParts = { redis: redisHa.redis, sentinel: redisHa.sentinel, init: redisHa.init, splitBrainDetection: redisHa.splitBrainDetection, haproxy: redisHa.haproxy, "haproxy.init": redisHa.haproxy.init };
+        const redisHaParts = {
+            redis: redisHa.redis,
+            sentinel: redisHa.sentinel,
+            init: redisHa.init,
+            splitBrainDetection: redisHa.splitBrainDetection,
+            haproxy: redisHa.haproxy,
+            "haproxy.init": redisHa.haproxy.init,
+        };
         for (const [part, settings] of Object.entries(redisHaParts)) {
             for (const kind of ["requests", "limits"]) {
                 assert.ok(settings.resources[kind].cpu && settings.resources[kind].memory, `redis-ha ${part} ${kind}`);
@@ -245,7 +269,10 @@ describe("ArgoCd component", () => {
             assert.equal(patch.parent, findResource(run, "secure-gitops:gitops:ArgoCd", "argocd").urn);
             // `default` is only patched, never declared: creating it would collide with Argo CD's own copy.
             const projects = ofType(run, `${CUSTOM}:AppProject`);
-            assert.deepEqual(projects.map((p) => p.inputs.metadata.name), ["missing-table"]);
+            assert.deepEqual(
+                projects.map((p) => p.inputs.metadata.name),
+                ["missing-table"],
+            );
             assert.equal(findResource(run, `${CUSTOM}:Application`).inputs.spec.project, "missing-table");
         }
     });
@@ -260,11 +287,14 @@ describe("ArgoCd component", () => {
             const spec = app.inputs.spec;
             assert.equal(spec.project, project.inputs.metadata.name);
             const { repoURL, path: sourcePath, targetRevision } = spec.source;
-            assert.deepEqual({ repoURL, path: sourcePath, targetRevision }, {
-                repoURL: fixture.config.appRepoUrl,
-                path: fixture.config.appPath,
-                targetRevision: fixture.config.appRevision,
-            });
+            assert.deepEqual(
+                { repoURL, path: sourcePath, targetRevision },
+                {
+                    repoURL: fixture.config.appRepoUrl,
+                    path: fixture.config.appPath,
+                    targetRevision: fixture.config.appRevision,
+                },
+            );
             assert.deepEqual(spec.destination, { server: IN_CLUSTER_SERVER, namespace: fixture.config.appNamespaces[0] });
             assert.deepEqual(spec.syncPolicy.automated, { prune: fixture.config.autoSyncPrune, selfHeal: fixture.config.autoSyncSelfHeal });
             assert.ok(spec.syncPolicy.syncOptions.includes("CreateNamespace=false"));
@@ -287,15 +317,27 @@ describe("ArgoCd component", () => {
         });
         assert.equal(prodSource.directory, undefined);
         const kustomize = applicationSource({ ...devFixture.config, appSource: { type: "kustomize" } });
-        assert.deepEqual(kustomize, { repoURL: devFixture.config.appRepoUrl, path: devFixture.config.appPath, targetRevision: devFixture.config.appRevision, kustomize: {} });
+        assert.deepEqual(kustomize, {
+            repoURL: devFixture.config.appRepoUrl,
+            path: devFixture.config.appPath,
+            targetRevision: devFixture.config.appRevision,
+            kustomize: {},
+        });
     });
 
     it("excludes Namespace, ResourceQuota and LimitRange objects from every sync (argocd-cm resource.exclusions) and keeps the chart's high-churn exclusions", () => {
         for (const run of [dev, prod]) {
-            const exclusions = parseYaml(values(run).configs.cm["resource.exclusions"]) as { apiGroups: string[]; kinds: string[]; clusters: string[] }[];
+            const exclusions = parseYaml(values(run).configs.cm["resource.exclusions"]) as {
+                apiGroups: string[];
+                kinds: string[];
+                clusters: string[];
+            }[];
             assert.deepEqual(exclusions, ARGOCD_RESOURCE_EXCLUSIONS);
             assert.ok(exclusions.some((e) => e.apiGroups.includes("") && e.kinds.includes("Namespace")));
-            assert.ok(exclusions.some((e) => e.kinds.includes("Lease")), "the chart default list is kept, not dropped");
+            assert.ok(
+                exclusions.some((e) => e.kinds.includes("Lease")),
+                "the chart default list is kept, not dropped",
+            );
         }
         assert.equal(isExcludedByArgoCd("", "Namespace"), true);
         assert.equal(isExcludedByArgoCd("", "ResourceQuota"), true);
@@ -329,7 +371,9 @@ describe("ArgoCd component", () => {
         for (const name of prodFixture.config.appNamespaces) {
             const [namespace] = ofType(prod, "kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === name);
             assert.equal(namespace?.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted", name);
-            const denyAll = ofType(prod, NETWORK_POLICY).find((p) => p.inputs.metadata.namespace === name && p.inputs.metadata.name === "default-deny-all");
+            const denyAll = ofType(prod, NETWORK_POLICY).find(
+                (p) => p.inputs.metadata.namespace === name && p.inputs.metadata.name === "default-deny-all",
+            );
             assert.ok(denyAll, `${name} has a default-deny policy`);
             // Depending on a component means depending on its children: the namespace and its policies.
             assert.ok(app.dependencies.includes(namespace.urn), `Application waits for namespace ${name}`);
@@ -339,7 +383,9 @@ describe("ArgoCd component", () => {
 
     it("stores private repository credentials as a labelled secret only when configured", () => {
         const secrets = (run: ProgramRun): RecordedResource[] =>
-            ofType(run, "kubernetes:core/v1:Secret").filter((s) => s.inputs.metadata?.labels?.["argocd.argoproj.io/secret-type"] === "repository");
+            ofType(run, "kubernetes:core/v1:Secret").filter(
+                (s) => s.inputs.metadata?.labels?.["argocd.argoproj.io/secret-type"] === "repository",
+            );
         assert.equal(secrets(dev).length, 0);
         const [secret] = secrets(prod);
         assert.ok(secret, "repository secret exists in prod");
@@ -349,7 +395,7 @@ describe("ArgoCd component", () => {
         assert.equal(secret.inputs.stringData.password, prodFixture.config.repoPassword);
         assert.ok(
             secret.secretPaths.some((p) => p === "stringData" || p === "stringData.password"),
-            `password sent as secret; secret paths: ${secret.secretPaths}`,
+            `password sent as secret; secret paths: ${secret.secretPaths.join(",")}`,
         );
         const app = findResource(prod, `${CUSTOM}:Application`);
         assert.ok(app.dependencies.includes(secret.urn), "Application waits for its repository credentials");

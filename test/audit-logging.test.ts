@@ -35,12 +35,19 @@ interface DeployOptions {
 function composeAudit(provider: k8s.Provider, environment: EnvironmentName, mode: "gke" | "existing", options: DeployOptions = {}) {
     const sources =
         mode === "gke"
-            ? new GkeAuditSources("audit", { environment, ...GKE.gcp, retentionDays: options.retentionDays ?? GKE.retentionDays, kmsKeyName: options.kmsKeyName })
+            ? new GkeAuditSources("audit", {
+                  environment,
+                  ...GKE.gcp,
+                  retentionDays: options.retentionDays ?? GKE.retentionDays,
+                  kmsKeyName: options.kmsKeyName,
+              })
             : undefined;
     new AuditLogging("audit", {
         provider,
         environment,
-        gcs: sources ? { project: GKE.gcp.project, bucketName: sources.logsBucketName, serviceAccountEmail: sources.fluentdServiceAccountEmail } : undefined,
+        gcs: sources
+            ? { project: GKE.gcp.project, bucketName: sources.logsBucketName, serviceAccountEmail: sources.fluentdServiceAccountEmail }
+            : undefined,
         customOutput: options.customOutput,
     });
     return sources;
@@ -53,14 +60,21 @@ async function deploy(environment: EnvironmentName, mode: "gke" | "existing", op
         program: () => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
             const sources = composeAudit(provider, environment, mode, options);
-            return sources ? { auditBucketName: sources.auditBucketName, talonServiceAccountEmail: sources.talonServiceAccountEmail, falcoAuditSource: sources.falcoAuditSource } : {};
+            return sources
+                ? {
+                      auditBucketName: sources.auditBucketName,
+                      talonServiceAccountEmail: sources.talonServiceAccountEmail,
+                      falcoAuditSource: sources.falcoAuditSource,
+                  }
+                : {};
         },
     });
 }
 
 const bucket = (run: ProgramRun, suffix: "audit" | "logs"): RecordedResource => findResource(run, BUCKET, `audit-${suffix}`);
 const fluentd = (run: ProgramRun): RecordedResource => findResource(run, RELEASE, "audit-fluentd");
-const iamOn = (run: ProgramRun, bucketName: string): RecordedResource[] => ofType(run, BUCKET_IAM).filter((m) => m.inputs.bucket === bucketName);
+const iamOn = (run: ProgramRun, bucketName: string): RecordedResource[] =>
+    ofType(run, BUCKET_IAM).filter((m) => m.inputs.bucket === bucketName);
 
 const TOPIC = "gcp:pubsub/topic:Topic";
 const SUBSCRIPTION = "gcp:pubsub/subscription:Subscription";
@@ -76,7 +90,12 @@ async function deployWithFalco(mode: "gke" | "existing"): Promise<ProgramRun> {
         program: () => {
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
             const sources = composeAudit(provider, "prod", mode);
-            new Falco("falco", { provider, environment: "prod", alerting: { minimumPriority: "warning" }, k8sAuditGke: sources?.falcoAuditSource });
+            new Falco("falco", {
+                provider,
+                environment: "prod",
+                alerting: { minimumPriority: "warning" },
+                k8sAuditGke: sources?.falcoAuditSource,
+            });
         },
     });
 }
@@ -90,7 +109,10 @@ describe("AuditLogging and GkeAuditSources components", () => {
         assert.equal(b.forceDestroy, false);
         assert.equal(b.retentionPolicy.retentionPeriod, String(GKE.retentionDays * 86400));
         assert.ok(
-            b.lifecycleRules.some((r: { action: { type: string; storageClass?: string } }) => r.action.type === "SetStorageClass" && r.action.storageClass === "COLDLINE"),
+            b.lifecycleRules.some(
+                (r: { action: { type: string; storageClass?: string } }) =>
+                    r.action.type === "SetStorageClass" && r.action.storageClass === "COLDLINE",
+            ),
         );
         // GCS refuses Object Versioning together with a retention policy: the retention policy wins here.
         assert.ok(!b.versioning?.enabled);
@@ -165,7 +187,10 @@ describe("AuditLogging and GkeAuditSources components", () => {
         const grant = findResource(run, BUCKET_IAM, "audit-talon-writer").inputs;
         assert.equal(grant.bucket, auditName);
         assert.equal(grant.role, "roles/storage.objectCreator");
-        assert.equal(findResource(run, SA_IAM, "audit-talon-workload-identity").inputs.member, `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco-talon]`);
+        assert.equal(
+            findResource(run, SA_IAM, "audit-talon-workload-identity").inputs.member,
+            `serviceAccount:${GKE.gcp.project}.svc.id.goog[falco/falco-talon]`,
+        );
     });
 
     it("publishes the cluster's audit logs to a Pub/Sub topic for Falco through a second sink with its own writer identity", async () => {
@@ -186,7 +211,11 @@ describe("AuditLogging and GkeAuditSources components", () => {
         assert.equal(publishers.length, 1);
         assert.deepEqual(
             { topic: publishers[0].inputs.topic, role: publishers[0].inputs.role, member: publishers[0].inputs.member },
-            { topic: topic.name, role: "roles/pubsub.publisher", member: "serviceAccount:sink-audit-falco-audit-sink@gcp-sa-logging.iam.gserviceaccount.com" },
+            {
+                topic: topic.name,
+                role: "roles/pubsub.publisher",
+                member: "serviceAccount:sink-audit-falco-audit-sink@gcp-sa-logging.iam.gserviceaccount.com",
+            },
         );
         assert.ok(!ofType(run, BUCKET_IAM).some((m) => m.inputs.member === publishers[0].inputs.member));
         assert.equal(ofType(run, "gcp:projects/iAMMember:IAMMember").length, 0, "no project-wide grant");
@@ -217,11 +246,18 @@ describe("AuditLogging and GkeAuditSources components", () => {
         );
         // No other grant anywhere: not on the topic, not on a bucket, not project-wide (no viewer, no clusterViewer).
         const grantsToFalco = run.resources.filter((r) => r.type.startsWith("gcp:") && r.inputs.member === member);
-        assert.deepEqual(grantsToFalco.map((r) => r.name), ["audit-falco-subscriber"]);
+        assert.deepEqual(
+            grantsToFalco.map((r) => r.name),
+            ["audit-falco-subscriber"],
+        );
         const wi = findResource(run, SA_IAM, "audit-falco-workload-identity");
         assert.equal(wi.inputs.role, "roles/iam.workloadIdentityUser");
         assert.equal(wi.inputs.member, FALCO_WI_MEMBER);
-        assert.equal(wi.inputs.serviceAccountId, `projects/${GKE.gcp.project}/serviceAccounts/${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`, "bound on Falco's own GCP service account");
+        assert.equal(
+            wi.inputs.serviceAccountId,
+            `projects/${GKE.gcp.project}/serviceAccounts/${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`,
+            "bound on Falco's own GCP service account",
+        );
         assert.deepEqual(run.outputs.falcoAuditSource, {
             projectId: GKE.gcp.project,
             subscription: findResource(run, SUBSCRIPTION, "audit-falco-audit-sub").inputs.name,
@@ -241,8 +277,14 @@ describe("AuditLogging and GkeAuditSources components", () => {
         assert.equal(plugin.init_config.project_id, GKE.gcp.project);
         const gsa = findResource(run, "gcp:serviceaccount/account:Account", "audit-falco-gsa");
         assert.equal(v.serviceAccount.name, "falco", "the KSA named in the Workload Identity member");
-        assert.equal(v.serviceAccount.annotations["iam.gke.io/gcp-service-account"], `${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`);
-        for (const grant of [findResource(run, SUBSCRIPTION_IAM, "audit-falco-subscriber"), findResource(run, SA_IAM, "audit-falco-workload-identity")]) {
+        assert.equal(
+            v.serviceAccount.annotations["iam.gke.io/gcp-service-account"],
+            `${gsa.inputs.accountId}@${GKE.gcp.project}.iam.gserviceaccount.com`,
+        );
+        for (const grant of [
+            findResource(run, SUBSCRIPTION_IAM, "audit-falco-subscriber"),
+            findResource(run, SA_IAM, "audit-falco-workload-identity"),
+        ]) {
             assert.ok(release.dependencies.includes(grant.urn), `Falco waits for ${grant.name}`);
         }
 
@@ -286,20 +328,27 @@ describe("AuditLogging and GkeAuditSources components", () => {
         assert.ok(!/^\s*(keyfile|credentials_json)\s/m.test(outputs), "Workload Identity, no key");
         // Falco's JSON lines are routed (and parsed) separately from other container logs.
         assert.match(outputs, /<match kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*path falco-events\//);
-        assert.match(v.fileConfigs["02_filters.conf"], /<filter kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*@type parser/);
+        assert.match(
+            v.fileConfigs["02_filters.conf"],
+            /<filter kubernetes\.var\.log\.containers\.\*_falco_falco-\*\.log>[\s\S]*@type parser/,
+        );
         assert.match(v.fileConfigs["01_sources.conf"], /path \/var\/log\/containers\/\*\.log/);
     });
 
     it("sets only fluentd value paths verified against the pinned chart's values.yaml and templates", async () => {
         const runs = [];
-        for (const env of ["dev", "prod"] as const) for (const mode of ["gke", "existing"] as const) runs.push(fluentd(await deploy(env, mode)).inputs.values);
+        for (const env of ["dev", "prod"] as const)
+            for (const mode of ["gke", "existing"] as const) runs.push(fluentd(await deploy(env, mode)).inputs.values);
         assert.deepEqual(chartKeyProblems(FLUENTD_CHART_KEYS, FLUENTD_CHART, runs), []);
     });
 
     it("routes Kubernetes events (exported by GKE to Cloud Logging) to the logs bucket", async () => {
         const run = await deploy("dev", "gke");
         const sink = findResource(run, SINK, "audit-events-sink").inputs;
-        assert.equal(sink.filter, `resource.type="k8s_cluster" AND resource.labels.cluster_name="${GKE.gcp.clusterName}" AND logName="projects/${GKE.gcp.project}/logs/events"`);
+        assert.equal(
+            sink.filter,
+            `resource.type="k8s_cluster" AND resource.labels.cluster_name="${GKE.gcp.clusterName}" AND logName="projects/${GKE.gcp.project}/logs/events"`,
+        );
         assert.equal(sink.destination, `storage.googleapis.com/${bucket(run, "logs").inputs.name}`);
         assert.ok(findResource(run, BUCKET_IAM, "audit-events-sink-writer"));
     });

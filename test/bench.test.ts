@@ -16,7 +16,10 @@ describe("bench", function () {
     this.timeout(180000);
 
     it("rotates the pack order every block", () => {
-        assert.deepEqual([0, 1, 2, 3].map((b) => rotated(["ours", "empty"], b).join(",")), ["ours,empty", "empty,ours", "ours,empty", "empty,ours"]);
+        assert.deepEqual(
+            [0, 1, 2, 3].map((b) => rotated(["ours", "empty"], b).join(",")),
+            ["ours,empty", "empty,ours", "ours,empty", "empty,ours"],
+        );
         assert.deepEqual(rotated(["a", "b", "c"], 4), ["b", "c", "a"]);
     });
 

@@ -80,7 +80,11 @@ describe("chart containers: every rendered container gets requests and limits fr
             for (const r of releases) {
                 const entry = INVENTORY[r.inputs.chart];
                 assert.ok(entry, `${stack}: no container inventory for chart ${r.inputs.chart}`);
-                assert.equal(entry.version, r.inputs.version, `${stack}: inventory of ${r.inputs.chart} is for ${entry.version}, the program pins ${r.inputs.version}: read its templates again`);
+                assert.equal(
+                    entry.version,
+                    r.inputs.version,
+                    `${stack}: inventory of ${r.inputs.chart} is for ${entry.version}, the program pins ${r.inputs.version}: read its templates again`,
+                );
             }
         }
     });
@@ -108,7 +112,10 @@ describe("chart containers: every rendered container gets requests and limits fr
         delete values.falcoctl.artifact;
         const install = INVENTORY.falco.containers.find((c) => c.container.startsWith("falcoctl-artifact-install"))!;
         assert.ok(rendered(install, values), "enabled by the chart default");
-        assert.equal(resourcesProblem(install, values), "falcoctl.artifact.install.resources lacks requests.cpu, requests.memory, limits.cpu, limits.memory");
+        assert.equal(
+            resourcesProblem(install, values),
+            "falcoctl.artifact.install.resources lacks requests.cpu, requests.memory, limits.cpu, limits.memory",
+        );
         // The modern eBPF driver renders no driver-loader init container.
         const loader = INVENTORY.falco.containers.find((c) => c.container.startsWith("falco-driver-loader"))!;
         assert.equal(rendered(loader, { ...values, driver: { kind: "modern_ebpf", loader: { enabled: true } } }), false);

@@ -16,7 +16,11 @@ const REPO = path.join(__dirname, "fixtures", "repos", "app-repo");
 const NOW = new Date("2026-11-29T12:00:00Z");
 
 function cli(args: string[], options: { cwd?: string; input?: string } = {}) {
-    return spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(ROOT, "tools", "check.ts"), ...args], { cwd: options.cwd ?? REPO, encoding: "utf8", input: options.input });
+    return spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(ROOT, "tools", "check.ts"), ...args], {
+        cwd: options.cwd ?? REPO,
+        encoding: "utf8",
+        input: options.input,
+    });
 }
 
 interface SarifResult {
@@ -26,7 +30,11 @@ interface SarifResult {
     suppressions?: { kind: string; justification: string }[];
 }
 interface SarifLog {
-    runs: { results: SarifResult[]; invocations: { toolExecutionNotifications?: { message: { text: string } }[] }[]; properties: { resultsTotal: number; resultsCut: number } }[];
+    runs: {
+        results: SarifResult[];
+        invocations: { toolExecutionNotifications?: { message: { text: string } }[] }[];
+        properties: { resultsTotal: number; resultsCut: number };
+    }[];
 }
 
 describe("check on a repository", () => {
@@ -44,13 +52,20 @@ describe("check on a repository", () => {
                 "package.json: package or build manifest",
             ],
         );
-        assert.deepEqual(problems.filter((p) => p.kind === "error"), []);
+        assert.deepEqual(
+            problems.filter((p) => p.kind === "error"),
+            [],
+        );
         assert.ok(!report.inputs.some((f) => f.startsWith(".github/")), "dot folders are not walked");
     });
 
     it("counts every object whose kind no rule covers as not evaluated", () => {
         const unevaluated = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
-        assert.deepEqual(unevaluated.map((r) => `${r.type}/${r.name}`).sort(), ["ConfigMap/web-settings", "Ingress/shop", "PrometheusRule/shop-alerts"]);
+        assert.deepEqual(unevaluated.map((r) => `${r.type}/${r.name}`).sort(), [
+            "ConfigMap/web-settings",
+            "Ingress/shop",
+            "PrometheusRule/shop-alerts",
+        ]);
         assert.ok(unevaluated.every((r) => r.evaluation?.reason === "no rule covers this kind"));
         assert.ok(report.resources.find((r) => r.name === "cart")?.evaluation?.evaluated);
     });
@@ -69,7 +84,10 @@ describe("check on a repository", () => {
             "spec.template.spec.containers[name=api].resources.limits.memory",
         ]);
         const order = report.violations.map((v) => SEVERITY_ORDER[v.severity]);
-        assert.deepEqual(order, [...order].sort((a, b) => a - b));
+        assert.deepEqual(
+            order,
+            [...order].sort((a, b) => a - b),
+        );
         assert.equal(report.violations[0].severity, "critical");
         assert.ok(!report.violations.some((v) => v.resource.name === "cart"), "the compliant Deployment has no finding");
     });
@@ -87,7 +105,8 @@ describe("check on a repository", () => {
     });
 
     it("honours a suppression with a reason and expiry, shows it, and ignores one without reason or expired", () => {
-        const byName = (name: string) => report.violations.find((v) => v.resource.name === name && v.ruleId === "services-no-public-loadbalancer");
+        const byName = (name: string) =>
+            report.violations.find((v) => v.resource.name === name && v.ruleId === "services-no-public-loadbalancer");
         assert.deepEqual(byName("storefront")?.suppressed, {
             reason: "the storefront is the public entry point until the shared ingress lands (SHOP-142)",
             expires: "2099-12-31",
@@ -97,35 +116,72 @@ describe("check on a repository", () => {
         assert.equal(byName("reports")?.suppressed, undefined);
         assert.ok(problems.some((p) => p.kind === "warning" && /Service\/admin: .*has no reason/.test(p.message)));
         assert.ok(problems.some((p) => p.kind === "warning" && /Service\/reports: .*expired on 2020-01-31/.test(p.message)));
-        assert.ok(report.exemptions.some((e) => e.scope === "object" && e.target.includes("Service/storefront") && e.reason.includes("SHOP-142")));
+        assert.ok(
+            report.exemptions.some((e) => e.scope === "object" && e.target.includes("Service/storefront") && e.reason.includes("SHOP-142")),
+        );
         // A suppressed violation does not fail a control.
-        const onlySuppressed = runCheck([path.join(REPO, "manifests", "prod", "services.yaml")], settingsFromPolicyConfig({ "services-no-public-loadbalancer": { allowedNamespaces: [] } }), { root: REPO, now: new Date("2019-01-01T00:00:00Z") });
-        assert.equal(onlySuppressed.report.violations.filter((v) => v.ruleId === "services-no-public-loadbalancer" && v.suppressed).length, 2, "before its expiry the reports suppression applies too");
+        const onlySuppressed = runCheck(
+            [path.join(REPO, "manifests", "prod", "services.yaml")],
+            settingsFromPolicyConfig({ "services-no-public-loadbalancer": { allowedNamespaces: [] } }),
+            { root: REPO, now: new Date("2019-01-01T00:00:00Z") },
+        );
+        assert.equal(
+            onlySuppressed.report.violations.filter((v) => v.ruleId === "services-no-public-loadbalancer" && v.suppressed).length,
+            2,
+            "before its expiry the reports suppression applies too",
+        );
     });
 
     it("parses suppression values strictly", () => {
-        const object = (value: unknown) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "s", annotations: { [`${SUPPRESSION_PREFIX}services-no-public-loadbalancer`]: value } } });
+        const object = (value: unknown) => ({
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "s", annotations: { [`${SUPPRESSION_PREFIX}services-no-public-loadbalancer`]: value } },
+        });
         assert.equal(readSuppressions(object("expires=2027-02-30; x") as never, "2026-01-01").problems.length, 1, "not a calendar date");
         assert.equal(readSuppressions(object(42) as never, "2026-01-01").problems.length, 1, "not a string");
         assert.equal(readSuppressions(object("expires=2027-01-01") as never, "2026-01-01").problems.length, 1, "no reason");
-        assert.equal(readSuppressions(object("a reason") as never, "2026-01-01").valid.get("services-no-public-loadbalancer")?.reason, "a reason");
-        const unknownRule = { apiVersion: "v1", kind: "Service", metadata: { annotations: { [`${SUPPRESSION_PREFIX}no-such-rule`]: "x" } } };
-        assert.match(readSuppressions(unknownRule as never, "2026-01-01").problems[0], /names no Kubernetes rule/);
+        assert.equal(
+            readSuppressions(object("a reason") as never, "2026-01-01").valid.get("services-no-public-loadbalancer")?.reason,
+            "a reason",
+        );
+        const unknownRule = {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { annotations: { [`${SUPPRESSION_PREFIX}no-such-rule`]: "x" } },
+        };
+        assert.match(readSuppressions(unknownRule, "2026-01-01").problems[0], /names no Kubernetes rule/);
     });
 
     it("splits finding paths without regex and matches globs", () => {
-        assert.deepEqual(parseFieldPath('spec.containers[name=a.b].ports[0].hostPort'), [{ key: "spec" }, { key: "containers" }, { name: "a.b" }, { key: "ports" }, { index: 0 }, { key: "hostPort" }]);
-        assert.deepEqual(parseFieldPath('metadata.labels["app.kubernetes.io/name"]'), [{ key: "metadata" }, { key: "labels" }, { key: "app.kubernetes.io/name" }]);
+        assert.deepEqual(parseFieldPath("spec.containers[name=a.b].ports[0].hostPort"), [
+            { key: "spec" },
+            { key: "containers" },
+            { name: "a.b" },
+            { key: "ports" },
+            { index: 0 },
+            { key: "hostPort" },
+        ]);
+        assert.deepEqual(parseFieldPath('metadata.labels["app.kubernetes.io/name"]'), [
+            { key: "metadata" },
+            { key: "labels" },
+            { key: "app.kubernetes.io/name" },
+        ]);
         assert.ok(globMatches("manifests/**/*.yaml", "manifests/prod/a.yaml"));
         assert.ok(globMatches("**/x.yaml", "x.yaml"));
         assert.ok(!globMatches("**/x.yaml", "ax.yaml"));
         assert.ok(!globMatches("manifests/*.yaml", "manifests/prod/a.yaml"));
         assert.ok(globMatches("kustomize", "kustomize/base/configmap.yaml"));
-        assert.ok(!globMatches("*" .repeat(40) + "x", "a".repeat(200)), "a pathological pattern ends");
+        assert.ok(!globMatches("*".repeat(40) + "x", "a".repeat(200)), "a pathological pattern ends");
     });
 
     it("--include/--exclude filter the walk on repository-relative paths", () => {
-        const only = runCheck([REPO], settingsFromPolicyConfig(), { root: REPO, include: ["manifests/**"], exclude: ["**/alerts.yaml"], now: NOW });
+        const only = runCheck([REPO], settingsFromPolicyConfig(), {
+            root: REPO,
+            include: ["manifests/**"],
+            exclude: ["**/alerts.yaml"],
+            now: NOW,
+        });
         assert.deepEqual(only.report.inputs, ["manifests/prod/services.yaml", "manifests/prod/workloads.yaml"]);
     });
 
@@ -150,7 +206,11 @@ describe("check on a repository", () => {
         assert.doesNotMatch(text.stderr, /^error/m);
         assert.equal(cli([".", "--fail-on", "never"]).status, 0);
         assert.equal(cli(["kustomize", "--fail-on", "low"]).status, 0);
-        assert.equal(cli(["manifests", "--fail-on", "critical", "--severity", "high", "--exclude", "**/workloads.yaml"]).status, 0, "only high findings left, failing on critical");
+        assert.equal(
+            cli(["manifests", "--fail-on", "critical", "--severity", "high", "--exclude", "**/workloads.yaml"]).status,
+            0,
+            "only high findings left, failing on critical",
+        );
     });
 
     it("CLI: --format json|markdown|sarif to stdout or --output; SARIF has relative URIs, field lines, suppressions", function () {
@@ -171,7 +231,11 @@ describe("check on a repository", () => {
         assert.deepEqual(sarifSchemaErrors(sarif), []);
         const results = sarif.runs[0].results;
         assert.ok(results.length > 0);
-        for (const r of results) assert.ok(!path.isAbsolute(r.locations[0].physicalLocation.artifactLocation.uri) && !r.locations[0].physicalLocation.artifactLocation.uri.startsWith("."));
+        for (const r of results)
+            assert.ok(
+                !path.isAbsolute(r.locations[0].physicalLocation.artifactLocation.uri) &&
+                    !r.locations[0].physicalLocation.artifactLocation.uri.startsWith("."),
+            );
         const privileged = results.find((r) => r.ruleId === "pss-baseline-privileged");
         assert.equal(privileged?.locations[0].physicalLocation.artifactLocation.uri, "manifests/prod/workloads.yaml");
         assert.ok((privileged?.locations[0].physicalLocation.region.startLine ?? 1) > 1);
@@ -189,7 +253,10 @@ describe("check on a repository", () => {
         assert.equal(run.results[0].ruleId, "pss-baseline-privileged");
         assert.ok(run.properties.resultsTotal > 2);
         assert.equal(run.properties.resultsCut, run.properties.resultsTotal - 2);
-        assert.match(run.invocations[0].toolExecutionNotifications?.[0].message.text ?? "", new RegExp(`^${run.properties.resultsCut} of ${run.properties.resultsTotal} results were cut`));
+        assert.match(
+            run.invocations[0].toolExecutionNotifications?.[0].message.text ?? "",
+            new RegExp(`^${run.properties.resultsCut} of ${run.properties.resultsTotal} results were cut`),
+        );
     });
 
     it("CLI: - reads stdin", function () {
@@ -205,9 +272,20 @@ describe("check on a repository", () => {
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), "check-repo-"));
         fs.cpSync(REPO, copy, { recursive: true });
         fs.mkdirSync(path.join(copy, "node_modules", "dep"), { recursive: true });
-        fs.writeFileSync(path.join(copy, "node_modules", "dep", "pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: vendored}\nspec: {containers: [{name: c, image: busybox}]}\n");
+        fs.writeFileSync(
+            path.join(copy, "node_modules", "dep", "pod.yaml"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: vendored}\nspec: {containers: [{name: c, image: busybox}]}\n",
+        );
         assert.doesNotMatch(cli(["."], { cwd: copy }).stdout, /vendored/);
-        for (const args of [["--format", "xml", "."], ["--fail-on", "sometimes", "."], ["--no-such-flag", "."], [], ["--policy-config", "missing.json", "."], ["does-not-exist"], ["--sarif-max-results", "0", "."]]) {
+        for (const args of [
+            ["--format", "xml", "."],
+            ["--fail-on", "sometimes", "."],
+            ["--no-such-flag", "."],
+            [],
+            ["--policy-config", "missing.json", "."],
+            ["does-not-exist"],
+            ["--sarif-max-results", "0", "."],
+        ]) {
             const result = cli(args);
             assert.equal(result.status, 2, `${args.join(" ")}: ${result.stderr}`);
             assert.equal(result.stderr.trim().split("\n").length, 1, `${args.join(" ")}: ${result.stderr}`);
@@ -220,6 +298,20 @@ describe("check on a repository", () => {
         assert.match(bad.stderr, /^check: --policy-config .*not a valid enforcement level/);
         const help = cli(["--help"]);
         assert.equal(help.status, 0);
-        for (const option of ["--policy-config", "--include", "--exclude", "--root", "--severity", "--fail-on", "--format", "--output", "--out", "--sarif-max-results", "--help", SUPPRESSION_PREFIX]) assert.ok(help.stdout.includes(option), option);
+        for (const option of [
+            "--policy-config",
+            "--include",
+            "--exclude",
+            "--root",
+            "--severity",
+            "--fail-on",
+            "--format",
+            "--output",
+            "--out",
+            "--sarif-max-results",
+            "--help",
+            SUPPRESSION_PREFIX,
+        ])
+            assert.ok(help.stdout.includes(option), option);
     });
 });

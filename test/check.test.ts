@@ -16,7 +16,10 @@ const ROOT = path.join(__dirname, "..");
 
 describe("manifest check", () => {
     it("reads multi-document files and Lists with the line each object starts on", () => {
-        const { documents, problems } = loadManifests([path.join(FIXTURES, "app", "deployment.yaml"), path.join(FIXTURES, "app", "list.yaml")]);
+        const { documents, problems } = loadManifests([
+            path.join(FIXTURES, "app", "deployment.yaml"),
+            path.join(FIXTURES, "app", "list.yaml"),
+        ]);
         assert.deepEqual(problems, []);
         assert.deepEqual(
             documents.map((d) => `${d.object.kind}/${d.object.metadata?.name}@${d.line}`),
@@ -30,16 +33,26 @@ describe("manifest check", () => {
         assert.ok(problems.every((p) => p.kind === "error"));
         assert.equal(problems[0].file, path.join(FIXTURES, "broken.yaml"));
         assert.ok(problems[0].line >= 7 && problems[0].line <= 12, `line ${problems[0].line}`);
-        assert.deepEqual(documents.map((d) => d.object.metadata?.name), ["fine", "public-web", "internal-web"]);
+        assert.deepEqual(
+            documents.map((d) => d.object.metadata?.name),
+            ["fine", "public-web", "internal-web"],
+        );
     });
 
     it("flags the non-compliant objects only, naming rule, object and line", () => {
         const { report } = runCheck([path.join(FIXTURES, "app")], settingsFromPolicyConfig());
         const offenders = new Set(report.violations.map((v) => `${v.resource.name}:${v.ruleId}`));
-        for (const expected of ["legacy-worker:images-disallow-latest", "legacy-worker:pss-baseline-privileged", "legacy-worker:resources-requests-limits", "public-web:services-no-public-loadbalancer"]) {
+        for (const expected of [
+            "legacy-worker:images-disallow-latest",
+            "legacy-worker:pss-baseline-privileged",
+            "legacy-worker:resources-requests-limits",
+            "public-web:services-no-public-loadbalancer",
+        ]) {
             assert.ok(offenders.has(expected), `missing ${expected}; got ${[...offenders].join(", ")}`);
         }
-        const mandatoryOnCompliant = report.violations.filter((v) => ["web", "internal-web"].includes(v.resource.name) && v.enforcement === "mandatory");
+        const mandatoryOnCompliant = report.violations.filter(
+            (v) => ["web", "internal-web"].includes(v.resource.name) && v.enforcement === "mandatory",
+        );
         assert.deepEqual(mandatoryOnCompliant, []);
         assert.ok(report.violations.length > 0);
         assert.ok(report.violations.every((v) => v.resource.line && v.resource.file && v.line));
@@ -49,7 +62,10 @@ describe("manifest check", () => {
         const { documents } = loadManifests([path.join(FIXTURES, "app", "list.yaml")]);
         const denied = checkDocuments(documents, settingsFromPolicyConfig());
         assert.ok(denied.some((v) => v.ruleId === "services-no-public-loadbalancer"));
-        const allowed = checkDocuments(documents, settingsFromPolicyConfig({ "services-no-public-loadbalancer": { allowedNamespaces: ["missing-table"] } }));
+        const allowed = checkDocuments(
+            documents,
+            settingsFromPolicyConfig({ "services-no-public-loadbalancer": { allowedNamespaces: ["missing-table"] } }),
+        );
         assert.ok(!allowed.some((v) => v.ruleId === "services-no-public-loadbalancer"));
         const disabled = checkDocuments(documents, settingsFromPolicyConfig({ "services-no-public-loadbalancer": "disabled" }));
         assert.ok(!disabled.some((v) => v.ruleId === "services-no-public-loadbalancer"));
@@ -62,7 +78,11 @@ describe("manifest check", () => {
         for (const [i, c] of cases.entries()) {
             const { documents } = loadManifests([path.join(dir, `${String(i).padStart(4, "0")}.yaml`)]);
             const rule = ruleById(c.rule);
-            const fromCheck = checkDocuments(documents, settingsFromPolicyConfig({ [c.rule]: { enforcementLevel: "mandatory", ...(c.params ?? {}) } }), KUBERNETES_RULES.filter((r) => r.id === c.rule));
+            const fromCheck = checkDocuments(
+                documents,
+                settingsFromPolicyConfig({ [c.rule]: { enforcementLevel: "mandatory", ...(c.params ?? {}) } }),
+                KUBERNETES_RULES.filter((r) => r.id === c.rule),
+            );
             const fromCatalogue = evaluate(rule, c);
             assert.equal(fromCheck.length > 0, fromCatalogue.length > 0, `${c.rule} / ${c.name}`);
             assert.equal(fromCheck.length > 0, c.expect === "violation", `${c.rule} / ${c.name}`);
@@ -96,5 +116,9 @@ describe("manifest check", () => {
 });
 
 function cli(args: string[], input?: string) {
-    return spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "check.ts"), ...args], { cwd: ROOT, encoding: "utf8", input });
+    return spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "check.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        input,
+    });
 }

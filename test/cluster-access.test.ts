@@ -19,12 +19,20 @@ describe("ExistingCluster", () => {
                 access = new ExistingCluster("existing", { kubeconfigPath: KUBECONFIG_PATH, context: "other" });
             },
         });
-        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("gcp:")), [], "no GCP resources in existing mode");
-        assert.deepEqual(run.resources.map((r) => r.type).sort(), ["pulumi:providers:kubernetes", "pulumi:pulumi:Stack", "secure-gitops:kubernetes:ExistingCluster"]);
+        assert.deepEqual(
+            run.resources.filter((r) => r.type.startsWith("gcp:")),
+            [],
+            "no GCP resources in existing mode",
+        );
+        assert.deepEqual(run.resources.map((r) => r.type).sort(), [
+            "pulumi:providers:kubernetes",
+            "pulumi:pulumi:Stack",
+            "secure-gitops:kubernetes:ExistingCluster",
+        ]);
         const provider = findResource(run, "pulumi:providers:kubernetes");
         assert.equal(provider.inputs.kubeconfig, KUBECONFIG);
         assert.equal(provider.inputs.context, "other");
-        assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths}`);
+        assert.ok(provider.secretPaths.includes("kubeconfig"), `secret paths: ${provider.secretPaths.join(",")}`);
         assert.equal(provider.parent, findResource(run, "secure-gitops:kubernetes:ExistingCluster").urn);
         assert.equal(await pulumi.isSecret((access as ClusterAccess).kubeconfig), true);
         assert.equal((access as ClusterAccess).workloadIdentityPool, undefined);
@@ -47,7 +55,8 @@ describe("ExistingCluster", () => {
     });
 
     it("needs exactly one kubeconfig source, and an existing file", async () => {
-        const attempt = (args: ExistingClusterArgs) => runProgram({ stack: "dev", config: {}, program: () => new ExistingCluster("x", args) });
+        const attempt = (args: ExistingClusterArgs) =>
+            runProgram({ stack: "dev", config: {}, program: () => new ExistingCluster("x", args) });
         await assert.rejects(attempt({}), /exactly one/);
         await assert.rejects(attempt({ kubeconfig: KUBECONFIG, kubeconfigPath: KUBECONFIG_PATH }), /exactly one/);
         await assert.rejects(attempt({ kubeconfigPath: "/nonexistent/kubeconfig" }), /not found/);

@@ -68,7 +68,7 @@ function stackFile(stack: string): StackConfig {
 
 function gke(config: StackConfig): GkeClusterConfig {
     assert.equal(config.cluster.mode, "gke");
-    return config.cluster as GkeClusterConfig;
+    return config.cluster;
 }
 
 /** The smallest valid gke-mode config: what a stack must set because no safe default exists. */
@@ -96,10 +96,16 @@ describe("stack configuration", () => {
                 const problem = error.problems.find((p) => p.key === c.expectKey);
                 assert.ok(problem, `no problem for ${c.expectKey}; got:\n${error.message}`);
                 assert.ok(problem.value.includes(c.expectValueFragment), `value ${problem.value} lacks ${c.expectValueFragment}`);
-                assert.ok(problem.allowed.includes(c.expectAllowedFragment), `allowed "${problem.allowed}" lacks "${c.expectAllowedFragment}"`);
+                assert.ok(
+                    problem.allowed.includes(c.expectAllowedFragment),
+                    `allowed "${problem.allowed}" lacks "${c.expectAllowedFragment}"`,
+                );
                 const line = error.message.split("\n").find((l) => l.includes(`${c.expectKey}:`));
                 assert.ok(line, `message does not name ${c.expectKey}:\n${error.message}`);
-                assert.ok(line.includes(c.expectValueFragment) && line.includes(c.expectAllowedFragment), `message line incomplete: ${line}`);
+                assert.ok(
+                    line.includes(c.expectValueFragment) && line.includes(c.expectAllowedFragment),
+                    `message line incomplete: ${line}`,
+                );
             });
         }
 
@@ -112,10 +118,24 @@ describe("stack configuration", () => {
 
         it("collects every problem into one error", () => {
             const error = parseError(() =>
-                parseStackConfig(sourceFor({ ...invalid.bases.gkeProd, spotNodes: "true", regional: "false", policyEnforcement: "advisory", nodeMinCount: "0" }), "prod"),
+                parseStackConfig(
+                    sourceFor({
+                        ...invalid.bases.gkeProd,
+                        spotNodes: "true",
+                        regional: "false",
+                        policyEnforcement: "advisory",
+                        nodeMinCount: "0",
+                    }),
+                    "prod",
+                ),
             );
             const keys = error.problems.map((p) => p.key).sort();
-            assert.deepEqual(keys, ["secure-gitops:nodeMinCount", "secure-gitops:policyEnforcement", "secure-gitops:regional", "secure-gitops:spotNodes"]);
+            assert.deepEqual(keys, [
+                "secure-gitops:nodeMinCount",
+                "secure-gitops:policyEnforcement",
+                "secure-gitops:regional",
+                "secure-gitops:spotNodes",
+            ]);
             assert.match(error.message, /4 problems/);
         });
 
@@ -126,7 +146,11 @@ describe("stack configuration", () => {
 
         it("allows 0.0.0.0/0 outside prod only with the explicit opt-out", () => {
             const config = parseStackConfig(
-                sourceFor({ ...invalid.bases.gke, allowPublicControlPlane: "true", masterAuthorizedNetworks: '[{"cidrBlock": "0.0.0.0/0", "displayName": "anywhere"}]' }),
+                sourceFor({
+                    ...invalid.bases.gke,
+                    allowPublicControlPlane: "true",
+                    masterAuthorizedNetworks: '[{"cidrBlock": "0.0.0.0/0", "displayName": "anywhere"}]',
+                }),
                 "dev",
             );
             assert.deepEqual(gke(config).masterAuthorizedNetworks, [{ cidrBlock: "0.0.0.0/0", displayName: "anywhere" }]);
@@ -144,7 +168,10 @@ describe("stack configuration", () => {
             assert.equal(cluster.nodePool.machineType, "e2-standard-2");
             assert.deepEqual([cluster.nodePool.minNodeCount, cluster.nodePool.initialNodeCount, cluster.nodePool.maxNodeCount], [1, 1, 3]);
             assert.equal(cluster.deletionProtection, false);
-            assert.deepEqual(cluster.masterAuthorizedNetworks.map((n) => n.cidrBlock), ["203.0.113.0/24", "198.51.100.0/28"]);
+            assert.deepEqual(
+                cluster.masterAuthorizedNetworks.map((n) => n.cidrBlock),
+                ["203.0.113.0/24", "198.51.100.0/28"],
+            );
             assert.equal(config.policy.enforcement, "advisory");
             assert.equal(config.policy.webhookFailurePolicy, "Ignore");
             assert.equal(config.argocd.appRepoUrl, "https://github.com/silverbeer/missing-table");
@@ -191,12 +218,18 @@ describe("stack configuration", () => {
             assert.equal(cluster.nodePool.machineType, "e2-standard-8");
             assert.deepEqual([cluster.nodePool.minNodeCount, cluster.nodePool.maxNodeCount, cluster.nodePool.diskSizeGb], [2, 6, 200]);
             assert.ok(cluster.masterAuthorizedNetworks.length > 0);
-            for (const n of cluster.masterAuthorizedNetworks) assert.ok(Number(n.cidrBlock.split("/")[1]) >= 24, `${n.cidrBlock} too broad for prod`);
+            for (const n of cluster.masterAuthorizedNetworks)
+                assert.ok(Number(n.cidrBlock.split("/")[1]) >= 24, `${n.cidrBlock} too broad for prod`);
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");
             assert.equal(config.argocd.appRepoUrl, "https://github.com/silverbeer/missing-table");
             assert.equal(config.argocd.appPath, "helm/missing-table");
-            assert.deepEqual(config.argocd.appSource, { type: "helm", valueFiles: ["values-prod.yaml"], parameters: [], releaseName: "missing-table" });
+            assert.deepEqual(config.argocd.appSource, {
+                type: "helm",
+                valueFiles: ["values-prod.yaml"],
+                parameters: [],
+                releaseName: "missing-table",
+            });
             assert.equal(config.policy.appEnforcement, "mandatory");
             assert.equal(config.audit.retentionDays, 365);
             assert.equal(config.trivy.concurrentScanJobs, 5);
@@ -226,7 +259,10 @@ describe("stack configuration", () => {
     describe("defaults", () => {
         const project = parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
             name: string;
-            config: Record<string, { type: string; description?: string; default?: unknown; items?: { type: string } }>;
+            config: Record<
+                string,
+                { type: string; description?: string; default?: string | number | boolean | unknown[]; items?: { type: string } }
+            >;
         };
 
         it("Pulumi.yaml declares exactly the keys the loader reads, with the same types and defaults", () => {
@@ -244,7 +280,8 @@ describe("stack configuration", () => {
         it("setting every Pulumi.yaml default explicitly changes nothing", () => {
             const explicit: RawConfig = {};
             for (const [key, declared] of Object.entries(project.config)) {
-                if (declared.default !== undefined) explicit[key] = Array.isArray(declared.default) ? declared.default : String(declared.default);
+                if (declared.default !== undefined)
+                    explicit[key] = Array.isArray(declared.default) ? declared.default : String(declared.default);
             }
             const implicitConfig = parseStackConfig(sourceFor(MINIMAL), "dev");
             const explicitConfig = parseStackConfig(sourceFor({ ...explicit, ...MINIMAL }), "dev");
@@ -260,9 +297,20 @@ describe("stack configuration", () => {
             assert.equal(cluster.privateEndpoint, false);
             assert.deepEqual(cluster.masterAuthorizedNetworks, []);
             assert.equal(cluster.releaseChannel, "REGULAR");
-            assert.deepEqual([cluster.subnetCidr, cluster.podsCidr, cluster.servicesCidr, cluster.masterCidr], ["10.10.0.0/20", "10.16.0.0/14", "10.20.0.0/20", "172.16.0.0/28"]);
+            assert.deepEqual(
+                [cluster.subnetCidr, cluster.podsCidr, cluster.servicesCidr, cluster.masterCidr],
+                ["10.10.0.0/20", "10.16.0.0/14", "10.20.0.0/20", "172.16.0.0/28"],
+            );
             assert.equal(config.gcpRegion, "europe-west1");
-            assert.deepEqual(config.features, { argocd: true, gatekeeper: true, falco: true, trivy: true, auditLogging: true, monitoring: true, grafana: true });
+            assert.deepEqual(config.features, {
+                argocd: true,
+                gatekeeper: true,
+                falco: true,
+                trivy: true,
+                auditLogging: true,
+                monitoring: true,
+                grafana: true,
+            });
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");
             assert.equal(config.argocd.autoSyncPrune, true);
@@ -320,7 +368,10 @@ describe("stack configuration", () => {
             const configMap = run.resources.find((r) => r.name === "alerts");
             assert.ok(configMap, "config map not declared");
             assert.equal(configMap.inputs.data.slack, "https://hooks.slack.com/services/x");
-            assert.ok(configMap.secretPaths.some((p) => p.startsWith("data")), `secret paths: ${configMap.secretPaths}`);
+            assert.ok(
+                configMap.secretPaths.some((p) => p.startsWith("data")),
+                `secret paths: ${configMap.secretPaths.join(",")}`,
+            );
         });
     });
 
@@ -354,17 +405,32 @@ describe("stack configuration", () => {
             const { caught, run } = await runCatching("prod", { ...config, "secure-gitops:spotNodes": "true" });
             assert.ok(caught instanceof StackConfigError, `expected StackConfigError, got ${String(caught)}`);
             assert.match(caught.message, /secure-gitops:spotNodes/);
-            assert.deepEqual(run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type), []);
+            assert.deepEqual(
+                run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").map((r) => r.type),
+                [],
+            );
         });
 
         it("reads the stack's config and name under the engine", async () => {
             const run = await runProgram({ stack: "prod", program });
-            assert.deepEqual(run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name), ["missing-table"]);
+            assert.deepEqual(
+                run.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name),
+                ["missing-table"],
+            );
         });
 
         it("rejects a misspelled key and a plaintext secret from the engine's config", async () => {
             const { config } = readStackConfigFile("dev");
-            const { caught } = await runCatching("dev", { ...config, "secure-gitops:enviroment": "dev", "secure-gitops:repoUsername": "git", "secure-gitops:repoPassword": "plain" }, []);
+            const { caught } = await runCatching(
+                "dev",
+                {
+                    ...config,
+                    "secure-gitops:enviroment": "dev",
+                    "secure-gitops:repoUsername": "git",
+                    "secure-gitops:repoPassword": "plain",
+                },
+                [],
+            );
             assert.ok(caught instanceof StackConfigError, `expected StackConfigError, got ${String(caught)}`);
             assert.deepEqual(caught.problems.map((p) => p.key).sort(), ["secure-gitops:enviroment", "secure-gitops:repoPassword"]);
         });

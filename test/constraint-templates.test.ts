@@ -17,8 +17,14 @@ describe("Gatekeeper templates: corpus and schemas", () => {
         assert.ok(KUBERNETES_RULES.length > 0, "the catalogue has no Kubernetes rules yet");
         for (const rule of KUBERNETES_RULES) {
             const cases = corpus.filter((c) => c.rule === rule.id && !c.unknown);
-            assert.ok(cases.some((c) => c.expect === "pass"), `${rule.id}: no compliant corpus case to compare`);
-            assert.ok(cases.some((c) => c.expect === "violation"), `${rule.id}: no violating corpus case to compare`);
+            assert.ok(
+                cases.some((c) => c.expect === "pass"),
+                `${rule.id}: no compliant corpus case to compare`,
+            );
+            assert.ok(
+                cases.some((c) => c.expect === "violation"),
+                `${rule.id}: no violating corpus case to compare`,
+            );
         }
     });
 
@@ -28,14 +34,16 @@ describe("Gatekeeper templates: corpus and schemas", () => {
         function problems(schema: OpenApiSchema, at: string): string[] {
             const found: string[] = [];
             if (!schema.type) found.push(`${at}: no type`);
-            if (schema.properties && schema.additionalProperties !== undefined) found.push(`${at}: additionalProperties next to properties`);
+            if (schema.properties && schema.additionalProperties !== undefined)
+                found.push(`${at}: additionalProperties next to properties`);
             if (schema.properties && schema.type !== "object") found.push(`${at}: properties on a ${schema.type}`);
             if (schema.items && schema.type !== "array") found.push(`${at}: items on a ${schema.type}`);
             if (schema.type === "array" && !schema.items) found.push(`${at}: array without items`);
             if ("default" in schema) found.push(`${at}: default`);
             for (const [key, child] of Object.entries(schema.properties ?? {})) found.push(...problems(child, `${at}.properties.${key}`));
             if (schema.items) found.push(...problems(schema.items, `${at}.items`));
-            if (typeof schema.additionalProperties === "object") found.push(...problems(schema.additionalProperties, `${at}.additionalProperties`));
+            if (typeof schema.additionalProperties === "object")
+                found.push(...problems(schema.additionalProperties, `${at}.additionalProperties`));
             return found;
         }
         for (const rule of KUBERNETES_RULES) {
@@ -48,5 +56,4 @@ describe("Gatekeeper templates: corpus and schemas", () => {
         const ids = new Set(KUBERNETES_RULES.map((r) => r.id));
         for (const c of fixtures) assert.ok(ids.has(c.rule), `${c.file}: unknown kubernetes rule ${c.rule}`);
     });
-
 });

@@ -91,7 +91,10 @@ describe("Grafana dashboards", () => {
         for (const [file, d] of dashboards) {
             const exprs = allPanels(d.panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ""));
             for (const metric of required[file].metrics) {
-                assert.ok(exprs.some((e) => new RegExp(`\\b${metric}\\b`).test(e)), `${file} queries ${metric}`);
+                assert.ok(
+                    exprs.some((e) => new RegExp(`\\b${metric}\\b`).test(e)),
+                    `${file} queries ${metric}`,
+                );
             }
         }
     });
@@ -112,6 +115,9 @@ describe("Grafana dashboards", () => {
 
     it("are loaded for deployment, and an invalid file fails the deployment", () => {
         assert.deepEqual(Object.keys(loadDashboards()).sort(), [...files].sort());
-        assert.throws(() => loadDashboards(path.join(__dirname, "fixtures", "grafana", "broken-dashboards")), /broken\.json is not valid JSON/);
+        assert.throws(
+            () => loadDashboards(path.join(__dirname, "fixtures", "grafana", "broken-dashboards")),
+            /broken\.json is not valid JSON/,
+        );
     });
 });

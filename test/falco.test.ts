@@ -85,7 +85,9 @@ async function deploy(o: Options): Promise<ProgramRun> {
                 },
                 evidenceBucket: o.bucket ? ALERTS.evidenceBucket : undefined,
                 talonGcpServiceAccountEmail: o.bucket ? ALERTS.talonGcpServiceAccountEmail : undefined,
-                k8sAuditGke: o.audit ? { ...ALERTS.k8sAuditGke, subscription: o.subscription ?? ALERTS.k8sAuditGke.subscription } : undefined,
+                k8sAuditGke: o.audit
+                    ? { ...ALERTS.k8sAuditGke, subscription: o.subscription ?? ALERTS.k8sAuditGke.subscription }
+                    : undefined,
                 enableWebUi: o.webUi,
                 monitoringNamespace: o.monitoringNamespace,
             });
@@ -107,18 +109,30 @@ const parseRules = (file: string): Entry[] => parseYaml(readRules(file)) as Entr
 describe("Falco component", () => {
     it("lets only the monitoring namespace scrape falcosidekick, with a ServiceMonitor, when monitoring is on", async () => {
         const scraped = await deploy({ environment: "dev", monitoringNamespace: "monitoring" });
-        const sidekick = (run: ProgramRun) => (releaseOf(run, "falco").inputs.values as { falcosidekick: { serviceMonitor: { enabled: boolean } } }).falcosidekick;
+        const sidekick = (run: ProgramRun) =>
+            (releaseOf(run, "falco").inputs.values as { falcosidekick: { serviceMonitor: { enabled: boolean } } }).falcosidekick;
         assert.equal(sidekick(scraped).serviceMonitor.enabled, true, "ServiceMonitor on");
         const policy = ofType(scraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.name.endsWith("metrics-ingress"));
         assert.ok(policy, "a metrics ingress policy exists");
         const rule = policy.inputs.spec.ingress[0];
         assert.deepEqual(rule.ports, [{ port: 2801, protocol: "TCP" }], "only the sidekick port");
-        assert.deepEqual(rule.from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" }, "only from monitoring");
-        assert.deepEqual(policy.inputs.spec.podSelector.matchLabels, { "app.kubernetes.io/name": "falcosidekick" }, "only to falcosidekick");
+        assert.deepEqual(
+            rule.from[0].namespaceSelector.matchLabels,
+            { "kubernetes.io/metadata.name": "monitoring" },
+            "only from monitoring",
+        );
+        assert.deepEqual(
+            policy.inputs.spec.podSelector.matchLabels,
+            { "app.kubernetes.io/name": "falcosidekick" },
+            "only to falcosidekick",
+        );
 
         const unscraped = await deploy({ environment: "dev" });
         assert.equal(sidekick(unscraped).serviceMonitor.enabled, false, "no ServiceMonitor without monitoring");
-        assert.ok(!ofType(unscraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => p.name.endsWith("metrics-ingress")), "no metrics hole");
+        assert.ok(
+            !ofType(unscraped, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => p.name.endsWith("metrics-ingress")),
+            "no metrics hole",
+        );
     });
 
     it("installs the pinned falco and falco-talon charts from the falcosecurity repository", async () => {
@@ -144,10 +158,33 @@ describe("Falco component", () => {
         const runs: ProgramRun[] = [];
         for (const environment of ["dev", "staging", "prod"] as const) {
             runs.push(await deploy({ environment }));
-            runs.push(await deploy({ environment, secrets: true, bucket: true, audit: true, monitoringNamespace: "monitoring", webUi: environment !== "prod" }));
+            runs.push(
+                await deploy({
+                    environment,
+                    secrets: true,
+                    bucket: true,
+                    audit: true,
+                    monitoringNamespace: "monitoring",
+                    webUi: environment !== "prod",
+                }),
+            );
         }
-        assert.deepEqual(chartKeyProblems(FALCO_CHART_KEYS, FALCO_CHART, runs.map((r) => releaseOf(r, "falco").inputs.values)), []);
-        assert.deepEqual(chartKeyProblems(TALON_CHART_KEYS, FALCO_TALON_CHART, runs.map((r) => releaseOf(r, "falco-talon").inputs.values)), []);
+        assert.deepEqual(
+            chartKeyProblems(
+                FALCO_CHART_KEYS,
+                FALCO_CHART,
+                runs.map((r) => releaseOf(r, "falco").inputs.values),
+            ),
+            [],
+        );
+        assert.deepEqual(
+            chartKeyProblems(
+                TALON_CHART_KEYS,
+                FALCO_TALON_CHART,
+                runs.map((r) => releaseOf(r, "falco-talon").inputs.values),
+            ),
+            [],
+        );
     });
 
     it("runs the modern eBPF probe least-privileged with JSON output and no TTY", async () => {
@@ -187,15 +224,23 @@ describe("Falco component", () => {
         assert.equal(plugin.library_path, PLUGIN.libraryPath);
         assert.equal(plugin.open_params, ALERTS.k8sAuditGke.subscription);
         const init = plugin.init_config as Record<string, unknown>;
-        for (const key of Object.keys(init)) assert.ok(PLUGIN.initConfigKeys.includes(key), `init_config.${key} is not a k8saudit-gke setting (silently ignored)`);
+        for (const key of Object.keys(init))
+            assert.ok(PLUGIN.initConfigKeys.includes(key), `init_config.${key} is not a k8saudit-gke setting (silently ignored)`);
         assert.equal(init.project_id, ALERTS.k8sAuditGke.projectId);
         // Above the SDK's buffer an event ends the k8s_audit source (and Falco); at it, the plugin drops the event.
-        assert.ok(typeof init.max_event_size === "number" && init.max_event_size <= PLUGIN.sdkDefaultEventSize, `max_event_size ${init.max_event_size}`);
+        assert.ok(
+            typeof init.max_event_size === "number" && init.max_event_size <= PLUGIN.sdkDefaultEventSize,
+            `max_event_size ${String(init.max_event_size)}`,
+        );
         assert.equal(init.fetch_cluster_metadata, false, "no Container API calls, no clusterViewer grant");
         assert.equal(init.use_async, false);
         // Every loaded plugin is configured, and both are installed by falcoctl at their pinned versions.
         assert.deepEqual(falco.load_plugins, [PLUGIN.name, "json"]);
-        for (const loaded of falco.load_plugins) assert.ok(falco.plugins.some((p: Entry) => p.name === loaded), `${loaded} has no plugins entry`);
+        for (const loaded of falco.load_plugins)
+            assert.ok(
+                falco.plugins.some((p: Entry) => p.name === loaded),
+                `${loaded} has no plugins entry`,
+            );
         assert.equal(falco.plugins.find((p: Entry) => p.name === "json").library_path, "libjson.so");
     });
 
@@ -230,7 +275,10 @@ describe("Falco component", () => {
         assert.throws(() => pubsubSubscriptionId("p", "projects/other/subscriptions/s"), /not in project p/);
         assert.throws(() => pubsubSubscriptionId("p", "topics/s"), /not a Pub\/Sub subscription ID/);
         assert.throws(() => pubsubSubscriptionId("p", ""), /not a Pub\/Sub subscription ID/);
-        await assert.rejects(deploy({ environment: "dev", audit: true, subscription: "projects/elsewhere/subscriptions/x" }), /not in project/);
+        await assert.rejects(
+            deploy({ environment: "dev", audit: true, subscription: "projects/elsewhere/subscriptions/x" }),
+            /not in project/,
+        );
     });
 
     it("opens egress to the GKE metadata server only when a pod uses Workload Identity", async () => {
@@ -239,8 +287,14 @@ describe("Falco component", () => {
                 .filter((p) => String(p.inputs.metadata.name).includes("metadata"))
                 .map((p) => ({ name: p.inputs.metadata.name, egress: p.inputs.spec.egress }));
         const expected = [
-            { name: "allow-gke-metadata-egress", egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] }] },
-            { name: "allow-gke-metadata-legacy-egress", egress: [{ to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] }] },
+            {
+                name: "allow-gke-metadata-egress",
+                egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] }],
+            },
+            {
+                name: "allow-gke-metadata-legacy-egress",
+                egress: [{ to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] }],
+            },
         ];
         assert.deepEqual(metadataPolicies(await deploy({ environment: "dev", audit: true })), expected);
         assert.deepEqual(metadataPolicies(await deploy({ environment: "dev", bucket: true })), expected, "Talon's evidence writer too");
@@ -391,19 +445,27 @@ describe("Falco rule files", () => {
     const ruleFiles = [...syscallFiles, K8S_AUDIT_RULES_FILE];
     const all: Entry[] = ruleFiles.flatMap((f) => parseRules(f).map((e): Entry => ({ ...e, file: f })));
     const rules = all.filter((e) => e.rule !== undefined);
-    const defined = new Set([...all.filter((e) => e.macro !== undefined).map((e) => e.macro), ...all.filter((e) => e.list !== undefined).map((e) => e.list)]);
+    const defined = new Set([
+        ...all.filter((e) => e.macro !== undefined).map((e) => e.macro),
+        ...all.filter((e) => e.list !== undefined).map((e) => e.list),
+    ]);
 
     it("parse as YAML lists of rule, macro and list entries", () => {
         for (const f of ruleFiles) {
             const entries = parseRules(f);
             assert.ok(Array.isArray(entries) && entries.length > 0, f);
-            for (const e of entries) assert.ok(e.rule !== undefined || e.macro !== undefined || e.list !== undefined, `${f}: unknown entry ${JSON.stringify(e)}`);
+            for (const e of entries)
+                assert.ok(
+                    e.rule !== undefined || e.macro !== undefined || e.list !== undefined,
+                    `${f}: unknown entry ${JSON.stringify(e)}`,
+                );
         }
     });
 
     it("give every rule desc, condition, output, a valid priority and tags", () => {
         for (const r of rules) {
-            for (const field of ["rule", "desc", "condition", "output", "priority", "tags"]) assert.ok(r[field], `${r.rule}: missing ${field}`);
+            for (const field of ["rule", "desc", "condition", "output", "priority", "tags"])
+                assert.ok(r[field], `${r.rule}: missing ${field}`);
             assert.ok(DEFAULTS.priorities.includes(String(r.priority).toUpperCase()), `${r.rule}: priority ${r.priority}`);
             assert.ok(Array.isArray(r.tags) && r.tags.includes("secure_gitops"), `${r.rule}: tags`);
             assert.match(r.rule, /^SG /, "prefixed so they never collide with (and silently replace) default rules");
@@ -413,12 +475,16 @@ describe("Falco rule files", () => {
 
     it("mark the Kubernetes audit rules with source k8s_audit and only those", () => {
         for (const r of rules) assert.equal(r.source, r.file === K8S_AUDIT_RULES_FILE ? "k8s_audit" : undefined, r.rule);
-        for (const r of rules.filter((x) => x.source === "k8s_audit")) assert.ok(!/\b(proc|fd|container|evt)\./.test(r.condition), `${r.rule} uses syscall fields`);
+        for (const r of rules.filter((x) => x.source === "k8s_audit"))
+            assert.ok(!/\b(proc|fd|container|evt)\./.test(r.condition), `${r.rule} uses syscall fields`);
     });
 
     it("reference only macros and lists defined in our files or in the default ruleset", () => {
         const operators = new Set(DEFAULTS.operators);
-        const conditions = [...rules.map((r) => [r.rule, r.condition]), ...all.filter((e) => e.macro !== undefined).map((m) => [m.macro, m.condition])];
+        const conditions = [
+            ...rules.map((r) => [r.rule, r.condition]),
+            ...all.filter((e) => e.macro !== undefined).map((m) => [m.macro, m.condition]),
+        ];
         for (const [name, condition] of conditions as [string, string][]) {
             const bare = condition
                 .replace(/"[^"]*"|'[^']*'/g, " ") // quoted values
@@ -427,7 +493,10 @@ describe("Falco rule files", () => {
                 .replace(/\b\d+\b/g, " ");
             for (const token of bare.match(/[A-Za-z_][\w-]*/g) ?? []) {
                 if (operators.has(token)) continue;
-                assert.ok(defined.has(token) || DEFAULTS.macros.includes(token), `${name}: "${token}" is neither defined in falco-rules/ nor a default macro`);
+                assert.ok(
+                    defined.has(token) || DEFAULTS.macros.includes(token),
+                    `${name}: "${token}" is neither defined in falco-rules/ nor a default macro`,
+                );
             }
         }
     });
@@ -440,7 +509,10 @@ describe("Falco rule files", () => {
     });
 
     it("cover the required detections", () => {
-        const conditions = [...rules.map((r) => r.condition as string), ...all.filter((e) => e.macro !== undefined).map((m) => m.condition as string)].join("\n");
+        const conditions = [
+            ...rules.map((r) => r.condition as string),
+            ...all.filter((e) => e.macro !== undefined).map((m) => m.condition as string),
+        ].join("\n");
         assert.match(conditions, /proc\.is_exe_upper_layer=true/, "container drift");
         const lists = Object.fromEntries(all.filter((e) => e.list !== undefined).map((l) => [l.list, (l.items as string[]).map(String)]));
         for (const pm of ["apt", "apk", "yum", "dnf", "pip", "npm"]) assert.ok(lists.sg_package_manager_binaries.includes(pm), pm);
@@ -458,7 +530,8 @@ describe("Falco rule files", () => {
         const talon = parseRules(TALON_RULES_FILE);
         const actionNames = new Set(talon.filter((e) => e.action !== undefined).map((a) => a.action));
         for (const r of talon.filter((e) => e.rule !== undefined)) {
-            for (const falcoRule of r.match.rules ?? []) assert.ok(names.has(falcoRule), `${r.rule} matches unknown Falco rule ${falcoRule}`);
+            for (const falcoRule of r.match.rules ?? [])
+                assert.ok(names.has(falcoRule), `${r.rule} matches unknown Falco rule ${falcoRule}`);
             for (const a of r.actions) assert.ok(actionNames.has(a.action), `${r.rule} uses undefined action ${a.action}`);
         }
     });
@@ -481,7 +554,9 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
     const EVENTS = fixture("k8s-audit-gke-events.yaml") as EventsFixture;
     const entries = parseRules(K8S_AUDIT_RULES_FILE);
     const rules = entries.filter((e) => e.rule !== undefined);
-    const macros: Record<string, string> = Object.fromEntries(entries.filter((e) => e.macro !== undefined).map((m) => [m.macro, m.condition]));
+    const macros: Record<string, string> = Object.fromEntries(
+        entries.filter((e) => e.macro !== undefined).map((m) => [m.macro, m.condition]),
+    );
     const lists: Record<string, unknown[]> = Object.fromEntries(entries.filter((e) => e.list !== undefined).map((l) => [l.list, l.items]));
     const evaluator = new ConditionEvaluator({ macros, lists, fields: new Set(FIELDS.extractedFields) });
     const ruleNamed = (name: string): Entry => {
@@ -491,18 +566,27 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
     };
     const user = (name: string): AuditFields => ({ "ka.user.name": name });
     // Every field in a condition (after dropping quoted values) or an output (%field).
-    const conditionFields = (condition: string): string[] => condition.replace(/"[^"]*"|'[^']*'/g, " ").match(/\b[a-z]+\.[a-z_.]+[a-z_]/g) ?? [];
+    const conditionFields = (condition: string): string[] =>
+        condition.replace(/"[^"]*"|'[^']*'/g, " ").match(/\b[a-z]+\.[a-z_.]+[a-z_]/g) ?? [];
     const outputFields = (output: string): string[] => (output.match(/%([a-z]+\.[\w.]+)/g) ?? []).map((f) => f.slice(1));
 
     it("are all k8s_audit rules with a priority, tags and a condition the evaluator parses", () => {
         assert.deepEqual(
             rules.map((r) => r.rule),
-            ["SG Secret Access By Non-System User", "SG Cluster-Admin Binding Created", "SG Cluster-Admin Privileges Used", "SG Anonymous API Request Allowed"],
+            [
+                "SG Secret Access By Non-System User",
+                "SG Cluster-Admin Binding Created",
+                "SG Cluster-Admin Privileges Used",
+                "SG Anonymous API Request Allowed",
+            ],
         );
         for (const r of rules) {
             assert.equal(r.source, "k8s_audit", r.rule);
             assert.ok(DEFAULTS.priorities.includes(String(r.priority).toUpperCase()), `${r.rule}: priority`);
-            assert.ok(Array.isArray(r.tags) && r.tags.includes("k8s_audit") && r.tags.some((t: string) => /^TA\d{4}$/.test(t)), `${r.rule}: tags`);
+            assert.ok(
+                Array.isArray(r.tags) && r.tags.includes("k8s_audit") && r.tags.some((t: string) => /^TA\d{4}$/.test(t)),
+                `${r.rule}: tags`,
+            );
             assert.doesNotThrow(() => evaluator.compile(r.condition), r.rule);
         }
         for (const [name, condition] of Object.entries(macros)) assert.doesNotThrow(() => evaluator.compile(condition), name);
@@ -514,13 +598,20 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
         for (const r of rules) {
             for (const match of r.condition.replace(/"[^"]*"|'[^']*'/g, " ").matchAll(/\bin \(([^)]*)\)/g)) {
                 for (const item of match[1].split(",").map((s: string) => s.trim())) {
-                    if (/^sg_/.test(item)) assert.ok(item in lists, `${r.rule}: list ${item} is not defined in ${K8S_AUDIT_RULES_FILE}`);
+                    if (item.startsWith("sg_"))
+                        assert.ok(item in lists, `${r.rule}: list ${item} is not defined in ${K8S_AUDIT_RULES_FILE}`);
                 }
             }
         }
         const v = releaseOf(await deploy({ environment: "prod", audit: true }), "falco").inputs.values;
-        assert.ok(!v.falcoctl.config.artifact.install.refs.some((r: string) => r.includes("k8saudit-rules")), "the plugin's rules are not installed");
-        assert.deepEqual(Object.keys(v.customRules).filter((f) => f === K8S_AUDIT_RULES_FILE), [K8S_AUDIT_RULES_FILE]);
+        assert.ok(
+            !v.falcoctl.config.artifact.install.refs.some((r: string) => r.includes("k8saudit-rules")),
+            "the plugin's rules are not installed",
+        );
+        assert.deepEqual(
+            Object.keys(v.customRules).filter((f) => f === K8S_AUDIT_RULES_FILE),
+            [K8S_AUDIT_RULES_FILE],
+        );
     });
 
     it("use only fields k8saudit-gke extracts, never in conditions the ones GKE events leave empty", () => {
@@ -534,7 +625,10 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
         }
         for (const r of rules) {
             for (const field of outputFields(r.output)) {
-                assert.ok(FIELDS.extractedFields.includes(field) || FIELDS.jsonPluginFields.includes(field), `${r.rule}: output field ${field}`);
+                assert.ok(
+                    FIELDS.extractedFields.includes(field) || FIELDS.jsonPluginFields.includes(field),
+                    `${r.rule}: output field ${field}`,
+                );
                 assert.ok(!FIELDS.brokenUpstream.includes(field), `${r.rule}: ${field} does not extract what its name says`);
             }
             assert.match(r.output, /%ka\.user\.name\b/, `${r.rule}: who`);
@@ -562,7 +656,8 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
             assert.equal(evaluator.evaluate("sg_system_user", user(name)), true, `${name} may read secrets`);
             assert.equal(evaluator.evaluate("sg_gke_system_user", user(name)), false, `${name} may not grant cluster-admin unseen`);
         }
-        for (const name of EVENTS.otherIdentities) assert.equal(evaluator.evaluate("sg_system_user", user(name)), false, `${name} is not exempt`);
+        for (const name of EVENTS.otherIdentities)
+            assert.equal(evaluator.evaluate("sg_system_user", user(name)), false, `${name} is not exempt`);
         for (const rule of ["SG Cluster-Admin Binding Created", "SG Cluster-Admin Privileges Used"]) {
             assert.match(ruleNamed(rule).condition, /not sg_gke_system_user/, rule);
         }
@@ -583,7 +678,10 @@ describe("Kubernetes audit rules on GKE (k8saudit-gke)", () => {
         }
         // Every rule is exercised both ways.
         for (const r of rules) {
-            assert.ok(EVENTS.events.some((e) => e.fires.includes(r.rule)), `${r.rule} fires on some event`);
+            assert.ok(
+                EVENTS.events.some((e) => e.fires.includes(r.rule)),
+                `${r.rule} fires on some event`,
+            );
             assert.ok(EVENTS.events.filter((e) => !e.fires.includes(r.rule)).length >= 3, `${r.rule} stays quiet on others`);
         }
     });

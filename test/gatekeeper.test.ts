@@ -9,7 +9,14 @@ import { parse } from "yaml";
 import { KUBERNETES_RULES } from "../policy-pack/catalogue";
 import { toGatekeeperAction } from "../policy-pack/catalogue/enforcement";
 import { findResource, ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
-import { Gatekeeper, gatekeeperAlertRules, GATEKEEPER_CHART, GatekeeperArgs, gatekeeperValues, TEMPLATE_WAIT_FOR } from "../components/gatekeeper";
+import {
+    Gatekeeper,
+    gatekeeperAlertRules,
+    GATEKEEPER_CHART,
+    GatekeeperArgs,
+    gatekeeperValues,
+    TEMPLATE_WAIT_FOR,
+} from "../components/gatekeeper";
 import { exemptNamespacesFor } from "../platform/exemptions";
 import { enforcementFor } from "../platform/policy-settings";
 import { EnvironmentName } from "../stacks/types";
@@ -17,7 +24,8 @@ import { chartKeyProblems, readChartKeys } from "./support/chart-keys";
 
 const FIXTURES = path.join(__dirname, "fixtures", "gatekeeper");
 /** CustomResources are registered with the type token `kubernetes:<apiVersion>:<kind>`. */
-const isCustomResource = (r: RecordedResource) => /^kubernetes:[a-z0-9.-]+\.[a-z]+\/v[0-9a-z]+:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh");
+const isCustomResource = (r: RecordedResource) =>
+    /^kubernetes:[a-z0-9.-]+\.[a-z]+\/v[0-9a-z]+:/.test(r.type) && !r.type.startsWith("kubernetes:helm.sh");
 const API_SERVER = ["172.16.0.0/28"];
 const CHART_KEYS = readChartKeys(path.join(FIXTURES, "chart-keys.yaml"));
 
@@ -29,7 +37,8 @@ function loadFixture(file: string): Record<string, unknown> {
 function assertSubset(actual: unknown, expected: unknown, where: string): void {
     if (expected !== null && typeof expected === "object" && !Array.isArray(expected)) {
         assert.ok(actual !== null && typeof actual === "object", `${where}: expected an object, got ${JSON.stringify(actual)}`);
-        for (const [k, v] of Object.entries(expected as Record<string, unknown>)) assertSubset((actual as Record<string, unknown>)[k], v, `${where}.${k}`);
+        for (const [k, v] of Object.entries(expected as Record<string, unknown>))
+            assertSubset((actual as Record<string, unknown>)[k], v, `${where}.${k}`);
     } else assert.deepEqual(actual, expected, where);
 }
 
@@ -115,8 +124,12 @@ describe("Gatekeeper component", () => {
         const webhook = named("allow-webhook-ingress");
         assert.deepEqual(webhook.ingress, [{ from: [{ ipBlock: { cidr: API_SERVER[0] } }], ports: [{ port: 8443, protocol: "TCP" }] }]);
         assert.deepEqual(webhook.podSelector.matchLabels, { "gatekeeper.sh/operation": "webhook" });
-        assert.deepEqual(named("allow-apiserver-egress").egress, [{ to: [{ ipBlock: { cidr: API_SERVER[0] } }], ports: [{ port: 443, protocol: "TCP" }] }]);
-        assert.deepEqual(named("allow-metrics-ingress").ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+        assert.deepEqual(named("allow-apiserver-egress").egress, [
+            { to: [{ ipBlock: { cidr: API_SERVER[0] } }], ports: [{ port: 443, protocol: "TCP" }] },
+        ]);
+        assert.deepEqual(named("allow-metrics-ingress").ingress[0].from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        ]);
         assert.ok(named("default-deny-all"));
     });
 
@@ -145,7 +158,8 @@ describe("Gatekeeper component", () => {
             assert.equal(schema.properties.exemptImages.type, "array");
             // exemptNamespaces and podTemplateKinds go to the constraint's match, not its parameters.
             const matchParams = ["exemptNamespaces", "podTemplateKinds"];
-            for (const param of Object.keys(rule.paramsSchema).filter((p) => !matchParams.includes(p))) assert.ok(schema.properties[param], `${rule.id}: schema lacks ${param}`);
+            for (const param of Object.keys(rule.paramsSchema).filter((p) => !matchParams.includes(p)))
+                assert.ok(schema.properties[param], `${rule.id}: schema lacks ${param}`);
             for (const param of matchParams) assert.equal(schema.properties[param], undefined, `${rule.id}: ${param} belongs in match`);
             assert.equal(template.inputs.metadata.annotations["secure-gitops.io/rule-id"], rule.id);
             assert.equal(template.inputs.metadata.annotations["secure-gitops.io/severity"], rule.severity);
@@ -158,7 +172,8 @@ describe("Gatekeeper component", () => {
             assert.deepEqual(constraint.inputs.spec.match.kinds, [...rule.match, ...podTemplateKinds]);
             assert.equal(constraint.inputs.spec.parameters.podTemplateKinds, undefined, `${rule.id}: podTemplateKinds belong in match`);
             assert.equal(constraint.inputs.spec.parameters.exemptNamespaces, undefined, `${rule.id}: exemptNamespaces belong in match`);
-            for (const ns of exemptNamespacesFor(rule.id)) assert.ok(constraint.inputs.spec.match.excludedNamespaces.includes(ns), `${rule.id}: ${ns} not excluded`);
+            for (const ns of exemptNamespacesFor(rule.id))
+                assert.ok(constraint.inputs.spec.match.excludedNamespaces.includes(ns), `${rule.id}: ${ns} not excluded`);
         }
     });
 
@@ -167,7 +182,7 @@ describe("Gatekeeper component", () => {
         const lb = constraintsOf(prod).find((c) => c.inputs.metadata.name === "services-no-public-loadbalancer");
         if (registries) assert.deepEqual(registries.inputs.spec.parameters.allowedRegistries, ["europe-docker.pkg.dev/acme/"]);
         if (lb) assert.deepEqual(lb.inputs.spec.parameters.allowedNamespaces, ["ingress"]);
-        assert.ok(registries || lb, "neither parameterised rule is in the catalogue yet");
+        assert.ok(registries ?? lb, "neither parameterised rule is in the catalogue yet");
     });
 
     it("excludes gatekeeper-system from the token rule, with the reason on the constraint", () => {
@@ -214,7 +229,13 @@ describe("Gatekeeper component", () => {
         const rule = byKind(prod, "PrometheusRule");
         assert.equal(rule.inputs.apiVersion, "monitoring.coreos.com/v1");
         assert.equal(rule.inputs.metadata.namespace, "gatekeeper-system");
-        const alerts = rule.inputs.spec.groups[0].rules as { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+        const alerts = rule.inputs.spec.groups[0].rules as {
+            alert: string;
+            expr: string;
+            for: string;
+            labels: Record<string, string>;
+            annotations: Record<string, string>;
+        }[];
         const deny = alerts.find((a) => a.alert === "GatekeeperDenyViolations");
         assert.ok(deny);
         assert.match(deny.expr, /gatekeeper_violations\{enforcement_action="deny"\}\) > 0$/);
@@ -226,7 +247,9 @@ describe("Gatekeeper component", () => {
         assert.equal(stale.expr, "time() - max(gatekeeper_audit_last_run_time) > 300");
         assert.equal(stale.labels.severity, "warning");
         assert.ok(alerts.find((a) => a.alert === "GatekeeperAuditMissing")?.expr.includes("absent(gatekeeper_audit_last_run_time)"));
-        const devDeny = (byKind(dev, "PrometheusRule").inputs.spec.groups[0].rules as { alert: string; labels: Record<string, string> }[]).find((a) => a.alert === "GatekeeperDenyViolations");
+        const devDeny = (
+            byKind(dev, "PrometheusRule").inputs.spec.groups[0].rules as { alert: string; labels: Record<string, string> }[]
+        ).find((a) => a.alert === "GatekeeperDenyViolations");
         assert.equal(devDeny?.labels.severity, "warning");
         const monitor = byKind(prod, "PodMonitor");
         assert.deepEqual(monitor.inputs.spec.podMetricsEndpoints, [{ port: "metrics", interval: "30s" }]);
@@ -243,7 +266,15 @@ describe("Gatekeeper component", () => {
         const runbook = "docs/runbooks/gatekeeper.md";
         const text = fs.readFileSync(path.join(__dirname, "..", runbook), "utf8");
         // GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped.
-        const anchors = new Set([...text.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+        const anchors = new Set(
+            [...text.matchAll(/^#+ (.+)$/gm)].map((m) =>
+                m[1]
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[^a-z0-9 -]/g, "")
+                    .replace(/ /g, "-"),
+            ),
+        );
         const rules = gatekeeperAlertRules("prod", runbook);
         assert.equal(rules.length, 3, "three alerts");
         for (const rule of rules) {
@@ -263,7 +294,9 @@ describe("Gatekeeper component", () => {
         });
 
         it("splits each rule whose action differs: platform constraint excludes the app namespaces, an app constraint matches only them", () => {
-            const split = KUBERNETES_RULES.filter((r) => toGatekeeperAction(enforcementFor(r, "mandatory")) !== toGatekeeperAction(enforcementFor(r, "advisory")));
+            const split = KUBERNETES_RULES.filter(
+                (r) => toGatekeeperAction(enforcementFor(r, "mandatory")) !== toGatekeeperAction(enforcementFor(r, "advisory")),
+            );
             assert.ok(split.length > 0, "some rule denies in mandatory and warns in advisory");
             const constraints = constraintsOf(staging);
             assert.equal(constraints.length, KUBERNETES_RULES.length + split.length);
@@ -273,13 +306,19 @@ describe("Gatekeeper component", () => {
                 const app = ofRule.find((c) => c.inputs.metadata.name === `${rule.id}-app`);
                 assert.ok(platform && app, `${rule.id}: two constraints`);
                 assert.equal(platform.inputs.spec.enforcementAction, "deny");
-                assert.ok(platform.inputs.spec.match.excludedNamespaces.includes("missing-table"), `${rule.id}: platform constraint leaves the app namespace to the app constraint`);
+                assert.ok(
+                    platform.inputs.spec.match.excludedNamespaces.includes("missing-table"),
+                    `${rule.id}: platform constraint leaves the app namespace to the app constraint`,
+                );
                 assert.equal(platform.inputs.spec.match.namespaces, undefined);
                 assert.equal(app.inputs.spec.enforcementAction, "warn");
                 assert.deepEqual(app.inputs.spec.match.namespaces, APP_NAMESPACES);
                 assert.deepEqual(app.inputs.spec.match.excludedNamespaces, []);
                 assert.deepEqual(app.inputs.spec.parameters, platform.inputs.spec.parameters, `${rule.id}: same parameters at both levels`);
-                assert.ok(JSON.parse(platform.inputs.metadata.annotations["secure-gitops.io/exemptions"])["missing-table"], "the platform constraint says why the app namespace is excluded");
+                assert.ok(
+                    JSON.parse(platform.inputs.metadata.annotations["secure-gitops.io/exemptions"])["missing-table"],
+                    "the platform constraint says why the app namespace is excluded",
+                );
             }
         });
 

@@ -21,7 +21,8 @@ describe("npm run generate", function () {
 
     it("leaves nothing to regenerate in the committed files", () => {
         assert.ok(files.size > 0);
-        for (const [file, text] of files) assert.equal(fs.readFileSync(file, "utf8"), text, `${path.relative(PROJECT_ROOT, file)} is stale: run npm run generate`);
+        for (const [file, text] of files)
+            assert.equal(fs.readFileSync(file, "utf8"), text, `${path.relative(PROJECT_ROOT, file)} is stale: run npm run generate`);
     });
 
     it("puts every catalogue rule into the README table and every rule id into each policy config", () => {
@@ -36,7 +37,10 @@ describe("npm run generate", function () {
     });
 
     it("rejects any argument with one line and exit code 2", () => {
-        const result = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools", "generate.ts"), "--stack"], { encoding: "utf8", cwd: PROJECT_ROOT });
+        const result = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tools", "generate.ts"), "--stack"], {
+            encoding: "utf8",
+            cwd: PROJECT_ROOT,
+        });
         assert.equal(result.status, 2, result.stderr);
         assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
         assert.match(result.stderr, /^generate: unexpected argument "--stack"/);

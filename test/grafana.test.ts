@@ -19,7 +19,10 @@ const expectedSizing = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures"
     { persistence: boolean; memoryLimit: string; size?: string }
 >;
 
-async function deploy(environment: EnvironmentName, prometheusUrl?: string): Promise<{ run: ProgramRun; adminPassword: unknown; passwordIsSecret: boolean }> {
+async function deploy(
+    environment: EnvironmentName,
+    prometheusUrl?: string,
+): Promise<{ run: ProgramRun; adminPassword: unknown; passwordIsSecret: boolean }> {
     let adminPassword: unknown;
     let passwordIsSecret = false;
     const run = await runProgram({
@@ -29,17 +32,17 @@ async function deploy(environment: EnvironmentName, prometheusUrl?: string): Pro
             const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
             const grafana = new Grafana("grafana", { provider, environment, prometheusUrl });
             grafana.adminPassword.apply((p) => (adminPassword = p));
-            pulumi.isSecret(grafana.adminPassword).then((s) => (passwordIsSecret = s));
+            void pulumi.isSecret(grafana.adminPassword).then((s) => (passwordIsSecret = s));
             return { adminPassword: grafana.adminPassword };
         },
     });
     return { run, adminPassword, passwordIsSecret };
 }
 
-function values(run: ProgramRun): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form Helm values
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form Helm values
+function values(run: ProgramRun): any {
     return findResource(run, RELEASE).inputs.values;
 }
-
 
 describe("Grafana component", () => {
     const runs = {} as Record<EnvironmentName, ProgramRun>;
@@ -73,7 +76,7 @@ describe("Grafana component", () => {
         assert.equal(secret.inputs.stringData["admin-password"], `mock-password-${password.name}`);
         assert.ok(
             secret.secretPaths.some((p) => p === "stringData" || p === "stringData.admin-password"),
-            `admin password sent as secret; secret paths: ${secret.secretPaths}`,
+            `admin password sent as secret; secret paths: ${secret.secretPaths.join(",")}`,
         );
         const v = values(run);
         assert.equal(v.admin.existingSecret, secret.inputs.metadata.name);
@@ -152,7 +155,11 @@ describe("Grafana component", () => {
             },
         });
         const namespaces = ofType(run, "kubernetes:core/v1:Namespace");
-        assert.deepEqual(namespaces.map((n) => n.name), ["owner-ns"], "no namespace of Grafana's own");
+        assert.deepEqual(
+            namespaces.map((n) => n.name),
+            ["owner-ns"],
+            "no namespace of Grafana's own",
+        );
         assert.ok(findResource(run, RELEASE).dependencies.includes(namespaces[0].urn), "the release waits for the existing namespace");
         await assert.rejects(
             runProgram({
@@ -161,7 +168,12 @@ describe("Grafana component", () => {
                 program: () => {
                     const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
                     const namespace = new SecureNamespace("owner-ns", { provider, name: "monitoring" });
-                    new Grafana("grafana", { provider, environment: "dev", namespace, prometheusUrl: "http://prometheus.elsewhere.svc:9090" });
+                    new Grafana("grafana", {
+                        provider,
+                        environment: "dev",
+                        namespace,
+                        prometheusUrl: "http://prometheus.elsewhere.svc:9090",
+                    });
                 },
             }),
             /egress hole/,

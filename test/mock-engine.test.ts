@@ -18,6 +18,9 @@ describe("mock engine", () => {
         const secret = findResource(run, "kubernetes:core/v1:Secret", "box-secret");
         assert.equal(secret.parent, box.urn);
         assert.equal(secret.inputs.stringData.password, "s3cret");
-        assert.ok(secret.secretPaths.some((p) => p.startsWith("stringData")), `secret paths: ${secret.secretPaths}`);
+        assert.ok(
+            secret.secretPaths.some((p) => p.startsWith("stringData")),
+            `secret paths: ${secret.secretPaths.join(",")}`,
+        );
     });
 });

@@ -51,7 +51,12 @@ const valuesOf = (run: ProgramRun): any => findResource(run, RELEASE, "monitorin
 const policies = (run: ProgramRun) => ofType(run, NETWORK_POLICY).map((p) => p.inputs);
 const policyNamed = (run: ProgramRun, name: string) => {
     const found = policies(run).find((p) => p.metadata.name === name);
-    assert.ok(found, `NetworkPolicy ${name} exists (have: ${policies(run).map((p) => p.metadata.name).join(", ")})`);
+    assert.ok(
+        found,
+        `NetworkPolicy ${name} exists (have: ${policies(run)
+            .map((p) => p.metadata.name)
+            .join(", ")})`,
+    );
     return found;
 };
 
@@ -67,11 +72,19 @@ function violations(pod: Record<string, unknown>): string[] {
     return RESTRICTED_RULES.flatMap((rule) => rule.check(pod as never, rule.defaultParams).map((f) => `${rule.id}: ${f.message}`));
 }
 
-function pod(name: string, podSecurityContext: unknown, containers: { name: string; securityContext: unknown; resources: unknown }[]): Record<string, unknown> {
+function pod(
+    name: string,
+    podSecurityContext: unknown,
+    containers: { name: string; securityContext: unknown; resources: unknown }[],
+): Record<string, unknown> {
     return {
         apiVersion: "v1",
         kind: "Pod",
-        metadata: { name, namespace: PLATFORM_NAMESPACES.monitoring, labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "monitoring" } },
+        metadata: {
+            name,
+            namespace: PLATFORM_NAMESPACES.monitoring,
+            labels: { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "monitoring" },
+        },
         spec: { securityContext: podSecurityContext, containers: containers.map((c) => ({ image: `quay.io/example/${c.name}:v1`, ...c })) },
     };
 }
@@ -111,7 +124,14 @@ describe("Monitoring component", () => {
     it("sets only value paths verified against the pinned charts' values.yaml and templates", () => {
         const all = Object.values(runs);
         assert.deepEqual(chartKeyProblems(CHART_KEYS, KUBE_PROMETHEUS_STACK_CHART, all.map(valuesOf)), []);
-        assert.deepEqual(chartKeyProblems(CRDS_CHART_KEYS, PROMETHEUS_OPERATOR_CRDS_CHART, all.map((run) => findResource(run, RELEASE, "monitoring-crds").inputs.values)), []);
+        assert.deepEqual(
+            chartKeyProblems(
+                CRDS_CHART_KEYS,
+                PROMETHEUS_OPERATOR_CRDS_CHART,
+                all.map((run) => findResource(run, RELEASE, "monitoring-crds").inputs.values),
+            ),
+            [],
+        );
     });
 
     it("the release also waits for the component's own dependsOn option (Pulumi does not pass it to children)", async () => {
@@ -125,7 +145,10 @@ describe("Monitoring component", () => {
             },
         });
         const release = findResource(run, RELEASE, "monitoring-release");
-        assert.ok(release.dependencies.includes(findResource(run, "kubernetes:core/v1:ConfigMap", "option-gate").urn), "release waits for opts.dependsOn");
+        assert.ok(
+            release.dependencies.includes(findResource(run, "kubernetes:core/v1:ConfigMap", "option-gate").urn),
+            "release waits for opts.dependsOn",
+        );
     });
 
     it("keeps the bundled Grafana, node-exporter and unreachable control-plane scrapes off; kube-state-metrics and Alertmanager on", () => {
@@ -175,7 +198,10 @@ describe("Monitoring component", () => {
             assert.equal(spec.replicas, expected.replicas, `${env} replicas`);
             assert.equal(spec.retention, expected.retention, `${env} retention`);
             assert.equal(spec.resources.limits.memory, expected.memoryLimit, `${env} memory limit`);
-            assert.ok(spec.resources.requests.cpu && spec.resources.requests.memory && spec.resources.limits.cpu, `${env} requests and limits`);
+            assert.ok(
+                spec.resources.requests.cpu && spec.resources.requests.memory && spec.resources.limits.cpu,
+                `${env} requests and limits`,
+            );
             if (expected.volume === null) {
                 assert.ok(spec.storageSpec.emptyDir, `${env} emptyDir`);
                 assert.equal(spec.storageSpec.volumeClaimTemplate, undefined);
@@ -183,7 +209,10 @@ describe("Monitoring component", () => {
                 assert.equal(spec.storageSpec.emptyDir, undefined);
                 assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, expected.volume, `${env} PVC size`);
                 const gb = Number(/^(\d+)GB$/.exec(spec.retentionSize)?.[1]);
-                assert.ok(gb > 0 && gb < Number(expected.volume.replace("Gi", "")), `${env} retentionSize ${spec.retentionSize} below the volume`);
+                assert.ok(
+                    gb > 0 && gb < Number(expected.volume.replace("Gi", "")),
+                    `${env} retentionSize ${spec.retentionSize} below the volume`,
+                );
             }
             assert.equal(spec.externalLabels.environment, env);
             assert.equal(valuesOf(runs[env]).prometheus.podDisruptionBudget.enabled, env === "prod");
@@ -212,11 +241,21 @@ describe("Monitoring component", () => {
         assert.equal(webhook.enabled, true);
         assert.equal(webhook.patch.enabled, true);
         const pods = [
-            pod("operator", op.securityContext, [{ name: "operator", securityContext: op.containerSecurityContext, resources: op.resources }]),
-            pod("admission-create", webhook.patch.securityContext, [{ name: "create", securityContext: webhook.createSecretJob.securityContext, resources: webhook.patch.resources }]),
-            pod("admission-patch", webhook.patch.securityContext, [{ name: "patch", securityContext: webhook.patchWebhookJob.securityContext, resources: webhook.patch.resources }]),
+            pod("operator", op.securityContext, [
+                { name: "operator", securityContext: op.containerSecurityContext, resources: op.resources },
+            ]),
+            pod("admission-create", webhook.patch.securityContext, [
+                { name: "create", securityContext: webhook.createSecretJob.securityContext, resources: webhook.patch.resources },
+            ]),
+            pod("admission-patch", webhook.patch.securityContext, [
+                { name: "patch", securityContext: webhook.patchWebhookJob.securityContext, resources: webhook.patch.resources },
+            ]),
             pod("kube-state-metrics", v["kube-state-metrics"].securityContext, [
-                { name: "kube-state-metrics", securityContext: v["kube-state-metrics"].containerSecurityContext, resources: v["kube-state-metrics"].resources },
+                {
+                    name: "kube-state-metrics",
+                    securityContext: v["kube-state-metrics"].containerSecurityContext,
+                    resources: v["kube-state-metrics"].resources,
+                },
             ]),
         ];
         for (const p of pods) assert.deepEqual(violations(p), [], `${(p.metadata as { name: string }).name} passes the restricted rules`);
@@ -253,7 +292,10 @@ describe("Monitoring component", () => {
         const run = runs.dev;
         const apiserver = policyNamed(run, "allow-apiserver-egress");
         assert.deepEqual(apiserver.spec.egress[0].to, [{ ipBlock: { cidr: API_SERVER[0] } }]);
-        assert.deepEqual(apiserver.spec.egress[0].ports.map((p: { port: number }) => p.port), [443, 6443]);
+        assert.deepEqual(
+            apiserver.spec.egress[0].ports.map((p: { port: number }) => p.port),
+            [443, 6443],
+        );
 
         const webhook = policyNamed(run, "allow-operator-webhook-ingress");
         assert.deepEqual(webhook.spec.podSelector, { matchLabels: { "app.kubernetes.io/component": "prometheus-operator" } });
@@ -266,17 +308,28 @@ describe("Monitoring component", () => {
             [PLATFORM_NAMESPACES.falco]: [2801],
             [PLATFORM_NAMESPACES.trivy]: [8080],
         };
-        assert.ok(!PLATFORM_SCRAPE_TARGETS.some((t) => t.namespace === PLATFORM_NAMESPACES.argocd), "no hole towards Argo CD, whose metrics are off");
+        assert.ok(
+            !PLATFORM_SCRAPE_TARGETS.some((t) => t.namespace === PLATFORM_NAMESPACES.argocd),
+            "no hole towards Argo CD, whose metrics are off",
+        );
         for (const [namespace, ports] of Object.entries(expectedTargets)) {
             const scrape = policyNamed(run, `allow-scrape-${namespace}-egress`);
-            assert.deepEqual(scrape.spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "prometheus" } }, "only Prometheus pods scrape");
-            assert.deepEqual(scrape.spec.egress[0].to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } }]);
+            assert.deepEqual(
+                scrape.spec.podSelector,
+                { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+                "only Prometheus pods scrape",
+            );
+            assert.deepEqual(scrape.spec.egress[0].to, [
+                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } } },
+            ]);
             assert.deepEqual(
                 scrape.spec.egress[0].ports.map((p: { port: number }) => p.port),
                 ports,
             );
         }
-        const names = policies(run).map((p) => p.metadata.name).sort();
+        const names = policies(run)
+            .map((p) => p.metadata.name)
+            .sort();
         const expected = [
             "default-deny-all",
             "allow-same-namespace",
@@ -315,8 +368,20 @@ describe("Monitoring component", () => {
                     rules: KUBERNETES_RULES.slice(0, 1),
                     alerting: { enabled: true, dependsOn: [crds.release] },
                 });
-                const monitoring = new Monitoring("monitoring", { provider, environment: "dev", apiServerCidrs: API_SERVER, crds, dependsOn: gatekeeper.constraints });
-                new Grafana("grafana", { provider, environment: "dev", namespace: monitoring.namespace, prometheusUrl: monitoring.prometheusUrl, dependsOn: gatekeeper.constraints });
+                const monitoring = new Monitoring("monitoring", {
+                    provider,
+                    environment: "dev",
+                    apiServerCidrs: API_SERVER,
+                    crds,
+                    dependsOn: gatekeeper.constraints,
+                });
+                new Grafana("grafana", {
+                    provider,
+                    environment: "dev",
+                    namespace: monitoring.namespace,
+                    prometheusUrl: monitoring.prometheusUrl,
+                    dependsOn: gatekeeper.constraints,
+                });
                 url = monitoring.prometheusUrl;
                 return { prometheusUrl: pulumi.output(monitoring.prometheusUrl) };
             },
@@ -330,7 +395,9 @@ describe("Monitoring component", () => {
         assert.ok(stack.dependencies.includes(crdUrn), "kube-prometheus-stack waits for the CRDs");
         const constraint = run.resources.find((r: RecordedResource) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/"));
         assert.ok(constraint && stack.dependencies.includes(constraint.urn), "Prometheus waits for the constraints");
-        const namespaces = ofType(run, "kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === PLATFORM_NAMESPACES.monitoring);
+        const namespaces = ofType(run, "kubernetes:core/v1:Namespace").filter(
+            (n) => n.inputs.metadata.name === PLATFORM_NAMESPACES.monitoring,
+        );
         assert.equal(namespaces.length, 1, "Grafana reuses the monitoring namespace");
         const grafana = findResource(run, RELEASE, "grafana-release");
         assert.ok(grafana.dependencies.includes(namespaces[0].urn), "Grafana waits for the shared namespace");

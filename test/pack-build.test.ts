@@ -25,7 +25,10 @@ describe("compiled policy packs", function () {
     this.timeout(120000);
 
     it("covers both packs the engine and the bench spawn", () => {
-        assert.deepEqual(PACK_DIRS.map((d) => path.relative(ROOT, d)), ["policy-pack", path.join("bench", "empty-pack")]);
+        assert.deepEqual(
+            PACK_DIRS.map((d) => path.relative(ROOT, d)),
+            ["policy-pack", path.join("bench", "empty-pack")],
+        );
     });
 
     for (const packDir of PACK_DIRS) {
@@ -79,11 +82,17 @@ describe("compiled policy packs", function () {
             buildPack(copy);
             fs.appendFileSync(path.join(copy, "index.ts"), "\n// edited\n");
             const lines: string[] = [];
-            assert.equal(ensurePackBuilt(copy, (l) => lines.push(l)), true);
+            assert.equal(
+                ensurePackBuilt(copy, (l) => lines.push(l)),
+                true,
+            );
             assert.equal(lines.length, 1);
             assert.match(lines[0], /index\.ts changed since the build/);
             assert.deepEqual(buildProblems(copy), []);
-            assert.equal(ensurePackBuilt(copy, (l) => lines.push(l)), false);
+            assert.equal(
+                ensurePackBuilt(copy, (l) => lines.push(l)),
+                false,
+            );
             assert.equal(lines.length, 1);
         });
 

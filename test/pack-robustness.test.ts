@@ -14,7 +14,17 @@ import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { policyConfigProblems } from "../policy-pack/pack/config";
 import { REDACTED } from "../policy-pack/pack/secrets";
 import { loadCorpus } from "../policy-pack/test/corpus";
-import { corpusResource, craftedStrings, hostileValue, pick, prng, replaceAt, samplePaths, secret, subtreePaths } from "../policy-pack/test/support/hostile";
+import {
+    corpusResource,
+    craftedStrings,
+    hostileValue,
+    pick,
+    prng,
+    replaceAt,
+    samplePaths,
+    secret,
+    subtreePaths,
+} from "../policy-pack/test/support/hostile";
 import { AnalyzerResourceInput, Diagnostic, PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
 import { runCheck, settingsFromPolicyConfig } from "../tools/check";
 import { coverageFrom, Report, REPORT_FORMAT_VERSION, scoreCompliance, Violation } from "../tools/report/model";
@@ -117,29 +127,54 @@ function secretResources(): { resource: AnalyzerResourceInput; rules: string[] }
             resource: {
                 type: "kubernetes:apps/v1:Deployment",
                 name: "secret-deployment",
-                props: { metadata: { name: "d" }, spec: { template: { metadata: { labels: {} }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } } } },
-                provider: { type: "pulumi:providers:kubernetes", urn: "urn:pulumi:dev::secure-gitops::pulumi:providers:kubernetes::k8s", name: "k8s", props: { namespace: secret(S.providerNamespace) } },
+                props: {
+                    metadata: { name: "d" },
+                    spec: { template: { metadata: { labels: {} }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } } },
+                },
+                provider: {
+                    type: "pulumi:providers:kubernetes",
+                    urn: "urn:pulumi:dev::secure-gitops::pulumi:providers:kubernetes::k8s",
+                    name: "k8s",
+                    props: { namespace: secret(S.providerNamespace) },
+                },
             },
             rules: ["images-disallow-latest"],
         },
         {
-            resource: { type: "kubernetes:core/v1:Service", name: "secret-service", props: { metadata: { name: secret(S.name), namespace: secret(S.namespace) }, spec: { type: "LoadBalancer" } } },
+            resource: {
+                type: "kubernetes:core/v1:Service",
+                name: "secret-service",
+                props: { metadata: { name: secret(S.name), namespace: secret(S.namespace) }, spec: { type: "LoadBalancer" } },
+            },
             rules: ["services-no-public-loadbalancer"],
         },
         {
             resource: {
                 type: "gcp:container/cluster:Cluster",
                 name: "secret-cluster",
-                props: { deletionProtection: false, resourceLabels: { environment: secret(S.environment) }, releaseChannel: { channel: secret(S.channel) }, nodeConfig: { imageType: secret(S.imageType) } },
+                props: {
+                    deletionProtection: false,
+                    resourceLabels: { environment: secret(S.environment) },
+                    releaseChannel: { channel: secret(S.channel) },
+                    nodeConfig: { imageType: secret(S.imageType) },
+                },
             },
             rules: ["gke-deletion-protection", "gke-release-channel", "gke-cos-containerd"],
         },
         {
-            resource: { type: "gcp:storage/bucketIAMMember:BucketIAMMember", name: "secret-member", props: { bucket: "b", role: "roles/storage.objectViewer", member: secret(S_MESSAGES_ONLY.member) } },
+            resource: {
+                type: "gcp:storage/bucketIAMMember:BucketIAMMember",
+                name: "secret-member",
+                props: { bucket: "b", role: "roles/storage.objectViewer", member: secret(S_MESSAGES_ONLY.member) },
+            },
             rules: ["gcs-no-public-access"],
         },
         {
-            resource: { type: "gcp:compute/firewall:Firewall", name: "secret-firewall", props: { network: "n", sourceRanges: [secret(S_MESSAGES_ONLY.sourceRange)], allows: [{ protocol: "tcp", ports: ["22"] }] } },
+            resource: {
+                type: "gcp:compute/firewall:Firewall",
+                name: "secret-firewall",
+                props: { network: "n", sourceRanges: [secret(S_MESSAGES_ONLY.sourceRange)], allows: [{ protocol: "tcp", ports: ["22"] }] },
+            },
             rules: ["firewall-no-public-ssh-rdp"],
         },
     ];
@@ -158,7 +193,11 @@ describe("the pack on hostile input over the Analyzer protocol", function () {
     });
 
     it("answers a Pod with a 1 MB crafted image about as fast as one with a 1 MB plain image (no backtracking)", async () => {
-        const pod = (image: string): AnalyzerResourceInput => ({ type: "kubernetes:core/v1:Pod", name: "big-image", props: { metadata: { name: "p", namespace: "apps" }, spec: { containers: [{ name: "app", image }] } } });
+        const pod = (image: string): AnalyzerResourceInput => ({
+            type: "kubernetes:core/v1:Pod",
+            name: "big-image",
+            props: { metadata: { name: "p", namespace: "apps" }, spec: { containers: [{ name: "app", image }] } },
+        });
         const timed = async (image: string, expectFinding: boolean, runs: number): Promise<number> => {
             const times: number[] = [];
             for (let i = 0; i < runs; i++) {
@@ -166,7 +205,10 @@ describe("the pack on hostile input over the Analyzer protocol", function () {
                 const result = await analyzer.analyzeWithSize(pod(image));
                 times.push(Number(process.hrtime.bigint() - start) / 1e6);
                 assert.ok(result.bytes < ONE_MB, `response of ${result.bytes} bytes`);
-                assert.deepEqual(result.diagnostics.filter((d) => d.message.includes("can't run")), []);
+                assert.deepEqual(
+                    result.diagnostics.filter((d) => d.message.includes("can't run")),
+                    [],
+                );
                 if (expectFinding) assert.equal(result.diagnostics.filter((d) => d.policyName === "images-disallow-latest").length, 1);
             }
             return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
@@ -181,11 +223,18 @@ describe("the pack on hostile input over the Analyzer protocol", function () {
 
     it("keeps one resource's response under 1 MB: a Pod with 5,000 :latest containers", async () => {
         const containers = Array.from({ length: 5000 }, (_, i) => ({ name: `c${i}`, image: "nginx:latest" }));
-        const result = await analyzer.analyzeWithSize({ type: "kubernetes:core/v1:Pod", name: "wide", props: { metadata: { name: "wide", namespace: "apps" }, spec: { containers } } });
+        const result = await analyzer.analyzeWithSize({
+            type: "kubernetes:core/v1:Pod",
+            name: "wide",
+            props: { metadata: { name: "wide", namespace: "apps" }, spec: { containers } },
+        });
         assert.ok(result.bytes < ONE_MB, `response of ${result.bytes} bytes`);
         const counts = perPolicy(result.diagnostics);
         assert.equal(counts.get("images-disallow-latest"), MAX_FINDINGS_PER_RULE + 1);
-        assert.ok([...counts.values()].every((n) => n <= MAX_FINDINGS_PER_RULE + 1), JSON.stringify([...counts]));
+        assert.ok(
+            [...counts.values()].every((n) => n <= MAX_FINDINGS_PER_RULE + 1),
+            JSON.stringify([...counts]),
+        );
         const more = result.diagnostics.filter((d) => d.policyName === "images-disallow-latest").pop()!;
         assert.match(more.message, /4980 more finding\(s\) of this rule on this resource/);
     });
@@ -195,15 +244,24 @@ describe("the pack on hostile input over the Analyzer protocol", function () {
         const all: { d: Diagnostic; resource: AnalyzerResourceInput }[] = [];
         for (const { resource, rules } of cases) {
             const diagnostics = await analyzer.analyze(resource);
-            for (const rule of rules) assert.ok(diagnostics.some((d) => d.policyName === rule), `${resource.name}: ${rule} reports (the field is judged by its value)`);
-            assert.ok(diagnostics.some((d) => d.message.includes(REDACTED)), `${resource.name}: some message shows [secret]`);
+            for (const rule of rules)
+                assert.ok(
+                    diagnostics.some((d) => d.policyName === rule),
+                    `${resource.name}: ${rule} reports (the field is judged by its value)`,
+                );
+            assert.ok(
+                diagnostics.some((d) => d.message.includes(REDACTED)),
+                `${resource.name}: some message shows [secret]`,
+            );
             all.push(...diagnostics.map((d) => ({ d, resource })));
         }
         // The SDK prefixes each message with the policy's description (rule text, which may name "allUsers").
         const messages = all.map(({ d }) => d.message.replace(ruleById(d.policyName).description, "")).join("\n");
         const outputs = [messages, writtenReport(planReport(all))];
-        for (const text of outputs) for (const plaintext of Object.values(S)) assert.ok(!text.includes(String(plaintext)), `${plaintext} leaked`);
-        for (const plaintext of Object.values(S_MESSAGES_ONLY)) assert.ok(!messages.includes(plaintext), `${plaintext} leaked:\n${messages}`);
+        for (const text of outputs)
+            for (const plaintext of Object.values(S)) assert.ok(!text.includes(String(plaintext)), `${plaintext} leaked`);
+        for (const plaintext of Object.values(S_MESSAGES_ONLY))
+            assert.ok(!messages.includes(plaintext), `${plaintext} leaked:\n${messages}`);
         assert.ok(outputs[1].includes(REDACTED), "the written reports show [secret]");
     });
 
@@ -236,13 +294,20 @@ describe("the pack on hostile input over the Analyzer protocol", function () {
             }
             requests++;
             assert.ok(result.bytes < ONE_MB, `case ${i}: ${result.bytes} bytes`);
-            assert.deepEqual(result.diagnostics.filter((d) => d.message.includes("can't run")), [], `case ${i}: SDK unknown-value advisory`);
-            for (const [policy, n] of perPolicy(result.diagnostics)) assert.ok(n <= MAX_FINDINGS_PER_RULE + 1, `case ${i}: ${policy} sent ${n}`);
-            for (const d of result.diagnostics) assert.ok(!d.message.includes("hunter2-secret-value"), `case ${i}: secret in ${d.policyName}`);
+            assert.deepEqual(
+                result.diagnostics.filter((d) => d.message.includes("can't run")),
+                [],
+                `case ${i}: SDK unknown-value advisory`,
+            );
+            for (const [policy, n] of perPolicy(result.diagnostics))
+                assert.ok(n <= MAX_FINDINGS_PER_RULE + 1, `case ${i}: ${policy} sent ${n}`);
+            for (const d of result.diagnostics)
+                assert.ok(!d.message.includes("hunter2-secret-value"), `case ${i}: secret in ${d.policyName}`);
             if (onlyUnknowns) {
                 unknownOnly++;
                 const baseline = perPolicy(await analyzer.analyze({ type, name: `fuzz-${i}`, props }));
-                for (const [policy, n] of perPolicy(result.diagnostics)) assert.ok(n <= (baseline.get(policy) ?? 0), `case ${i} (${c.file} / ${c.name}): unknowns added ${policy}`);
+                for (const [policy, n] of perPolicy(result.diagnostics))
+                    assert.ok(n <= (baseline.get(policy) ?? 0), `case ${i} (${c.file} / ${c.name}): unknowns added ${policy}`);
             }
         }
         assert.ok(requests > 120 && unknownOnly > 10, `${requests} requests, ${unknownOnly} unknown-only`);
@@ -262,7 +327,10 @@ describe("secrets in the manifest check", () => {
         fs.writeFileSync(path.join(dir, "d.yaml"), stringify(deployment));
         const { report, problems } = runCheck([dir], settingsFromPolicyConfig());
         assert.deepEqual(problems, []);
-        assert.ok(report.violations.some((v) => v.ruleId === "images-disallow-latest"), "the secret image is still judged");
+        assert.ok(
+            report.violations.some((v) => v.ruleId === "images-disallow-latest"),
+            "the secret image is still judged",
+        );
         const text = JSON.stringify(report) + writtenReport(report);
         for (const plaintext of [S.name, S.namespace, S.container, S.image]) assert.ok(!text.includes(plaintext), `${plaintext} leaked`);
         assert.ok(text.includes(REDACTED));
@@ -276,7 +344,10 @@ describe("policy config fails closed", () => {
             [{ "images-disallow-latest": "mandatory " }, /"mandatory " is not a valid enforcement level/],
             [{ all: "bogus" }, /"all": "bogus" is not a valid enforcement level/],
             [{ "images-disallow-latst": "advisory" }, /unknown rule id "images-disallow-latst"/],
-            [{ "images-disallow-latest": { enforcementLevel: "MANDATORY" } }, /enforcementLevel: "MANDATORY" is not a valid enforcement level/],
+            [
+                { "images-disallow-latest": { enforcementLevel: "MANDATORY" } },
+                /enforcementLevel: "MANDATORY" is not a valid enforcement level/,
+            ],
             [{ "images-disallow-latest": { exemptNamespace: ["a"] } }, /unknown parameter "exemptNamespace"/],
             [{ "images-disallow-latest": { requireDigest: "true" } }, /requireDigest: expected boolean, got string/],
             [{ "images-allowed-registries": { allowedRegistries: ["a/", 3] } }, /allowedRegistries\[1\]: expected string, got number/],
@@ -294,7 +365,10 @@ describe("policy config fails closed", () => {
     });
 
     it("accepts the example config and every generated per-stack config", () => {
-        const files = [path.join(ROOT, "policy-pack/test/fixtures/policy-config.json"), ...fs.readdirSync(path.join(ROOT, "policy-config")).map((f) => path.join(ROOT, "policy-config", f))];
+        const files = [
+            path.join(ROOT, "policy-pack/test/fixtures/policy-config.json"),
+            ...fs.readdirSync(path.join(ROOT, "policy-config")).map((f) => path.join(ROOT, "policy-config", f)),
+        ];
         assert.ok(files.length >= 4);
         for (const file of files) assert.deepEqual(policyConfigProblems(JSON.parse(fs.readFileSync(file, "utf8")), RULES), [], file);
     });
@@ -304,12 +378,28 @@ describe("policy config fails closed", () => {
         const config = path.join(dir, "policy.json");
         fs.writeFileSync(config, JSON.stringify({ "images-disallow-latest": "Mandatory", "no-such-rule": "advisory" }));
         const out = path.join(dir, "out");
-        const run = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "tools/check.ts"), "--policy-config", config, "--out", out, path.join(ROOT, "test/fixtures/manifests/app")], { encoding: "utf8" });
+        const run = spawnSync(
+            process.execPath,
+            [
+                "--import",
+                "tsx",
+                path.join(ROOT, "tools/check.ts"),
+                "--policy-config",
+                config,
+                "--out",
+                out,
+                path.join(ROOT, "test/fixtures/manifests/app"),
+            ],
+            { encoding: "utf8" },
+        );
         assert.equal(run.status, 2, run.stderr);
         assert.equal(run.stdout, "", "nothing was checked");
         const lines = run.stderr.trim().split("\n");
         assert.equal(lines.length, 1, run.stderr);
-        assert.match(lines[0], /^check: --policy-config .*policy\.json: .*"Mandatory" is not a valid enforcement level.*unknown rule id "no-such-rule"/);
+        assert.match(
+            lines[0],
+            /^check: --policy-config .*policy\.json: .*"Mandatory" is not a valid enforcement level.*unknown rule id "no-such-rule"/,
+        );
         assert.equal(fs.existsSync(out), false, "no report written");
     });
 });

@@ -10,7 +10,17 @@ import { pinnedRelease } from "../platform/pinned-chart";
 import { TRIVY_OPERATOR_CHART } from "../components/trivy-operator";
 import { findResource, runProgram } from "../tools/mock-engine";
 
-const ALL_CHARTS = [ARGOCD_CHART, FLUENTD_CHART, FALCO_CHART, FALCO_TALON_CHART, GATEKEEPER_CHART, GRAFANA_CHART, KUBE_PROMETHEUS_STACK_CHART, PROMETHEUS_OPERATOR_CRDS_CHART, TRIVY_OPERATOR_CHART];
+const ALL_CHARTS = [
+    ARGOCD_CHART,
+    FLUENTD_CHART,
+    FALCO_CHART,
+    FALCO_TALON_CHART,
+    GATEKEEPER_CHART,
+    GRAFANA_CHART,
+    KUBE_PROMETHEUS_STACK_CHART,
+    PROMETHEUS_OPERATOR_CRDS_CHART,
+    TRIVY_OPERATOR_CHART,
+];
 
 describe("pinned official charts", () => {
     it("pins every chart the platform installs to an exact version from an https repository", () => {
@@ -26,7 +36,12 @@ describe("pinned official charts", () => {
             config: {},
             program: () => {
                 const provider = new k8s.Provider("k8s", { kubeconfig: "fake" });
-                pinnedRelease("tool", { chart: "tool", version: "1.2.3", repo: "https://charts.example.org" }, { releaseName: "tool", namespace: "tools", values: { a: 1 }, timeoutSeconds: 120 }, { provider });
+                pinnedRelease(
+                    "tool",
+                    { chart: "tool", version: "1.2.3", repo: "https://charts.example.org" },
+                    { releaseName: "tool", namespace: "tools", values: { a: 1 }, timeoutSeconds: 120 },
+                    { provider },
+                );
             },
         });
         const release = findResource(run, "kubernetes:helm.sh/v3:Release", "tool");
@@ -37,7 +52,20 @@ describe("pinned official charts", () => {
         assert.equal(release.inputs.cleanupOnFail, true);
         assert.equal(release.inputs.timeout, 120);
         assert.equal(release.inputs.skipCrds, undefined);
-        assert.throws(() => pinnedRelease("x", { chart: "x", version: "^1.2.0", repo: "https://r" }, { releaseName: "x", namespace: "n", values: {} }, {}), /not an exact x\.y\.z version/);
-        assert.throws(() => pinnedRelease("y", { chart: "y", version: "1.2", repo: "https://r" }, { releaseName: "y", namespace: "n", values: {} }, {}), /not an exact/);
+        assert.throws(
+            () =>
+                pinnedRelease(
+                    "x",
+                    { chart: "x", version: "^1.2.0", repo: "https://r" },
+                    { releaseName: "x", namespace: "n", values: {} },
+                    {},
+                ),
+            /not an exact x\.y\.z version/,
+        );
+        assert.throws(
+            () =>
+                pinnedRelease("y", { chart: "y", version: "1.2", repo: "https://r" }, { releaseName: "y", namespace: "n", values: {} }, {}),
+            /not an exact/,
+        );
     });
 });

@@ -25,13 +25,20 @@ describe("per-stack policy settings", () => {
         for (const exemption of NAMESPACE_EXEMPTIONS) {
             for (const id of exemption.rules) {
                 assert.doesNotThrow(() => ruleById(id), `exemption for ${exemption.namespace} names unknown rule ${id}`);
-                assert.ok((settings.get(id)?.params.exemptNamespaces as string[]).includes(exemption.namespace), `${id} should exempt ${exemption.namespace}`);
+                assert.ok(
+                    (settings.get(id)?.params.exemptNamespaces as string[]).includes(exemption.namespace),
+                    `${id} should exempt ${exemption.namespace}`,
+                );
             }
         }
     });
 
     it("passes the stack's registries and public-service namespaces to their rules", () => {
-        const config = policyPackConfig({ enforcement: "advisory", publicServiceNamespaces: ["edge"], allowedRegistries: ["europe-docker.pkg.dev/acme/"] });
+        const config = policyPackConfig({
+            enforcement: "advisory",
+            publicServiceNamespaces: ["edge"],
+            allowedRegistries: ["europe-docker.pkg.dev/acme/"],
+        });
         assert.deepEqual(config["images-allowed-registries"].allowedRegistries, ["europe-docker.pkg.dev/acme/"]);
         assert.deepEqual(config["services-no-public-loadbalancer"].allowedNamespaces, ["edge"]);
         assert.ok(Object.values(config).every((c) => c.enforcementLevel !== "mandatory"));

@@ -13,7 +13,14 @@ import { parseKubernetesType, toK8sObject } from "../policy-pack/pack/kubernetes
 import { applyChanges } from "../policy-pack/pack/remediation";
 import { README_PATH, ruleTableMarkdown, tableInReadme } from "../policy-pack/pack/rule-table";
 import { plainProps } from "../policy-pack/pack/unknowns";
-import { AnalyzerResourceInput, AnalyzeResult, Diagnostic, POLICY_PACK_DIR, PolicyPackAnalyzer, resourceUrn } from "../tools/analyzer/analyzer";
+import {
+    AnalyzerResourceInput,
+    AnalyzeResult,
+    Diagnostic,
+    POLICY_PACK_DIR,
+    PolicyPackAnalyzer,
+    resourceUrn,
+} from "../tools/analyzer/analyzer";
 import { PolicyPackConfigFile } from "../tools/analyzer/policy-config";
 import { resourcesFromProgramRun } from "../tools/analyzer/program-resources";
 
@@ -21,7 +28,9 @@ const FIXTURES = path.join(POLICY_PACK_DIR, "test", "fixtures");
 const EXAMPLE_CONFIG = JSON.parse(fs.readFileSync(path.join(FIXTURES, "policy-config.json"), "utf8")) as PolicyPackConfigFile;
 const PACK_VERSION = (JSON.parse(fs.readFileSync(path.join(POLICY_PACK_DIR, "package.json"), "utf8")) as { version: string }).version;
 // @pulumi/policy 1.21 ships "v1.21.0" in package.json and reports "1.21.0".
-const SDK_VERSION = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/policy/package.json", { paths: [POLICY_PACK_DIR] }), "utf8")) as { version: string }).version;
+const SDK_VERSION = (
+    JSON.parse(fs.readFileSync(require.resolve("@pulumi/policy/package.json", { paths: [POLICY_PACK_DIR] }), "utf8")) as { version: string }
+).version;
 
 /** Replaces the fixture placeholder `UNKNOWN` with the engine's sentinel, at any depth. */
 function withUnknowns(value: unknown): unknown {
@@ -30,7 +39,10 @@ function withUnknowns(value: unknown): unknown {
     if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknowns(v)]));
     return value;
 }
-const RESOURCES = withUnknowns(parse(fs.readFileSync(path.join(FIXTURES, "protocol-resources.yaml"), "utf8"))) as Record<string, AnalyzerResourceInput>;
+const RESOURCES = withUnknowns(parse(fs.readFileSync(path.join(FIXTURES, "protocol-resources.yaml"), "utf8"))) as Record<
+    string,
+    AnalyzerResourceInput
+>;
 function fixture(name: string): AnalyzerResourceInput {
     return structuredClone(RESOURCES[name]);
 }
@@ -43,7 +55,7 @@ function SECRET(value: unknown): Record<string, unknown> {
 function corpusResource(c: CorpusCase, index: number): AnalyzerResourceInput {
     if (c.object) {
         const name = typeof c.object.metadata?.name === "string" ? c.object.metadata.name : `case-${index}`;
-        return { type: kubernetesType(c.object), name, props: c.object as Record<string, unknown> };
+        return { type: kubernetesType(c.object), name, props: c.object };
     }
     return { type: String(c.resourceType), name: `case-${index}`, props: c.props ?? {} };
 }
@@ -97,22 +109,36 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
                 assert.equal(p.displayName, rule.title, `${rule.id}: displayName`);
                 assert.equal(p.severity, rule.severity, `${rule.id}: severity`);
                 assert.equal(p.remediationSteps, rule.remediation, `${rule.id}: remediationSteps`);
-                assert.ok(p.framework && rule.frameworks.some((f) => f.control === p.framework!.reference), `${rule.id}: framework is one of its mappings`);
-                for (const f of rule.frameworks) assert.ok(p.tags.includes(`${f.framework}:${f.control}`), `${rule.id}: tag ${f.framework}:${f.control}`);
+                assert.ok(
+                    p.framework && rule.frameworks.some((f) => f.control === p.framework!.reference),
+                    `${rule.id}: framework is one of its mappings`,
+                );
+                for (const f of rule.frameworks)
+                    assert.ok(p.tags.includes(`${f.framework}:${f.control}`), `${rule.id}: tag ${f.framework}:${f.control}`);
                 const schema = p.configSchema?.properties ?? {};
-                const expectedKeys = [...(rule.target === "kubernetes" ? ["exemptNamespaces", "exemptImages"] : []), ...Object.keys(rule.paramsSchema)];
+                const expectedKeys = [
+                    ...(rule.target === "kubernetes" ? ["exemptNamespaces", "exemptImages"] : []),
+                    ...Object.keys(rule.paramsSchema),
+                ];
                 assert.deepEqual(Object.keys(schema).sort(), [...new Set(expectedKeys)].sort(), `${rule.id}: config schema keys`);
                 for (const key of Object.keys(schema)) {
-                    assert.deepEqual(schema[key].default, (rule.defaultParams as Record<string, unknown>)[key], `${rule.id}.${key}: default`);
+                    assert.deepEqual(
+                        schema[key].default,
+                        (rule.defaultParams as Record<string, unknown>)[key],
+                        `${rule.id}.${key}: default`,
+                    );
                 }
-                if (rule.target === "kubernetes") assert.deepEqual(schema.exemptNamespaces.items, { type: "string" }, `${rule.id}: exemptNamespaces is a string array`);
+                if (rule.target === "kubernetes")
+                    assert.deepEqual(schema.exemptNamespaces.items, { type: "string" }, `${rule.id}: exemptNamespaces is a string array`);
             }
         });
 
         it("takes the primary framework from the platform's CIS benchmark when the rule maps to it", async () => {
             const info = await analyzer.getAnalyzerInfo();
             for (const rule of RULES) {
-                const preferred = rule.frameworks.find((f) => f.framework === (rule.target === "kubernetes" ? "CIS-Kubernetes" : "CIS-GKE"));
+                const preferred = rule.frameworks.find(
+                    (f) => f.framework === (rule.target === "kubernetes" ? "CIS-Kubernetes" : "CIS-GKE"),
+                );
                 if (!preferred) continue;
                 const p = info.policies.find((x) => x.name === rule.id)!;
                 assert.equal(p.framework?.reference, preferred.control, rule.id);
@@ -129,7 +155,7 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         async function useParams(c: CorpusCase): Promise<void> {
             const key = c.params ? JSON.stringify([c.rule, c.params]) : "";
             if (key === lastParams) return;
-            await analyzer.configure(c.params ? { [c.rule]: c.params as Record<string, unknown> } : {});
+            await analyzer.configure(c.params ? { [c.rule]: c.params } : {});
             lastParams = key;
         }
         after(async () => {
@@ -168,7 +194,11 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
                 const applies = rule.target === "kubernetes" && rule.match.some((m) => m.kinds.includes("Pod"));
                 assert.equal(podNa.includes(rule.id), !applies, `${rule.id} on a Pod`);
             }
-            const bucket = await analyzer.analyzeResponse({ type: "gcp:storage/bucket:Bucket", name: "b", props: { name: "b", location: "EU" } });
+            const bucket = await analyzer.analyzeResponse({
+                type: "gcp:storage/bucket:Bucket",
+                name: "b",
+                props: { name: "b", location: "EU" },
+            });
             const bucketNa = bucket.notApplicable.map((n) => n.policyName);
             for (const rule of RULES) {
                 const applies = rule.target === "gcp" && rule.resourceTypes.includes("gcp:storage/bucket:Bucket");
@@ -179,7 +209,10 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
             assert.equal(reasons.get("pss-baseline-privileged"), "applies to pod-bearing kinds");
             assert.equal(reasons.get("metadata-required-labels"), "applies to pod-bearing kinds, Service");
             assert.equal(reasons.get("services-no-public-loadbalancer"), "applies to Service");
-            assert.equal(new Map(pod.notApplicable.map((n) => [n.policyName, n.reason])).get("gke-private-nodes"), `applies to ${(ruleById("gke-private-nodes") as { resourceTypes: string[] }).resourceTypes.join(", ")}`);
+            assert.equal(
+                new Map(pod.notApplicable.map((n) => [n.policyName, n.reason])).get("gke-private-nodes"),
+                `applies to ${(ruleById("gke-private-nodes") as { resourceTypes: string[] }).resourceTypes.join(", ")}`,
+            );
         });
 
         it("does not check Helm releases or Patch resources (partial or unseen objects)", async () => {
@@ -204,7 +237,10 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         it("reports nothing, and no SDK 'can't run' advisory, when the whole pod spec is unknown", async () => {
             const result = await analyzer.analyze(fixture("unknownSpecDeployment"));
             // metadata.labels is known (and missing), so a label rule may still report; nothing may point into the spec.
-            assert.deepEqual(result.filter((d) => d.message.includes("(field spec")), []);
+            assert.deepEqual(
+                result.filter((d) => d.message.includes("(field spec")),
+                [],
+            );
             assert.deepEqual(unknownDiagnostics(result), []);
         });
 
@@ -235,7 +271,10 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
 
         it("changes a rule's enforcement level, and `all` changes every level", async () => {
             await analyzer.configure({ "images-disallow-latest": "advisory" });
-            assert.deepEqual(of(await analyzer.analyze(fixture("latestPod")), "images-disallow-latest").map((d) => d.enforcementLevel), ["advisory"]);
+            assert.deepEqual(
+                of(await analyzer.analyze(fixture("latestPod")), "images-disallow-latest").map((d) => d.enforcementLevel),
+                ["advisory"],
+            );
             await analyzer.configure({ all: "mandatory" });
             const result = await analyzer.analyze(fixture("latestPod"));
             assert.ok(result.length > 1);
@@ -270,7 +309,11 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         it("applies the example config (policy-pack/test/fixtures/policy-config.json)", async () => {
             const sent = await analyzer.configure(EXAMPLE_CONFIG);
             assert.equal(sent["gke-binary-authorization"].enforcementLevel, "disabled");
-            assert.deepEqual(sent["images-disallow-latest"].properties?.requireDigest, false, "schema defaults are filled in, as by the engine");
+            assert.deepEqual(
+                sent["images-disallow-latest"].properties?.requireDigest,
+                false,
+                "schema defaults are filled in, as by the engine",
+            );
             const clean = await analyzer.analyze(fixture("compliantPod"));
             assert.deepEqual(clean, [], clean.map((d) => d.message).join("\n"));
             const bad = fixture("latestPod");
@@ -278,7 +321,11 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
             assert.equal(of(result, "images-allowed-registries").length, 1);
             assert.equal(of(result, "metadata-required-labels")[0]?.enforcementLevel, "mandatory");
             (bad.props.metadata as Record<string, unknown>).namespace = "sandbox";
-            assert.deepEqual(of(await analyzer.analyze(bad), "images-disallow-latest"), [], "sandbox is exempt from images-disallow-latest");
+            assert.deepEqual(
+                of(await analyzer.analyze(bad), "images-disallow-latest"),
+                [],
+                "sandbox is exempt from images-disallow-latest",
+            );
         });
 
         it("accepts every generated per-stack policy config (policy-config/<stack>.json)", async () => {
@@ -295,7 +342,10 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
         });
 
         it("rejects a config that does not match a rule's schema, as the engine does", () => {
-            return assert.rejects(analyzer.configure({ "images-allowed-registries": { allowedRegistries: "gcr.io/" } }), /allowedRegistries: Invalid type/);
+            return assert.rejects(
+                analyzer.configure({ "images-allowed-registries": { allowedRegistries: "gcr.io/" } }),
+                /allowedRegistries: Invalid type/,
+            );
         });
     });
 
@@ -314,14 +364,27 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
                 await analyzer.configure({ [rule.id]: "remediate" });
                 const resource = corpusResource(c, 0);
                 // A secret elsewhere in the object must come back still marked secret.
-                resource.props = { ...resource.props, metadata: { ...(resource.props.metadata as object), annotations: { token: SECRET("s3cret") } } };
+                resource.props = {
+                    ...resource.props,
+                    metadata: { ...(resource.props.metadata as object), annotations: { token: SECRET("s3cret") } },
+                };
                 const remediations = (await analyzer.remediate(resource)).filter((r) => r.policyName === rule.id);
                 assert.equal(remediations.length, 1, `${rule.id}: one remediation`);
                 const fixedProps = remediations[0].properties ?? {};
-                assert.deepEqual((fixedProps.metadata as { annotations?: unknown }).annotations, { token: SECRET("s3cret") }, `${rule.id}: secret kept secret`);
+                assert.deepEqual(
+                    (fixedProps.metadata as { annotations?: unknown }).annotations,
+                    { token: SECRET("s3cret") },
+                    `${rule.id}: secret kept secret`,
+                );
                 const fixed = { ...resource, props: fixedProps };
                 assert.deepEqual(of(await analyzer.analyze(fixed), rule.id), [], `${rule.id}: fixed object passes`);
-                assert.deepEqual(of(await analyzer.analyze(resource), rule.id).map((d) => d.enforcementLevel).slice(0, 1), ["mandatory"], `${rule.id}: unfixed is mandatory`);
+                assert.deepEqual(
+                    of(await analyzer.analyze(resource), rule.id)
+                        .map((d) => d.enforcementLevel)
+                        .slice(0, 1),
+                    ["mandatory"],
+                    `${rule.id}: unfixed is mandatory`,
+                );
             }
         });
 
@@ -352,14 +415,20 @@ describe("CrossGuard pack over the Analyzer gRPC protocol", function () {
     describe("a program run (tools/mock-engine) through the analyzer", () => {
         it("analyzes the custom resources a program registers, with their provider", async () => {
             // Loaded lazily: the mock engine pulls in the Pulumi runtime and the Kubernetes SDK.
+            /* eslint-disable @typescript-eslint/no-require-imports -- loaded lazily, see above */
             const { runProgram } = require("../tools/mock-engine") as typeof import("../tools/mock-engine");
             const k8s = require("@pulumi/kubernetes") as typeof import("@pulumi/kubernetes");
+            /* eslint-enable @typescript-eslint/no-require-imports */
             const run = await runProgram({
                 stack: "dev",
                 config: {},
                 program: () => {
                     const provider = new k8s.Provider("cluster", { namespace: "apps", kubeconfig: "{}" });
-                    new k8s.core.v1.Pod("web", { metadata: { name: "web" }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } }, { provider });
+                    new k8s.core.v1.Pod(
+                        "web",
+                        { metadata: { name: "web" }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } },
+                        { provider },
+                    );
                 },
             });
             const resources = resourcesFromProgramRun(run);
@@ -388,12 +457,14 @@ interface SdkInternals {
     Secret: new (value: unknown) => { value: unknown };
     serializeProperties(props: object): Promise<Record<string, unknown>>;
 }
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's internal modules, resolved from the pack folder as the engine does */
 const sdk: SdkInternals = {
     unknownCheckingProxy: require(require.resolve("@pulumi/policy/proxy", { paths: [POLICY_PACK_DIR] })).unknownCheckingProxy,
     secretsPreservingProxy: require(require.resolve("@pulumi/policy/secret", { paths: [POLICY_PACK_DIR] })).secretsPreservingProxy,
     Secret: require(require.resolve("@pulumi/policy/policy", { paths: [POLICY_PACK_DIR] })).Secret,
     serializeProperties: require(require.resolve("@pulumi/policy/deserialize", { paths: [POLICY_PACK_DIR] })).serializeProperties,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 describe("policy-pack/README.md", () => {
     it("lists every rule in the generated table, up to date (npx tsx policy-pack/pack/rule-table.ts --write)", () => {
@@ -412,7 +483,10 @@ describe("pack helpers (in-process, on the SDK's own proxies)", () => {
     });
 
     it("writes a remediation back field by field, keeping untouched secrets secret", async () => {
-        const raw = { metadata: { name: "a", annotations: { token: new sdk.Secret("s3cret") } }, spec: { containers: [{ name: "c", image: "x" }], extra: 1 } };
+        const raw = {
+            metadata: { name: "a", annotations: { token: new sdk.Secret("s3cret") } },
+            spec: { containers: [{ name: "c", image: "x" }], extra: 1 },
+        };
         const props = sdk.unknownCheckingProxy(sdk.secretsPreservingProxy(raw));
         const before = plainProps(props);
         const after = structuredClone(before) as { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } };
@@ -430,7 +504,13 @@ describe("pack helpers (in-process, on the SDK's own proxies)", () => {
         assert.deepEqual(parseKubernetesType("kubernetes:core/v1:Pod"), { group: "", kind: "Pod", apiVersion: "v1" });
         assert.deepEqual(parseKubernetesType("kubernetes:batch/v1:CronJob"), { group: "batch", kind: "CronJob", apiVersion: "batch/v1" });
         assert.deepEqual(parseKubernetesType("kubernetes:networking.k8s.io/v1:NetworkPolicy")?.apiVersion, "networking.k8s.io/v1");
-        for (const t of ["kubernetes:helm.sh/v3:Release", "kubernetes:apps/v1:DeploymentPatch", "kubernetes:core/v1:PodList", "kubernetes:yaml/v2:ConfigGroup", "gcp:storage/bucket:Bucket"]) {
+        for (const t of [
+            "kubernetes:helm.sh/v3:Release",
+            "kubernetes:apps/v1:DeploymentPatch",
+            "kubernetes:core/v1:PodList",
+            "kubernetes:yaml/v2:ConfigGroup",
+            "gcp:storage/bucket:Bucket",
+        ]) {
             assert.equal(parseKubernetesType(t), undefined, t);
         }
     });

@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** Prod URNs of the GCP audit resources when AuditLogging declared them (recorded before the move). */
-const URNS_BEFORE_MOVE = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "audit", "prod-urns-before-gke-audit-sources.json"), "utf8")) as { urns: string[]; protected: string[] };
+const URNS_BEFORE_MOVE = JSON.parse(
+    fs.readFileSync(path.join(__dirname, "fixtures", "audit", "prod-urns-before-gke-audit-sources.json"), "utf8"),
+) as { urns: string[]; protected: string[] };
 const GKE_AUDIT_SOURCES = "secure-gitops:audit:GkeAuditSources";
 
 const runs: Record<string, ProgramRun> = {};
@@ -25,20 +27,36 @@ describe("the program (index.ts) under mocks", function () {
         for (const [stack, run] of Object.entries(runs)) {
             const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
             const topLevel = run.resources.filter((r) => r.parent === stackUrn);
-            for (const r of topLevel) assert.match(r.type, /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/, `${stack}: ${r.type} ${r.name} is declared outside a component`);
+            for (const r of topLevel)
+                assert.match(
+                    r.type,
+                    /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/,
+                    `${stack}: ${r.type} ${r.name} is declared outside a component`,
+                );
         }
     });
 
     it("uses secure-gitops:<area>:<Name> type tokens for every component", () => {
         for (const run of Object.values(runs)) {
-            for (const r of run.resources.filter((x) => !x.custom && x.type !== "pulumi:pulumi:Stack")) assert.match(r.type, /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/);
+            for (const r of run.resources.filter((x) => !x.custom && x.type !== "pulumi:pulumi:Stack"))
+                assert.match(r.type, /^secure-gitops:[a-z]+:[A-Z][A-Za-z]+$/);
         }
     });
 
     it("installs every component in gke mode and creates the cluster only there", () => {
         for (const stack of ["dev", "staging", "prod"]) {
             const types = new Set(runs[stack].resources.map((r) => r.type));
-            for (const t of ["secure-gitops:gcp:GkeCluster", "secure-gitops:policy:Gatekeeper", "secure-gitops:gitops:ArgoCd", "secure-gitops:runtime:Falco", "secure-gitops:scanning:TrivyOperator", "secure-gitops:audit:AuditLogging", "secure-gitops:observability:Grafana", "secure-gitops:observability:Monitoring", "gcp:container/cluster:Cluster"]) {
+            for (const t of [
+                "secure-gitops:gcp:GkeCluster",
+                "secure-gitops:policy:Gatekeeper",
+                "secure-gitops:gitops:ArgoCd",
+                "secure-gitops:runtime:Falco",
+                "secure-gitops:scanning:TrivyOperator",
+                "secure-gitops:audit:AuditLogging",
+                "secure-gitops:observability:Grafana",
+                "secure-gitops:observability:Monitoring",
+                "gcp:container/cluster:Cluster",
+            ]) {
                 assert.ok(types.has(t), `${stack} lacks ${t}`);
             }
         }
@@ -56,12 +74,16 @@ describe("the program (index.ts) under mocks", function () {
 
     it("touches no GCP resource in existing-cluster mode", () => {
         const gcp = runs.existing.resources.filter((r) => r.type.startsWith("gcp:"));
-        assert.deepEqual(gcp.map((r) => r.type), []);
+        assert.deepEqual(
+            gcp.map((r) => r.type),
+            [],
+        );
         assert.ok(runs.existing.resources.some((r) => r.type === "secure-gitops:kubernetes:ExistingCluster"));
     });
 
     it("creates the GKE audit plumbing (GkeAuditSources) in gke mode only, Fluentd (AuditLogging) in both", () => {
-        for (const stack of ["dev", "staging", "prod"]) assert.equal(runs[stack].resources.filter((r) => r.type === GKE_AUDIT_SOURCES).length, 1, stack);
+        for (const stack of ["dev", "staging", "prod"])
+            assert.equal(runs[stack].resources.filter((r) => r.type === GKE_AUDIT_SOURCES).length, 1, stack);
         assert.equal(runs.existing.resources.filter((r) => r.type === GKE_AUDIT_SOURCES).length, 0);
         assert.equal(runs.existing.resources.filter((r) => r.type === "secure-gitops:audit:AuditLogging").length, 1);
     });
@@ -90,7 +112,10 @@ describe("the program (index.ts) under mocks", function () {
         }
         const locked = moved.filter((r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true);
         assert.equal(locked.length, 1);
-        assert.ok(protectedUrns.some((u) => locked[0].aliases?.includes(u)), "the locked bucket is one of the protected old URNs");
+        assert.ok(
+            protectedUrns.some((u) => locked[0].aliases?.includes(u)),
+            "the locked bucket is one of the protected old URNs",
+        );
     });
 
     it("protects the prod cluster and KMS key, and not dev's cluster", () => {
@@ -100,8 +125,13 @@ describe("the program (index.ts) under mocks", function () {
         assert.equal(cluster("dev")?.protect, false);
         const kms = runs.prod.resources.filter((r) => r.type === "gcp:kms/keyRing:KeyRing" || r.type === "gcp:kms/cryptoKey:CryptoKey");
         assert.equal(kms.length, 3); // ring, secrets key (CIS GKE 5.3.1), disk key (CIS GKE 5.9.1 / 5.9.2)
-        assert.ok(kms.every((r) => r.protect), "prod KMS key ring and keys are protected");
-        const auditBucket = runs.prod.resources.find((r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true);
+        assert.ok(
+            kms.every((r) => r.protect),
+            "prod KMS key ring and keys are protected",
+        );
+        const auditBucket = runs.prod.resources.find(
+            (r) => r.type === "gcp:storage/bucket:Bucket" && r.inputs.retentionPolicy?.isLocked === true,
+        );
         assert.ok(auditBucket?.protect, "prod audit bucket is locked and protected");
     });
 
@@ -115,8 +145,14 @@ describe("the program (index.ts) under mocks", function () {
                 for (const c of constraints) assert.ok(r?.dependencies.includes(c), `${stack}: ${type} does not wait for ${c}`);
             }
             // Gatekeeper itself and the pod-less Prometheus Operator CRDs come before the constraints.
-            for (const release of run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && !r.name.startsWith("gatekeeper") && r.inputs.chart !== "prometheus-operator-crds")) {
-                for (const c of constraints) assert.ok(release.dependencies.includes(c), `${stack}: release ${release.name} does not wait for ${c}`);
+            for (const release of run.resources.filter(
+                (r) =>
+                    r.type === "kubernetes:helm.sh/v3:Release" &&
+                    !r.name.startsWith("gatekeeper") &&
+                    r.inputs.chart !== "prometheus-operator-crds",
+            )) {
+                for (const c of constraints)
+                    assert.ok(release.dependencies.includes(c), `${stack}: release ${release.name} does not wait for ${c}`);
             }
         }
     });
@@ -131,7 +167,13 @@ describe("the program (index.ts) under mocks", function () {
     it("exports the policy pack configuration matching its environment", () => {
         const dev = runs.dev.outputs.policyPackConfig as Record<string, { enforcementLevel: string }>;
         const prod = runs.prod.outputs.policyPackConfig as Record<string, { enforcementLevel: string }>;
-        assert.ok(Object.values(dev).every((c) => c.enforcementLevel !== "mandatory"), "dev is advisory");
-        assert.ok(Object.values(prod).some((c) => c.enforcementLevel === "mandatory"), "prod enforces");
+        assert.ok(
+            Object.values(dev).every((c) => c.enforcementLevel !== "mandatory"),
+            "dev is advisory",
+        );
+        assert.ok(
+            Object.values(prod).some((c) => c.enforcementLevel === "mandatory"),
+            "prod enforces",
+        );
     });
 });

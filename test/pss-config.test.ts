@@ -13,7 +13,8 @@ function errorsFor(ruleId: string, config: Record<string, unknown>): string[] {
 
 describe("policy config of the PSS version, pod-template kinds and limit parameters", () => {
     it("accepts PSA's version syntax and rejects anything else", () => {
-        for (const v of ["latest", "v1.0", "v1.25", "v1.37", "v1.99"]) assert.deepEqual(errorsFor("pss-baseline-sysctls", { podSecurityVersion: v }), [], v);
+        for (const v of ["latest", "v1.0", "v1.25", "v1.37", "v1.99"])
+            assert.deepEqual(errorsFor("pss-baseline-sysctls", { podSecurityVersion: v }), [], v);
         for (const v of ["Latest", "1.30", "v1.030", "v2.0", "v1.30-rc"]) {
             const errors = errorsFor("pss-baseline-sysctls", { podSecurityVersion: v });
             assert.equal(errors.length, 1, v);
@@ -23,7 +24,10 @@ describe("policy config of the PSS version, pod-template kinds and limit paramet
     });
 
     it("takes podTemplateKinds as group/Kind or a bare Kind", () => {
-        assert.deepEqual(errorsFor("images-disallow-latest", { podTemplateKinds: ["argoproj.io/Rollout", "Widget", "apps.example.com/Workload"] }), []);
+        assert.deepEqual(
+            errorsFor("images-disallow-latest", { podTemplateKinds: ["argoproj.io/Rollout", "Widget", "apps.example.com/Workload"] }),
+            [],
+        );
         for (const bad of ["rollout", "argoproj.io/", "/Rollout", "Argoproj.io/Rollout", "argoproj.io/Rollout/x"]) {
             assert.equal(errorsFor("pss-baseline-privileged", { podTemplateKinds: [bad] }).length, 1, bad);
         }
@@ -32,7 +36,15 @@ describe("policy config of the PSS version, pod-template kinds and limit paramet
     });
 
     it("takes limit maxima as quantities and ratios as numbers", () => {
-        assert.deepEqual(errorsFor("resources-requests-limits", { maxCpuLimit: "1500m", maxMemoryLimit: "2Gi", maxLimitRequestRatio: "1.5", maxCpuLimitRequestRatio: "" }), []);
+        assert.deepEqual(
+            errorsFor("resources-requests-limits", {
+                maxCpuLimit: "1500m",
+                maxMemoryLimit: "2Gi",
+                maxLimitRequestRatio: "1.5",
+                maxCpuLimitRequestRatio: "",
+            }),
+            [],
+        );
         assert.equal(errorsFor("resources-requests-limits", { maxMemoryLimit: "2GB" }).length, 1);
         assert.equal(errorsFor("resources-requests-limits", { maxLimitRequestRatio: "2x" }).length, 1);
         assert.equal(errorsFor("resources-requests-limits", { maxCpuLimit: 2 }).length, 1);

@@ -34,7 +34,10 @@ describe("report model", () => {
         assert.ok((passed?.passed ?? 0) >= 1);
         const failed = cis([{ type: "Pod", name: "p", verdicts: { [privileged.id]: "violation" } }], [violation(privileged.id)]);
         assert.ok(failed?.failing.some((c) => c.control === cisControl && c.mandatory));
-        const suppressed = cis([{ type: "Pod", name: "p", verdicts: { [privileged.id]: "violation" } }], [violation(privileged.id, { suppressed: { reason: "r", source: "a" } })]);
+        const suppressed = cis(
+            [{ type: "Pod", name: "p", verdicts: { [privileged.id]: "violation" } }],
+            [violation(privileged.id, { suppressed: { reason: "r", source: "a" } })],
+        );
         assert.ok(!suppressed?.failing.some((c) => c.control === cisControl), "a suppressed violation does not fail the control");
     });
 
@@ -47,7 +50,18 @@ describe("report model", () => {
             assert.equal(s.notEvaluated.length, s.total);
             assert.ok(s.notEvaluated.every((c) => c.reason === "every rule for it is disabled"));
         }
-        const report: Report = { formatVersion: REPORT_FORMAT_VERSION, tool: "plan", stack: "dev", generatedAt: "2026-11-29T00:00:00.000Z", inputs: [], resources: [], violations: [], compliance: scores, rules: [], exemptions: [] };
+        const report: Report = {
+            formatVersion: REPORT_FORMAT_VERSION,
+            tool: "plan",
+            stack: "dev",
+            generatedAt: "2026-11-29T00:00:00.000Z",
+            inputs: [],
+            resources: [],
+            violations: [],
+            compliance: scores,
+            rules: [],
+            exemptions: [],
+        };
         const md = toMarkdown(report);
         assert.match(md, /Nothing evaluated: every rule is disabled/);
         assert.doesNotMatch(md, /No mandatory violations/);
@@ -55,9 +69,17 @@ describe("report model", () => {
     });
 
     it("masks secret paths (and everything below them), leaving the rest", () => {
-        const inputs = { data: { password: "hunter2", user: "u" }, values: { slack: [{ url: "https://hooks" }, { url: "x" }] }, token: { a: 1 } };
+        const inputs = {
+            data: { password: "hunter2", user: "u" },
+            values: { slack: [{ url: "https://hooks" }, { url: "x" }] },
+            token: { a: 1 },
+        };
         const masked = maskSecrets(inputs, ["data.password", "values.slack[0].url", "token"]);
-        assert.deepEqual(masked, { data: { password: SECRET_MASK, user: "u" }, values: { slack: [{ url: SECRET_MASK }, { url: "x" }] }, token: SECRET_MASK });
+        assert.deepEqual(masked, {
+            data: { password: SECRET_MASK, user: "u" },
+            values: { slack: [{ url: SECRET_MASK }, { url: "x" }] },
+            token: SECRET_MASK,
+        });
         assert.equal(inputs.data.password, "hunter2", "the original is not changed");
         assert.ok(!JSON.stringify(maskSecrets(inputs, [""])).includes("hunter2"), "a wholly secret object");
     });
@@ -75,7 +97,13 @@ describe("report model", () => {
         ]);
         assert.deepEqual([...flatten({ e: {}, f: [] }).keys()], ["e", "f"]);
         const many = Object.fromEntries(Array.from({ length: MAX_CHANGES_PER_RESOURCE + 7 }, (_, i) => [`k${i}`, i]));
-        const base = { resources: [{ type: "t", name: "n", urn: "u", inputs: {} }], violations: [], formatVersion: REPORT_FORMAT_VERSION, tool: "plan" as const, generatedAt: "x" };
+        const base = {
+            resources: [{ type: "t", name: "n", urn: "u", inputs: {} }],
+            violations: [],
+            formatVersion: REPORT_FORMAT_VERSION,
+            tool: "plan" as const,
+            generatedAt: "x",
+        };
         const diff = diffPlans(base, { resources: [{ type: "t", name: "n", urn: "u", inputs: many }], violations: [] });
         assert.equal(diff.changed[0].changes.length, MAX_CHANGES_PER_RESOURCE);
         assert.equal(diff.changed[0].moreChanges, 7);
@@ -85,10 +113,22 @@ describe("report model", () => {
 
     it("SARIF locations: repository-relative against %SRCROOT%, absolute paths as file URIs", () => {
         const report: Report = {
-            formatVersion: REPORT_FORMAT_VERSION, tool: "check", generatedAt: "2026-11-29T00:00:00.000Z", inputs: [], resources: [], compliance: [], rules: [], exemptions: [],
-            violations: [violation(privileged.id, { resource: { type: "Pod", name: "a", file: "apps/my pod.yaml", line: 3 } }), violation(privileged.id, { resource: { type: "Pod", name: "b", file: "/elsewhere/pod.yaml", line: 4 } })],
+            formatVersion: REPORT_FORMAT_VERSION,
+            tool: "check",
+            generatedAt: "2026-11-29T00:00:00.000Z",
+            inputs: [],
+            resources: [],
+            compliance: [],
+            rules: [],
+            exemptions: [],
+            violations: [
+                violation(privileged.id, { resource: { type: "Pod", name: "a", file: "apps/my pod.yaml", line: 3 } }),
+                violation(privileged.id, { resource: { type: "Pod", name: "b", file: "/elsewhere/pod.yaml", line: 4 } }),
+            ],
         };
-        const sarif = toSarif(report, RULES, { toolVersion: "0", defaultArtifact: "x", category: "c" }) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[] }[] };
+        const sarif = toSarif(report, RULES, { toolVersion: "0", defaultArtifact: "x", category: "c" }) as {
+            runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[] }[];
+        };
         const locations = sarif.runs[0].results.map((r) => r.locations[0].physicalLocation.artifactLocation);
         assert.deepEqual(
             locations.sort((a, b) => a.uri.localeCompare(b.uri)),

@@ -28,7 +28,12 @@ async function create(args: Omit<SecureNamespaceArgs, "provider">): Promise<Prog
 
 function policy(run: ProgramRun, name: string): RecordedResource {
     const found = ofType(run, NP).find((p) => p.inputs.metadata.name === name);
-    assert.ok(found, `no NetworkPolicy ${name}; have ${ofType(run, NP).map((p) => p.inputs.metadata.name).join(", ")}`);
+    assert.ok(
+        found,
+        `no NetworkPolicy ${name}; have ${ofType(run, NP)
+            .map((p) => p.inputs.metadata.name)
+            .join(", ")}`,
+    );
     return found;
 }
 
@@ -79,7 +84,12 @@ describe("SecureNamespace", () => {
             policyTypes: ["Egress"],
             egress: [
                 {
-                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                    to: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                        },
+                    ],
                     ports: [
                         { port: 53, protocol: "UDP" },
                         { port: 53, protocol: "TCP" },
@@ -106,12 +116,23 @@ describe("SecureNamespace", () => {
         assert.deepEqual(policy(run, "allow-metrics-ingress").inputs.spec, {
             podSelector: { matchLabels: { app: "web" } },
             policyTypes: ["Ingress"],
-            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ port: 8080, protocol: "TCP" }] }],
+            ingress: [
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                    ports: [{ port: 8080, protocol: "TCP" }],
+                },
+            ],
         });
     });
 
     it("rejects an allowance without peers and duplicate allowance names", async () => {
-        await assert.rejects(create({ name: "sn-test-apps", allowEgress: [{ name: "nowhere", reason: "test", ports: [{ port: 1 }] }] }), /at least one namespace or CIDR/);
-        await assert.rejects(create({ name: "sn-test-apps", allowEgress: [apiServerEgress(["10.0.0.0/8"]), apiServerEgress(["10.0.0.0/8"])] }), /two allowances/);
+        await assert.rejects(
+            create({ name: "sn-test-apps", allowEgress: [{ name: "nowhere", reason: "test", ports: [{ port: 1 }] }] }),
+            /at least one namespace or CIDR/,
+        );
+        await assert.rejects(
+            create({ name: "sn-test-apps", allowEgress: [apiServerEgress(["10.0.0.0/8"]), apiServerEgress(["10.0.0.0/8"])] }),
+            /two allowances/,
+        );
     });
 });

@@ -14,7 +14,11 @@ const CONFIG = parseYaml(fs.readFileSync(path.join(__dirname, "fixtures", "trivy
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CHART_KEYS = readChartKeys(path.join(__dirname, "fixtures", "trivy", "chart-keys.yaml"));
 
-async function deploy(environment: EnvironmentName, extra: Partial<TrivyOperatorArgs> = {}, config: TrivyConfig = CONFIG): Promise<ProgramRun> {
+async function deploy(
+    environment: EnvironmentName,
+    extra: Partial<TrivyOperatorArgs> = {},
+    config: TrivyConfig = CONFIG,
+): Promise<ProgramRun> {
     return runProgram({
         stack: environment,
         config: {},
@@ -44,7 +48,8 @@ describe("Trivy operator component", () => {
 
     it("sets only value paths verified against the pinned chart's values.yaml and templates", async () => {
         const runs = [];
-        for (const env of ["dev", "staging", "prod"] as const) runs.push(release(await deploy(env, { serviceMonitor: true, monitoringNamespace: "monitoring" })).inputs.values);
+        for (const env of ["dev", "staging", "prod"] as const)
+            runs.push(release(await deploy(env, { serviceMonitor: true, monitoringNamespace: "monitoring" })).inputs.values);
         assert.deepEqual(chartKeyProblems(CHART_KEYS, TRIVY_OPERATOR_CHART, runs), []);
     });
 
@@ -68,7 +73,8 @@ describe("Trivy operator component", () => {
     });
 
     it("takes severity, concurrency and the compliance schedule from the stack config", async () => {
-        const v = release(await deploy("dev", {}, { severities: ["CRITICAL"], concurrentScanJobs: 7, complianceCron: "30 2 * * *" })).inputs.values;
+        const v = release(await deploy("dev", {}, { severities: ["CRITICAL"], concurrentScanJobs: 7, complianceCron: "30 2 * * *" })).inputs
+            .values;
         assert.equal(v.trivy.severity, "CRITICAL");
         assert.equal(v.operator.scanJobsConcurrentLimit, 7);
         assert.equal(v.compliance.cron, "30 2 * * *");
@@ -110,9 +116,13 @@ describe("Trivy operator component", () => {
         assert.equal(release(await deploy("dev")).inputs.values.serviceMonitor.enabled, false);
         const run = await deploy("dev", { serviceMonitor: true, monitoringNamespace: "monitoring" });
         assert.equal(release(run).inputs.values.serviceMonitor.enabled, true);
-        const policy = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => p.name === "trivy-ns-allow-metrics-ingress");
+        const policy = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+            (p) => p.name === "trivy-ns-allow-metrics-ingress",
+        );
         assert.ok(policy, "metrics ingress allowance");
-        assert.deepEqual(policy.inputs.spec.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "monitoring" });
+        assert.deepEqual(policy.inputs.spec.ingress[0].from[0].namespaceSelector.matchLabels, {
+            "kubernetes.io/metadata.name": "monitoring",
+        });
     });
 
     it("installs only after the resources it is made to depend on (the Gatekeeper constraints)", async () => {
@@ -140,12 +150,17 @@ describe("Trivy operator component", () => {
         assert.doesNotMatch(entry.reason, /runs? (with hostPID )?as root|runAsUser 0/, "no claim that it runs as root");
         // Non-root with every capability dropped: those rules hold in trivy-system, no exemption needed.
         assert.deepEqual(container.capabilities.drop, ["ALL"]);
-        for (const id of ["pss-restricted-run-as-non-root", "pss-restricted-run-as-user", "pss-restricted-capabilities"]) assert.ok(!entry.rules.includes(id), id);
+        for (const id of ["pss-restricted-run-as-non-root", "pss-restricted-run-as-user", "pss-restricted-capabilities"])
+            assert.ok(!entry.rules.includes(id), id);
     });
 
     it("labels the scan job pods with the required ownership labels", async () => {
         const v = release(await deploy("prod")).inputs.values;
-        const labels = Object.fromEntries(String(v.trivyOperator.scanJobPodTemplateLabels).split(",").map((kv) => kv.split("=")));
+        const labels = Object.fromEntries(
+            String(v.trivyOperator.scanJobPodTemplateLabels)
+                .split(",")
+                .map((kv) => kv.split("=")),
+        );
         assert.ok(labels["app.kubernetes.io/name"] && labels["app.kubernetes.io/part-of"], JSON.stringify(labels));
     });
 

@@ -12,18 +12,44 @@ const ROOT = path.join(__dirname, "..");
 const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
 
-interface Step { name?: string; run?: string; uses?: string; if?: string; with?: Record<string, unknown>; "working-directory"?: string }
-interface Job { steps?: Step[]; strategy?: { matrix?: { stack?: string[]; node?: number[] } }; environment?: string; env?: Record<string, string>; permissions?: Record<string, string>; if?: string }
-interface Workflow { on: unknown; jobs: Record<string, Job>; concurrency?: { group: string; "cancel-in-progress": boolean } }
+interface Step {
+    name?: string;
+    run?: string;
+    uses?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    "working-directory"?: string;
+}
+interface Job {
+    steps?: Step[];
+    strategy?: { matrix?: { stack?: string[]; node?: number[] } };
+    environment?: string;
+    env?: Record<string, string>;
+    permissions?: Record<string, string>;
+    if?: string;
+}
+interface Workflow {
+    on: unknown;
+    jobs: Record<string, Job>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
+}
 
 const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { engines: { node: string } };
-const texts = Object.fromEntries(fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).map((f) => [f, fs.readFileSync(path.join(WORKFLOWS, f), "utf8")]));
+const texts = Object.fromEntries(
+    fs
+        .readdirSync(WORKFLOWS)
+        .filter((f) => f.endsWith(".yml"))
+        .map((f) => [f, fs.readFileSync(path.join(WORKFLOWS, f), "utf8")]),
+);
 const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((j) => j.steps ?? []);
 /** GitHub's own token is read-only on fork PRs: a step that writes must be skipped there. */
 const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
 
 const workflows = Object.fromEntries(
-    fs.readdirSync(WORKFLOWS).filter((f) => f.endsWith(".yml")).map((f) => [f, parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Workflow]),
+    fs
+        .readdirSync(WORKFLOWS)
+        .filter((f) => f.endsWith(".yml"))
+        .map((f) => [f, parse(fs.readFileSync(path.join(WORKFLOWS, f), "utf8")) as Workflow]),
 );
 
 describe("CI workflows", () => {
@@ -32,8 +58,9 @@ describe("CI workflows", () => {
         for (const [file, wf] of Object.entries(workflows)) {
             for (const job of Object.values(wf.jobs)) {
                 for (const step of job.steps ?? []) {
-                    for (const match of (step.run ?? "").matchAll(/npm run (?:--silent )?([\w:-]+)/g)) assert.ok(scripts[match[1]], `${file}: npm run ${match[1]} is not a script`);
-                    if (/npm test/.test(step.run ?? "")) assert.ok(scripts.test, `${file}: npm test`);
+                    for (const match of (step.run ?? "").matchAll(/npm run (?:--silent )?([\w:-]+)/g))
+                        assert.ok(scripts[match[1]], `${file}: npm run ${match[1]} is not a script`);
+                    if ((step.run ?? "").includes("npm test")) assert.ok(scripts.test, `${file}: npm test`);
                 }
             }
         }
@@ -54,19 +81,27 @@ describe("CI workflows", () => {
 
     it("the PR plan renders the pinned charts (helm pull) after installing helm and gator", () => {
         const steps = workflows["pr.yml"].jobs["offline-plan"].steps ?? [];
-        const install = steps.findIndex((s) => /bash tools\/install-tools\.sh/.test(s.run ?? ""));
+        const install = steps.findIndex((s) => (s.run ?? "").includes("bash tools/install-tools.sh"));
         // The PR's own plan (the step with id "plan"; the base branch's baseline plan runs before it).
         const plan = steps.findIndex((s) => (s as { id?: string }).id === "plan" && /npm run (--silent )?plan -- /.test(s.run ?? ""));
         assert.ok(install >= 0 && plan > install, "install-tools runs before the plan");
         assert.match(steps[plan].run ?? "", /--charts pull\b/);
         const tests = workflows["pr.yml"].jobs.test.steps ?? [];
-        assert.ok(tests.findIndex((s) => /install-tools/.test(s.run ?? "")) < tests.findIndex((s) => /npm test/.test(s.run ?? "")), "engine tests have their tools");
+        assert.ok(
+            tests.findIndex((s) => (s.run ?? "").includes("install-tools")) < tests.findIndex((s) => (s.run ?? "").includes("npm test")),
+            "engine tests have their tools",
+        );
     });
 
     it("uploads SARIF from the plan and from Trivy's repository scan", () => {
-        const uploads = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps ?? []).filter((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"));
+        const uploads = (wf: Workflow) =>
+            Object.values(wf.jobs)
+                .flatMap((j) => j.steps ?? [])
+                .filter((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"));
         assert.match(String(uploads(workflows["pr.yml"])[0]?.with?.sarif_file), /plan\.sarif$/);
-        const trivy = Object.values(workflows["security-scan.yml"].jobs).flatMap((j) => j.steps ?? []).find((s) => s.uses?.startsWith("aquasecurity/trivy-action"));
+        const trivy = Object.values(workflows["security-scan.yml"].jobs)
+            .flatMap((j) => j.steps ?? [])
+            .find((s) => s.uses?.startsWith("aquasecurity/trivy-action"));
         assert.equal(trivy?.with?.format, "sarif");
         assert.match(String(trivy?.with?.scanners), /misconfig/);
         assert.match(String(trivy?.with?.scanners), /secret/);
@@ -113,11 +148,19 @@ describe("CI workflows", () => {
         }
         const plan = workflows["pr.yml"].jobs["offline-plan"];
         assert.ok(plan.env?.CAN_WRITE?.includes(FORK_GUARD), "offline-plan: CAN_WRITE must exclude fork PRs");
-        const writers = [...steps(workflows["pr.yml"]), ...steps(workflows["security-scan.yml"]), ...steps(workflows["manifest-check.yml"])].filter(
+        const writers = [
+            ...steps(workflows["pr.yml"]),
+            ...steps(workflows["security-scan.yml"]),
+            ...steps(workflows["manifest-check.yml"]),
+        ].filter(
             (s) => s.uses?.startsWith("github/codeql-action/upload-sarif") || s.uses?.startsWith("marocchino/sticky-pull-request-comment"),
         );
         assert.ok(writers.length >= 4);
-        for (const step of writers) assert.ok(step.if?.includes("env.CAN_WRITE == 'true'") || step.if?.includes(FORK_GUARD), `${step.uses}: runs on fork PRs (${step.if})`);
+        for (const step of writers)
+            assert.ok(
+                step.if?.includes("env.CAN_WRITE == 'true'") || step.if?.includes(FORK_GUARD),
+                `${step.uses}: runs on fork PRs (${step.if})`,
+            );
         // The plan itself runs on every PR (forks included); only violations or errors fail it.
         const planStep = (plan.steps ?? []).find((s) => s.name?.startsWith("Offline plan (no cloud"));
         assert.equal(planStep?.if, undefined);
@@ -135,7 +178,9 @@ describe("CI workflows", () => {
         const tested = workflows["pr.yml"].jobs.test.strategy?.matrix?.node ?? [];
         assert.ok(tested.length >= 2);
         assert.equal(Math.min(...tested), minimum, "the engines minimum is tested");
-        for (const step of Object.values(workflows).flatMap(steps).filter((s) => s.uses?.startsWith("actions/setup-node"))) {
+        for (const step of Object.values(workflows)
+            .flatMap(steps)
+            .filter((s) => s.uses?.startsWith("actions/setup-node"))) {
             const version = step.with?.["node-version"];
             if (version === "${{ matrix.node }}") continue;
             assert.ok(Number(version) >= minimum, `setup-node ${String(version)} below engines ${packageJson.engines.node}`);
@@ -152,6 +197,6 @@ describe("CI workflows", () => {
         const options = run.match(/--[a-z-]+/g) ?? [];
         assert.ok(options.length >= 4);
         for (const option of options) assert.ok(CHECK_USAGE.includes(`${option} `), `check has no ${option}`);
-        assert.ok(!/\$\{\{ inputs\./.test(run), "inputs reach the script through env, not string interpolation");
+        assert.ok(!run.includes("${{ inputs."), "inputs reach the script through env, not string interpolation");
     });
 });

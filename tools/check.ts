@@ -86,7 +86,8 @@ export function collectFiles(inputs: readonly string[], options: CollectOptions 
     const files: InputFile[] = [];
     const problems: InputProblem[] = [];
     const wanted = (name: string): boolean =>
-        (!options.include || options.include.length === 0 || options.include.some((g) => globMatches(g, name))) && !(options.exclude ?? []).some((g) => globMatches(g, name));
+        (!options.include || options.include.length === 0 || options.include.some((g) => globMatches(g, name))) &&
+        !(options.exclude ?? []).some((g) => globMatches(g, name));
     const walk = (dir: string): void => {
         for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
             const full = path.join(dir, entry.name);
@@ -120,10 +121,12 @@ export function collectFiles(inputs: readonly string[], options: CollectOptions 
 export function skipReasonByName(file: string): string | undefined {
     const base = path.basename(file);
     const lower = base.toLowerCase();
-    if (base === "Chart.yaml" || base === "Chart.lock" || base === "requirements.yaml" || base === "requirements.lock") return "Helm chart metadata";
+    if (base === "Chart.yaml" || base === "Chart.lock" || base === "requirements.yaml" || base === "requirements.lock")
+        return "Helm chart metadata";
     if (lower.startsWith("values") && (lower.endsWith(".yaml") || lower.endsWith(".yml") || lower.endsWith(".json"))) return "Helm values";
     if (lower === "kustomization.yaml" || lower === "kustomization.yml" || base === "Kustomization") return "kustomization";
-    if (lower === "package.json" || lower === "package-lock.json" || lower === "tsconfig.json" || lower === "composer.json") return "package or build manifest";
+    if (lower === "package.json" || lower === "package-lock.json" || lower === "tsconfig.json" || lower === "composer.json")
+        return "package or build manifest";
     // Chart templates live in <chart>/templates/ next to Chart.yaml; they are Go templates, not YAML.
     if (file !== STDIN_NAME) {
         const parts = path.resolve(file).split(path.sep);
@@ -134,7 +137,13 @@ export function skipReasonByName(file: string): string | undefined {
 }
 
 function isKubernetesObject(value: unknown): value is K8sObject {
-    return isRecord(value) && typeof value.apiVersion === "string" && value.apiVersion !== "" && typeof value.kind === "string" && value.kind !== "";
+    return (
+        isRecord(value) &&
+        typeof value.apiVersion === "string" &&
+        value.apiVersion !== "" &&
+        typeof value.kind === "string" &&
+        value.kind !== ""
+    );
 }
 
 interface LoadResult {
@@ -165,7 +174,12 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
         try {
             text = readInput(file, stdin);
         } catch (error) {
-            result.problems.push({ file: file.name, line: 0, message: `cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`, kind: "error" });
+            result.problems.push({
+                file: file.name,
+                line: 0,
+                message: `cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+                kind: "error",
+            });
             continue;
         }
         const lineCounter = new LineCounter();
@@ -181,7 +195,13 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
         for (const doc of list) {
             const startLine = lineCounter.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
             if (doc.errors.length > 0) {
-                for (const error of doc.errors) problems.push({ file: file.name, line: lineCounter.linePos(error.pos[0]).line, message: `unparsable YAML: ${error.message.split("\n")[0]}`, kind: "error" });
+                for (const error of doc.errors)
+                    problems.push({
+                        file: file.name,
+                        line: lineCounter.linePos(error.pos[0]).line,
+                        message: `unparsable YAML: ${error.message.split("\n")[0]}`,
+                        kind: "error",
+                    });
                 continue;
             }
             // Secret-wrapped values (the engine's wire format) are judged by their value and never printed.
@@ -198,7 +218,13 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
                     const node = isSeq(itemsNode) ? (itemsNode.items[i] as YamlNode | undefined) : undefined;
                     const line = node?.range ? lineCounter.linePos(node.range[0]).line : startLine;
                     if (isKubernetesObject(item)) found.push({ object: item, file: file.name, line, node, lineCounter, secrets });
-                    else problems.push({ file: file.name, line, message: `List item ${i} is not a Kubernetes object (no apiVersion/kind); skipped`, kind: "warning" });
+                    else
+                        problems.push({
+                            file: file.name,
+                            line,
+                            message: `List item ${i} is not a Kubernetes object (no apiVersion/kind); skipped`,
+                            kind: "warning",
+                        });
                 });
             } else found.push({ object: value, file: file.name, line: startLine, node: doc.contents ?? undefined, lineCounter, secrets });
         }
@@ -206,7 +232,13 @@ export function loadManifests(files: readonly (InputFile | string)[], stdin: () 
             result.skipped.push({ file: file.name, reason: "YAML/JSON without apiVersion and kind" });
             continue;
         }
-        for (const line of others) problems.push({ file: file.name, line, message: "document is not a Kubernetes object (no apiVersion/kind); skipped", kind: "warning" });
+        for (const line of others)
+            problems.push({
+                file: file.name,
+                line,
+                message: "document is not a Kubernetes object (no apiVersion/kind); skipped",
+                kind: "warning",
+            });
         result.documents.push(...found);
         result.problems.push(...problems);
     }
@@ -232,7 +264,7 @@ export function parseFieldPath(fieldPath: string): PathSegment[] {
             } else {
                 const inner = fieldPath.slice(i + 1, close);
                 if (inner.startsWith("name=")) segments.push({ name: inner.slice(5) });
-                else if (inner !== "" && [...inner].every((d) => d >= "0" && d <= "9")) segments.push({ index: Number(inner) });
+                else if (inner !== "" && Array.from(inner).every((d) => d >= "0" && d <= "9")) segments.push({ index: Number(inner) });
                 else break;
                 i = close + 1;
             }
@@ -265,7 +297,13 @@ export function lineOfField(doc: ManifestDocument, fieldPath: string): number {
             if (item.range) line = counter.linePos(item.range[0]).line;
             node = item;
         } else if ("name" in segment && isSeq(node)) {
-            const item = node.items.find((it) => isMap(it) && it.items.some((p) => isScalar(p.key) && p.key.value === "name" && isScalar(p.value) && String(p.value.value) === segment.name)) as YamlNode | undefined;
+            const item = node.items.find(
+                (it) =>
+                    isMap(it) &&
+                    it.items.some(
+                        (p) => isScalar(p.key) && p.key.value === "name" && isScalar(p.value) && String(p.value.value) === segment.name,
+                    ),
+            ) as YamlNode | undefined;
             if (!item) break;
             if (item.range) line = counter.linePos(item.range[0]).line;
             node = item;
@@ -315,11 +353,27 @@ export function readPolicyConfig(file: string): Record<string, unknown> {
     if (unknown.length > 0) throw new Error(`--policy-config ${file}: unknown rule id(s) ${unknown.join(", ")}`);
     try {
         reconcilePolicyConfig(
-            KUBERNETES_RULES.map((r) => ({ name: r.id, enforcementLevel: r.defaultEnforcement, configSchema: { properties: { exemptNamespaces: { type: "array", items: { type: "string" } }, exemptImages: { type: "array", items: { type: "string" } }, ...r.paramsSchema }, required: [] } })),
+            KUBERNETES_RULES.map((r) => ({
+                name: r.id,
+                enforcementLevel: r.defaultEnforcement,
+                configSchema: {
+                    properties: {
+                        exemptNamespaces: { type: "array", items: { type: "string" } },
+                        exemptImages: { type: "array", items: { type: "string" } },
+                        ...r.paramsSchema,
+                    },
+                    required: [],
+                },
+            })),
             parsed as Record<string, PolicyConfigEntry>,
         );
     } catch (error) {
-        throw new Error(`--policy-config ${file}: ${String(error instanceof Error ? error.message : error).split("\n").slice(0, 3).join("; ")}`);
+        throw new Error(
+            `--policy-config ${file}: ${String(error instanceof Error ? error.message : error)
+                .split("\n")
+                .slice(0, 3)
+                .join("; ")}`,
+        );
     }
     return parsed;
 }
@@ -337,7 +391,7 @@ interface ParsedSuppressions {
 
 function isIsoDate(text: string): boolean {
     if (text.length !== 10 || text[4] !== "-" || text[7] !== "-") return false;
-    if (![...text.slice(0, 4), ...text.slice(5, 7), ...text.slice(8)].every((d) => d >= "0" && d <= "9")) return false;
+    if (!Array.from(text.slice(0, 4) + text.slice(5, 7) + text.slice(8)).every((d) => d >= "0" && d <= "9")) return false;
     const date = new Date(`${text}T00:00:00Z`);
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
@@ -396,7 +450,11 @@ function objectNamespace(object: K8sObject): string | undefined {
 }
 
 /** The rules the check runs: enabled and at or above the minimum severity. */
-export function enabledRules(settings: CheckSettings, minSeverity: Severity = "low", rules: readonly KubernetesRule[] = KUBERNETES_RULES): KubernetesRule[] {
+export function enabledRules(
+    settings: CheckSettings,
+    minSeverity: Severity = "low",
+    rules: readonly KubernetesRule[] = KUBERNETES_RULES,
+): KubernetesRule[] {
     return rules.filter((r) => settings.enforcement(r) !== "disabled" && SEVERITY_ORDER[r.severity] <= SEVERITY_ORDER[minSeverity]);
 }
 
@@ -408,7 +466,12 @@ export interface Evaluation {
 }
 
 /** Runs the rules over the documents: one violation per object and rule, suppressions applied and shown. */
-export function evaluateDocuments(documents: readonly ManifestDocument[], settings: CheckSettings, rules: readonly KubernetesRule[], today: string): Evaluation {
+export function evaluateDocuments(
+    documents: readonly ManifestDocument[],
+    settings: CheckSettings,
+    rules: readonly KubernetesRule[],
+    today: string,
+): Evaluation {
     const out: Evaluation = { violations: [], resources: [], exemptions: [], problems: [] };
     for (const doc of documents) {
         const object = doc.object;
@@ -422,9 +485,21 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
             line: doc.line,
         };
         const suppressions = readSuppressions(object, today);
-        for (const message of suppressions.problems) out.problems.push({ file: doc.file, line: doc.line, message: `${resource.type}/${resource.name}: ${message}`, kind: "warning" });
+        for (const message of suppressions.problems)
+            out.problems.push({
+                file: doc.file,
+                line: doc.line,
+                message: `${resource.type}/${resource.name}: ${message}`,
+                kind: "warning",
+            });
         for (const [ruleId, s] of suppressions.valid) {
-            out.exemptions.push({ scope: "object", target: `${doc.file}:${doc.line} ${resource.type}/${resource.name}`, rules: [ruleId], reason: s.reason, ...(s.expires ? { expires: s.expires } : {}) });
+            out.exemptions.push({
+                scope: "object",
+                target: `${doc.file}:${doc.line} ${resource.type}/${resource.name}`,
+                rules: [ruleId],
+                reason: s.reason,
+                ...(s.expires ? { expires: s.expires } : {}),
+            });
         }
         const verdicts: Record<string, Verdict> = {};
         for (const rule of rules) {
@@ -450,14 +525,19 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
             const fields = [...new Set(findings.map((f) => redact(f.path, secrets)))];
             // Messages name the object first (`Deployment ns/name: ...`); say it once.
             const head = `${resource.type} ${resource.namespace ? `${resource.namespace}/` : ""}${resource.name}: `;
-            const shown = findings.slice(0, MAX_MESSAGES_PER_VIOLATION).map((f, i) => (i > 0 && f.message.startsWith(head) ? f.message.slice(head.length) : f.message));
+            const shown = findings
+                .slice(0, MAX_MESSAGES_PER_VIOLATION)
+                .map((f, i) => (i > 0 && f.message.startsWith(head) ? f.message.slice(head.length) : f.message));
             const rest = findings.length - shown.length;
             const suppressed = suppressions.valid.get(rule.id);
             out.violations.push({
                 ruleId: rule.id,
                 severity: rule.severity,
                 enforcement: settings.enforcement(rule),
-                message: redact(`${rule.title}: ${shown.join("; ")}${rest > 0 ? `; and ${rest} more` : ""} (field${fields.length > 1 ? "s" : ""} ${fields.slice(0, 10).join(", ")}${fields.length > 10 ? ", ..." : ""})`, secrets),
+                message: redact(
+                    `${rule.title}: ${shown.join("; ")}${rest > 0 ? `; and ${rest} more` : ""} (field${fields.length > 1 ? "s" : ""} ${fields.slice(0, 10).join(", ")}${fields.length > 10 ? ", ..." : ""})`,
+                    secrets,
+                ),
                 resource,
                 fields,
                 line: lineOfField(doc, findings[0].path),
@@ -467,7 +547,8 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
         resource.verdicts = verdicts;
         const ran = Object.values(verdicts).filter((v) => v !== "not-applicable");
         if (ran.length === 0) resource.evaluation = { evaluated: false, reason: "no rule covers this kind" };
-        else if (ran.every((v) => v === "exempt")) resource.evaluation = { evaluated: false, reason: "its namespace is exempt from every rule that applies" };
+        else if (ran.every((v) => v === "exempt"))
+            resource.evaluation = { evaluated: false, reason: "its namespace is exempt from every rule that applies" };
         else resource.evaluation = { evaluated: true };
         out.resources.push(resource);
     }
@@ -475,7 +556,12 @@ export function evaluateDocuments(documents: readonly ManifestDocument[], settin
 }
 
 /** Runs every enabled kubernetes rule over the documents (kept for callers that only want violations). */
-export function checkDocuments(documents: readonly ManifestDocument[], settings: CheckSettings, rules: readonly KubernetesRule[] = KUBERNETES_RULES, now = new Date()): Violation[] {
+export function checkDocuments(
+    documents: readonly ManifestDocument[],
+    settings: CheckSettings,
+    rules: readonly KubernetesRule[] = KUBERNETES_RULES,
+    now = new Date(),
+): Violation[] {
     return evaluateDocuments(documents, settings, enabledRules(settings, "low", rules), now.toISOString().slice(0, 10)).violations;
 }
 
@@ -498,7 +584,11 @@ export function runCheck(
         inputs: collected.files.map((f) => f.name),
         resources: evaluation.resources,
         violations: evaluation.violations.sort(compareViolations),
-        compliance: scoreCompliance(KUBERNETES_RULES, (r) => enforcement(r as KubernetesRule), coverageFrom(evaluation.resources, evaluation.violations)),
+        compliance: scoreCompliance(
+            KUBERNETES_RULES,
+            (r) => enforcement(r as KubernetesRule),
+            coverageFrom(evaluation.resources, evaluation.violations),
+        ),
         rules: rules.map((r) => ({ id: r.id, enforcement: settings.enforcement(r) })),
         exemptions: evaluation.exemptions,
         skipped: loaded.skipped,
@@ -549,24 +639,35 @@ class UsageError extends Error {}
 
 function oneOf<T extends string>(option: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option} ${value}: expected one of ${allowed.join(", ")}`);
+    if (!(allowed as readonly string[]).includes(value))
+        throw new UsageError(`--${option} ${value}: expected one of ${allowed.join(", ")}`);
     return value as T;
 }
 
 function textReport(report: Report, failOn: FailOn): string[] {
     const lines: string[] = [];
     for (const v of report.violations) {
-        const tag = v.suppressed ? `SUPPRESSED (${v.suppressed.reason}${v.suppressed.expires ? `, until ${v.suppressed.expires}` : ""})` : v.enforcement.toUpperCase();
-        lines.push(`${v.severity.toUpperCase().padEnd(8)} ${tag} ${v.resource.file}:${v.line ?? v.resource.line} ${v.resource.type}/${v.resource.name} [${v.ruleId}] ${v.message}`);
+        const tag = v.suppressed
+            ? `SUPPRESSED (${v.suppressed.reason}${v.suppressed.expires ? `, until ${v.suppressed.expires}` : ""})`
+            : v.enforcement.toUpperCase();
+        lines.push(
+            `${v.severity.toUpperCase().padEnd(8)} ${tag} ${v.resource.file}:${v.line ?? v.resource.line} ${v.resource.type}/${v.resource.name} [${v.ruleId}] ${v.message}`,
+        );
     }
     const skipped = report.skipped ?? [];
     if (skipped.length > 0) {
         const byReason = new Map<string, number>();
         for (const s of skipped) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
-        lines.push(`skipped ${skipped.length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}`);
+        lines.push(
+            `skipped ${skipped.length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}`,
+        );
     }
-    for (const group of groupUnevaluated(report.resources)) lines.push(`not evaluated: ${group.count} object(s), ${group.reason}: ${group.types.join(", ")}`);
-    for (const s of report.compliance) lines.push(`compliance ${s.framework}: ${scoreSummary(s)}${s.total > 0 ? " controls passed" : ""}${s.failing.length > 0 ? `; failing ${s.failing.map((f) => f.control).join(" ")}` : ""}`);
+    for (const group of groupUnevaluated(report.resources))
+        lines.push(`not evaluated: ${group.count} object(s), ${group.reason}: ${group.types.join(", ")}`);
+    for (const s of report.compliance)
+        lines.push(
+            `compliance ${s.framework}: ${scoreSummary(s)}${s.total > 0 ? " controls passed" : ""}${s.failing.length > 0 ? `; failing ${s.failing.map((f) => f.control).join(" ")}` : ""}`,
+        );
     const active = activeViolations(report);
     const failing = failingViolations(report, failOn).length;
     lines.push(
@@ -575,7 +676,13 @@ function textReport(report: Report, failOn: FailOn): string[] {
     return lines;
 }
 
-export function main(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin?: () => string } = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }): number {
+export function main(
+    argv: string[],
+    io: { stdout: (s: string) => void; stderr: (s: string) => void; stdin?: () => string } = {
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+    },
+): number {
     try {
         const { values, positionals } = parseArgs({
             args: argv,
@@ -605,12 +712,19 @@ export function main(argv: string[], io: { stdout: (s: string) => void; stderr: 
         if (values.output && format === "text") throw new UsageError("--output needs --format json, sarif or markdown");
         const maxText = values["sarif-max-results"];
         const sarifMaxResults = maxText === undefined ? SARIF_MAX_RESULTS : Number(maxText);
-        if (!Number.isInteger(sarifMaxResults) || sarifMaxResults < 1 || sarifMaxResults > 25000) throw new UsageError(`--sarif-max-results ${maxText}: expected an integer from 1 to 25000`);
+        if (!Number.isInteger(sarifMaxResults) || sarifMaxResults < 1 || sarifMaxResults > 25000)
+            throw new UsageError(`--sarif-max-results ${maxText}: expected an integer from 1 to 25000`);
         if (values.root && !fs.existsSync(values.root)) throw new UsageError(`--root ${values.root}: no such directory`);
         if (positionals.filter((p) => p === "-").length > 1) throw new UsageError("- (stdin) can be given once");
         const policyConfig = values["policy-config"] ? readPolicyConfig(values["policy-config"]) : {};
 
-        const { report, problems } = runCheck(positionals, settingsFromPolicyConfig(policyConfig), { minSeverity, root: values.root, include: values.include, exclude: values.exclude, stdin: io.stdin });
+        const { report, problems } = runCheck(positionals, settingsFromPolicyConfig(policyConfig), {
+            minSeverity,
+            root: values.root,
+            include: values.include,
+            exclude: values.exclude,
+            stdin: io.stdin,
+        });
         for (const p of problems) io.stderr(`${p.kind}: ${p.file}:${p.line}: ${p.message}\n`);
         const defaultArtifact = report.inputs[0] ?? positionals[0];
         if (format === "text") io.stdout(textReport(report, failOn).join("\n") + "\n");
@@ -620,7 +734,16 @@ export function main(argv: string[], io: { stdout: (s: string) => void; stderr: 
                     ? toJson(report)
                     : format === "markdown"
                       ? toMarkdown(report)
-                      : JSON.stringify(toSarif(report, RULES, { toolVersion: TOOL_VERSION, defaultArtifact, category: sarifCategory(report), maxResults: sarifMaxResults }), null, 2) + "\n";
+                      : JSON.stringify(
+                            toSarif(report, RULES, {
+                                toolVersion: TOOL_VERSION,
+                                defaultArtifact,
+                                category: sarifCategory(report),
+                                maxResults: sarifMaxResults,
+                            }),
+                            null,
+                            2,
+                        ) + "\n";
             if (values.output) {
                 fs.mkdirSync(path.dirname(path.resolve(values.output)), { recursive: true });
                 fs.writeFileSync(values.output, body);

@@ -50,15 +50,15 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
             };
         case "gcp:serviceaccount/account:Account":
             return {
-                email: `${String(inputs.accountId ?? name)}@${String(inputs.project ?? "project")}.iam.gserviceaccount.com`,
-                member: `serviceAccount:${String(inputs.accountId ?? name)}@project.iam.gserviceaccount.com`,
+                email: `${text(inputs.accountId, name)}@${text(inputs.project, "project")}.iam.gserviceaccount.com`,
+                member: `serviceAccount:${text(inputs.accountId, name)}@project.iam.gserviceaccount.com`,
                 // The fully-qualified name IAM bindings on the account (serviceAccountId) refer to.
-                name: `projects/${String(inputs.project ?? "project")}/serviceAccounts/${String(inputs.accountId ?? name)}@${String(inputs.project ?? "project")}.iam.gserviceaccount.com`,
+                name: `projects/${text(inputs.project, "project")}/serviceAccounts/${text(inputs.accountId, name)}@${text(inputs.project, "project")}.iam.gserviceaccount.com`,
             };
         case "gcp:kms/keyRing:KeyRing":
-            return { id: `projects/p/locations/l/keyRings/${String(inputs.name ?? name)}` };
+            return { id: `projects/p/locations/l/keyRings/${text(inputs.name, name)}` };
         case "gcp:storage/bucket:Bucket":
-            return { url: `gs://${String(inputs.name ?? name)}` };
+            return { url: `gs://${text(inputs.name, name)}` };
         case "gcp:logging/projectSink:ProjectSink":
             return { writerIdentity: `serviceAccount:sink-${name}@gcp-sa-logging.iam.gserviceaccount.com` };
         case "random:index/randomPassword:RandomPassword":
@@ -66,6 +66,11 @@ function fakeOutputs(type: string, name: string, inputs: Record<string, unknown>
         default:
             return {};
     }
+}
+
+/** A string input as given, else the fallback (mock inputs are plain values; never "[object Object]"). */
+function text(value: unknown, fallback: string): string {
+    return typeof value === "string" ? value : fallback;
 }
 
 class RecordingMocks implements pulumi.runtime.Mocks {
@@ -77,13 +82,13 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         switch (args.token) {
             case "gcp:organizations/getProject:getProject":
-                return { number: "123456789012", projectId: args.inputs.projectId ?? "project" };
+                return { number: "123456789012", projectId: (args.inputs as { projectId?: unknown }).projectId ?? "project" };
             case "gcp:organizations/getClientConfig:getClientConfig":
                 return { project: "project", region: "europe-west1", accessToken: "fake" };
             case "gcp:container/getEngineVersions:getEngineVersions":
                 return { latestMasterVersion: "1.33.5-gke.1000", defaultClusterVersion: "1.33.5-gke.1000" };
             default:
-                return args.inputs;
+                return args.inputs as Record<string, unknown>;
         }
     }
 }
@@ -120,7 +125,9 @@ interface RegisterRequest {
 interface AliasMessage {
     getUrn(): string;
     hasSpec(): boolean;
-    getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    getSpec():
+        | { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean }
+        | undefined;
 }
 
 /**
@@ -137,7 +144,13 @@ function resolveAlias(alias: AliasMessage, resource: { type: string; name: strin
     const spec = alias.hasSpec() ? alias.getSpec() : undefined;
     if (!spec) return alias.getUrn();
     const parent = spec.getNoparent() ? undefined : spec.getParenturn() || resource.parent;
-    return mockUrn(spec.getStack() || pulumi.getStack(), spec.getProject() || pulumi.getProject(), parent, spec.getType() || resource.type, spec.getName() || resource.name);
+    return mockUrn(
+        spec.getStack() || pulumi.getStack(),
+        spec.getProject() || pulumi.getProject(),
+        parent,
+        spec.getType() || resource.type,
+        spec.getName() || resource.name,
+    );
 }
 
 interface MockMonitorLike {
@@ -221,13 +234,15 @@ export async function runProgram(options: RunOptions): Promise<ProgramRun> {
         options.program ??
         (() => {
             const entry = require.resolve(path.join(PROJECT_ROOT, "index"));
+            // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- evicts the program so every run declares its resources afresh
             delete require.cache[entry];
-            return require(entry);
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program is loaded per run, after the mocks are set
+            return require(entry) as unknown;
         });
     const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
     // waitForRPCs is exported at runtime but absent from the typings; it settles every pending registration.
     await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    return { resources: recorded, outputs: outputs as Record<string, unknown> };
+    return { resources: recorded, outputs: outputs };
 }
 
 /** Resources of one type. */

@@ -20,9 +20,28 @@ import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runP
 import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
 import { containsUnknown, maskSecrets } from "./report/inputs";
 import { groupUnevaluated } from "./report/markdown";
-import { compareViolations, coverageFrom, Exemption, mandatoryViolations, Report, REPORT_FORMAT_VERSION, ReportResource, scoreCompliance, scoreSummary, Verdict, Violation } from "./report/model";
+import {
+    compareViolations,
+    coverageFrom,
+    Exemption,
+    mandatoryViolations,
+    Report,
+    REPORT_FORMAT_VERSION,
+    ReportResource,
+    scoreCompliance,
+    scoreSummary,
+    Verdict,
+    Violation,
+} from "./report/model";
 import { timestampForPath, writeReport } from "./report/write";
-import { analyzerResourcesFor, asRecordedResources, chartsSection, ChartWorkloads, disagreements, renderChartWorkloads } from "./charts/chart-workloads";
+import {
+    analyzerResourcesFor,
+    asRecordedResources,
+    chartsSection,
+    ChartWorkloads,
+    disagreements,
+    renderChartWorkloads,
+} from "./charts/chart-workloads";
 import { ChartSource } from "./charts/releases";
 import { chartSourceFromFlag, printCharts } from "./charts/console";
 import { describeProblems, policyConfigProblems } from "../policy-pack/pack/config";
@@ -68,7 +87,12 @@ export function countsByComponent(resources: readonly RecordedResource[]): Recor
     for (const r of resources) {
         if (r.type === "pulumi:pulumi:Stack" || (r.type.startsWith("pulumi:providers:") && !r.parent)) continue;
         let top = r;
-        for (let parent = r.parent ? byUrn.get(r.parent) : undefined; parent && parent.type !== "pulumi:pulumi:Stack"; parent = parent.parent ? byUrn.get(parent.parent) : undefined) top = parent;
+        for (
+            let parent = r.parent ? byUrn.get(r.parent) : undefined;
+            parent && parent.type !== "pulumi:pulumi:Stack";
+            parent = parent.parent ? byUrn.get(parent.parent) : undefined
+        )
+            top = parent;
         const key = `${top.type}/${top.name}`;
         counts[key] = (counts[key] ?? 0) + 1;
     }
@@ -127,7 +151,13 @@ function namespaceOf(r: RecordedResource): unknown {
  * answer is kept as such; otherwise the rule ran. It ran on an exempt namespace (exempt), on values unknown
  * at preview (unknown: the rules never report on them) or on known values (passed).
  */
-export function verdictFor(rule: Rule, resource: RecordedResource, answer: AnalyzeResult, params: Record<string, unknown> | undefined, hasUnknowns: boolean): Verdict {
+export function verdictFor(
+    rule: Rule,
+    resource: RecordedResource,
+    answer: AnalyzeResult,
+    params: Record<string, unknown> | undefined,
+    hasUnknowns: boolean,
+): Verdict {
     if (answer.diagnostics.some((d) => d.policyName === rule.id)) return "violation";
     if (answer.notApplicable.some((n) => n.policyName === rule.id)) return "not-applicable";
     if (rule.target === "kubernetes") {
@@ -143,7 +173,12 @@ export function verdictFor(rule: Rule, resource: RecordedResource, answer: Analy
 export function planExemptions(enabledKubernetesRules: readonly string[]): Exemption[] {
     const exemptions: Exemption[] = [];
     if (enabledKubernetesRules.length === 0) return exemptions;
-    exemptions.push({ scope: "namespace", target: SYSTEM_NAMESPACES.join(", "), rules: [...enabledKubernetesRules].sort(), reason: SYSTEM_NAMESPACE_REASON });
+    exemptions.push({
+        scope: "namespace",
+        target: SYSTEM_NAMESPACES.join(", "),
+        rules: [...enabledKubernetesRules].sort(),
+        reason: SYSTEM_NAMESPACE_REASON,
+    });
     for (const e of NAMESPACE_EXEMPTIONS) {
         const rules = e.rules.filter((id) => enabledKubernetesRules.includes(id)).sort();
         if (rules.length > 0) exemptions.push({ scope: "namespace", target: e.namespace, rules, reason: e.reason });
@@ -168,7 +203,12 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const allResources = [...run.resources, ...asRecordedResources(chartWorkloads)];
     // Without --charts the Releases keep the admission reason (OPAQUE_TYPES).
     const releaseReasons = new Map(
-        (options.charts ? chartWorkloads.releases : []).map((r) => [r.urn, r.status === "evaluated" ? "Helm Release: rendered (--charts); its objects are evaluated as its children" : `Helm Release not evaluated: ${r.reason ?? ""}`]),
+        (options.charts ? chartWorkloads.releases : []).map((r) => [
+            r.urn,
+            r.status === "evaluated"
+                ? "Helm Release: rendered (--charts); its objects are evaluated as its children"
+                : `Helm Release not evaluated: ${r.reason ?? ""}`,
+        ]),
     );
     progress(`${run.resources.length} resources declared, ${chartWorkloads.objects.length} rendered from charts; starting the policy pack`);
     const analyzerResources = [...resourcesFromProgramRun(run), ...analyzerResourcesFor(chartWorkloads)];
@@ -180,7 +220,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     try {
         pack = await startPolicyPack();
         await pack.configure(policyConfig);
-        const toViolation = (d: { policyName: string; message: string; enforcementLevel: Enforcement; urn?: string }, fallback?: AnalyzerResource): Violation => {
+        const toViolation = (
+            d: { policyName: string; message: string; enforcementLevel: Enforcement; urn?: string },
+            fallback?: AnalyzerResource,
+        ): Violation => {
             const recorded = d.urn ? byUrn.get(d.urn) : undefined;
             // The pack's messages are already redacted; the namespace comes from the recorded inputs, where
             // the mock engine unwrapped secrets, so a secret namespace is hidden here.
@@ -192,7 +235,13 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
                 severity: ruleById(d.policyName).severity,
                 enforcement: d.enforcementLevel,
                 message: d.message,
-                resource: { type: recorded?.type ?? fallback?.type ?? "", name: recorded?.name ?? fallback?.name ?? "", urn: d.urn ?? fallback?.urn, parent: recorded?.parent, namespace },
+                resource: {
+                    type: recorded?.type ?? fallback?.type ?? "",
+                    name: recorded?.name ?? fallback?.name ?? "",
+                    urn: d.urn ?? fallback?.urn,
+                    parent: recorded?.parent,
+                    namespace,
+                },
             };
         };
         for (const [i, resource] of analyzerResources.entries()) {
@@ -208,7 +257,13 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     }
 
     const resources: ReportResource[] = allResources.map((r) => {
-        const resource: ReportResource = { type: r.type, name: r.name, urn: r.urn, parent: r.parent, inputs: maskSecrets(r.inputs, secretPathsOf(r)) };
+        const resource: ReportResource = {
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            parent: r.parent,
+            inputs: maskSecrets(r.inputs, secretPathsOf(r)),
+        };
         const answer = answers.get(r.urn);
         if (!answer) {
             resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r, releaseReasons) };
@@ -220,13 +275,15 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         resource.verdicts = verdicts;
         const ran = Object.values(verdicts).filter((v) => v !== "not-applicable");
         if (ran.length === 0) resource.evaluation = { evaluated: false, reason: notEvaluatedReason(r, releaseReasons) };
-        else if (ran.every((v) => v === "unknown")) resource.evaluation = { evaluated: false, reason: "values unknown at preview: the rules that apply could not decide" };
+        else if (ran.every((v) => v === "unknown"))
+            resource.evaluation = { evaluated: false, reason: "values unknown at preview: the rules that apply could not decide" };
         else resource.evaluation = { evaluated: true };
         return resource;
     });
     const enforcement = (r: Rule): Enforcement => enforcementFromConfig(policyConfig, r.id);
     const packRules = new Map<string, Set<string>>();
-    for (const v of violations) if (v.resource.urn) packRules.set(v.resource.urn, new Set([...(packRules.get(v.resource.urn) ?? []), v.ruleId]));
+    for (const v of violations)
+        if (v.resource.urn) packRules.set(v.resource.urn, new Set([...(packRules.get(v.resource.urn) ?? []), v.ruleId]));
     const enabledKubernetes = new Set(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id));
     const report: Report = {
         formatVersion: REPORT_FORMAT_VERSION,
@@ -246,10 +303,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     if (options.baseline) report.diff = diffPlans(options.baseline, report, options.baselineFile);
     // The program ran with this config, so it parses; the app's source and level come from it.
     const parsed = options.appSources ? parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack) : undefined;
-    const appCheckout = parsed && options.appSources ? path.join(options.appSources, repositoryDirName(parsed.argocd.appRepoUrl)) : undefined;
+    const appCheckout =
+        parsed && options.appSources ? path.join(options.appSources, repositoryDirName(parsed.argocd.appRepoUrl)) : undefined;
     if (appCheckout && !fs.existsSync(appCheckout)) {
         // A directory of platform charts only: say so, and judge what is there.
-        result.appSkipped = `the application was not rendered: no checkout of ${parsed!.argocd.appRepoUrl} at ${appCheckout}`;
+        result.appSkipped = `the application was not rendered: no checkout of ${parsed?.argocd.appRepoUrl ?? ""} at ${appCheckout}`;
     } else if (parsed && options.appSources) {
         progress("rendering the application as Argo CD will and judging its objects");
         const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;
@@ -282,16 +340,21 @@ function printPlan(result: PlanResult): void {
     console.log(`\nResource tree (${report.resources.length} resources, project ${PROJECT_NAME}, stack ${report.stack}):`);
     for (const line of result.tree) console.log(`  ${line}`);
     console.log("\nResources per component:");
-    for (const [component, count] of Object.entries(result.countsByComponent).sort()) console.log(`  ${String(count).padStart(4)}  ${component}`);
+    for (const [component, count] of Object.entries(result.countsByComponent).sort())
+        console.log(`  ${String(count).padStart(4)}  ${component}`);
     const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
-    console.log(`\nEvaluated by the pack: ${report.resources.length - opaque.length} of ${report.resources.length} resources. Not evaluated:`);
+    console.log(
+        `\nEvaluated by the pack: ${report.resources.length - opaque.length} of ${report.resources.length} resources. Not evaluated:`,
+    );
     for (const group of groupUnevaluated(report.resources)) {
         const types = group.types.slice(0, 12).join(", ") + (group.types.length > 12 ? ` and ${group.types.length - 12} more` : "");
         console.log(`  ${String(group.count).padStart(4)}  ${group.reason}: ${types}`);
     }
     console.log(`\nViolations (${report.violations.length}):`);
     for (const v of report.violations) {
-        console.log(`  ${v.enforcement.toUpperCase().padEnd(9)} ${v.severity.padEnd(8)} [${v.ruleId}] ${v.resource.type} ${v.resource.name}: ${v.message}`);
+        console.log(
+            `  ${v.enforcement.toUpperCase().padEnd(9)} ${v.severity.padEnd(8)} [${v.ruleId}] ${v.resource.type} ${v.resource.name}: ${v.message}`,
+        );
     }
     printCharts(report.charts);
     console.log("\nCompliance by framework (controls passed/total; failing controls, critical first; not evaluated is never a pass):");
@@ -302,7 +365,9 @@ function printPlan(result: PlanResult): void {
     }
     const diff = report.diff;
     if (diff) {
-        console.log(`\nAgainst the baseline of ${diff.baseline.generatedAt}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed; ${diff.newViolations.length} new, ${diff.fixedViolations.length} fixed violation(s)`);
+        console.log(
+            `\nAgainst the baseline of ${diff.baseline.generatedAt}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed; ${diff.newViolations.length} new, ${diff.fixedViolations.length} fixed violation(s)`,
+        );
         for (const r of diff.added) console.log(`  + ${r.type} ${r.name}`);
         for (const r of diff.removed) console.log(`  - ${r.type} ${r.name}`);
         for (const r of diff.changed) {
@@ -346,7 +411,15 @@ export async function main(argv: string[]): Promise<number> {
     try {
         values = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, out: { type: "string" }, "out-root": { type: "string" }, baseline: { type: "string" }, set: { type: "string", multiple: true }, charts: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string" },
+                out: { type: "string" },
+                "out-root": { type: "string" },
+                baseline: { type: "string" },
+                set: { type: "string", multiple: true },
+                charts: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
         }).values;
     } catch (error) {
         console.error(`plan: ${error instanceof Error ? error.message : String(error)} (see --help)`);
@@ -360,8 +433,10 @@ export async function main(argv: string[]): Promise<number> {
     let pullDir: string | undefined;
     try {
         if (!values.stack) throw new UsageError("--stack is required (dev, staging or prod; see --help)");
-        if (!fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`))) throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml`);
-        if (values.out && values["out-root"]) throw new UsageError("--out and --out-root are exclusive: --out is the exact folder, --out-root gets a timestamped one");
+        if (!fs.existsSync(path.join(PROJECT_ROOT, `Pulumi.${values.stack}.yaml`)))
+            throw new UsageError(`--stack ${values.stack}: no Pulumi.${values.stack}.yaml`);
+        if (values.out && values["out-root"])
+            throw new UsageError("--out and --out-root are exclusive: --out is the exact folder, --out-root gets a timestamped one");
         const overrides: Record<string, string> = {};
         for (const pair of values.set ?? []) {
             const eq = pair.indexOf("=");
@@ -371,12 +446,16 @@ export async function main(argv: string[]): Promise<number> {
         }
         let charts: ChartSource | undefined;
         try {
-            charts = values.charts === undefined ? undefined : chartSourceFromFlag(values.charts, () => (pullDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-charts-"))));
+            charts =
+                values.charts === undefined
+                    ? undefined
+                    : chartSourceFromFlag(values.charts, () => (pullDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-charts-"))));
         } catch (error) {
             throw new UsageError(error instanceof Error ? error.message : String(error));
         }
         const baseline = values.baseline ? readBaseline(values.baseline) : undefined;
-        if (baseline && baseline.stack !== values.stack) throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
+        if (baseline && baseline.stack !== values.stack)
+            throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
         const progress = (message: string): void => {
             if (interactive) process.stderr.write(`\r\x1b[2K[plan] ${message}`);
             else process.stderr.write(`[plan] ${message}\n`);
@@ -396,16 +475,24 @@ export async function main(argv: string[]): Promise<number> {
         printPlan(result);
         const disagreeing = result.report.charts?.disagreements.length ?? 0;
         if (disagreeing > 0) {
-            console.error(`plan failed: the pack and Gatekeeper disagree on ${disagreeing} verdict(s) of chart objects (a defect in a rule's TypeScript or CEL form)`);
+            console.error(
+                `plan failed: the pack and Gatekeeper disagree on ${disagreeing} verdict(s) of chart objects (a defect in a rule's TypeScript or CEL form)`,
+            );
             return 2;
         }
         const mandatory = mandatoryViolations(result.report).length;
         // With --charts, an app object Argo CD would refuse or Gatekeeper deny fails the plan like a mandatory violation.
         const appBlocking = result.app ? blockingObjects(result.app).length : 0;
-        const appNote = result.app ? (result.app.notEvaluated ? ", app NOT evaluated" : `, ${appBlocking} app object(s) refused or denied`) : "";
+        const appNote = result.app
+            ? result.app.notEvaluated
+                ? ", app NOT evaluated"
+                : `, ${appBlocking} app object(s) refused or denied`
+            : "";
         const failed = mandatory > 0 || appBlocking > 0;
         const verdict = failed ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
-        console.log(`\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s)${appNote}. Reports in ${result.written?.dir}`);
+        console.log(
+            `\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s)${appNote}. Reports in ${result.written?.dir}`,
+        );
         if (result.app?.notEvaluated) return 2;
         return failed ? 1 : 0;
     } catch (error) {

@@ -7,10 +7,17 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { K8sObject, KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
+import { KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
 import { kubernetesTypeToken as kubernetesType, loadCorpus } from "../../policy-pack/test/corpus";
 import { PolicyPackAnalyzer } from "../../tools/analyzer/analyzer";
-import { failedVerifyCases, parseGatorTestJson, runGator, WrittenSuite, writeTestInputs, writeVerifySuite } from "../../tools/engines/gator";
+import {
+    failedVerifyCases,
+    parseGatorTestJson,
+    runGator,
+    WrittenSuite,
+    writeTestInputs,
+    writeVerifySuite,
+} from "../../tools/engines/gator";
 import { PROJECT_ROOT, runProgram } from "../../tools/mock-engine";
 import { requireTool } from "../support/engines";
 
@@ -39,7 +46,11 @@ describe("real engine: Gatekeeper's gator", function () {
     it("gator verify agrees with the corpus and with the pack on every admission-time case", async () => {
         const suite: WrittenSuite = writeVerifySuite(path.join(workDir, "suite"), KUBERNETES_RULES, corpus);
         assert.ok(suite.cases.length > 0, "the suite has no cases");
-        for (const rule of KUBERNETES_RULES) assert.ok(suite.cases.some((c) => c.rule === rule.id), `${rule.id}: no case in the gator suite`);
+        for (const rule of KUBERNETES_RULES)
+            assert.ok(
+                suite.cases.some((c) => c.rule === rule.id),
+                `${rule.id}: no case in the gator suite`,
+            );
 
         const run = runGator(gator, ["verify", "-v", suite.dir]);
         const failed = failedVerifyCases(run.stdout + run.stderr, suite);
@@ -56,10 +67,14 @@ describe("real engine: Gatekeeper's gator", function () {
                 configured = key;
             }
             const name = typeof c.object.metadata?.name === "string" ? c.object.metadata.name : "case";
-            const diagnostics = (await analyzer!.analyze({ type: kubernetesType(c.object), name, props: c.object as Record<string, unknown> })).filter((d) => d.policyName === c.rule);
+            const diagnostics = (await analyzer!.analyze({ type: kubernetesType(c.object), name, props: c.object })).filter(
+                (d) => d.policyName === c.rule,
+            );
             const packVerdict = diagnostics.length > 0 ? "violation" : "pass";
-            if (packVerdict !== gatorVerdict) disagreements.push(`${c.caseName}: gator ${gatorVerdict}, pack ${packVerdict} (corpus ${c.expect})`);
-            else if (packVerdict !== c.expect) disagreements.push(`${c.caseName}: gator and pack say ${packVerdict}, corpus expects ${c.expect}`);
+            if (packVerdict !== gatorVerdict)
+                disagreements.push(`${c.caseName}: gator ${gatorVerdict}, pack ${packVerdict} (corpus ${c.expect})`);
+            else if (packVerdict !== c.expect)
+                disagreements.push(`${c.caseName}: gator and pack say ${packVerdict}, corpus expects ${c.expect}`);
         }
         process.stdout.write(`      gator verify: ${suite.cases.length} cases, ${disagreements.length} disagreements with the pack\n`);
         assert.deepEqual(disagreements, [], `gator verify output:\n${run.stdout}`);
@@ -69,15 +84,19 @@ describe("real engine: Gatekeeper's gator", function () {
     for (const stack of ["dev", "prod"]) {
         it(`gator test with the ${stack} constraints the program renders agrees with the pack on policy-config/${stack}.json`, async () => {
             const run = await runProgram({ stack });
-            const templates = run.resources.filter((r) => r.inputs.kind === "ConstraintTemplate").map((r) => withoutPulumiAnnotations(r.inputs));
-            const constraints = run.resources.filter((r) => typeof r.inputs.apiVersion === "string" && r.inputs.apiVersion.startsWith("constraints.gatekeeper.sh/")).map((r) => r.inputs);
+            const templates = run.resources
+                .filter((r) => r.inputs.kind === "ConstraintTemplate")
+                .map((r) => withoutPulumiAnnotations(r.inputs));
+            const constraints = run.resources
+                .filter((r) => typeof r.inputs.apiVersion === "string" && r.inputs.apiVersion.startsWith("constraints.gatekeeper.sh/"))
+                .map((r) => r.inputs);
             assert.equal(templates.length, KUBERNETES_RULES.length, "one template per Kubernetes rule");
             assert.equal(constraints.length, KUBERNETES_RULES.length, "one constraint per Kubernetes rule");
 
             // Every admission-time corpus object once, renamed so gator's results can be told apart.
             const objects = corpus
                 .filter((c) => c.object && !c.unknown)
-                .map((c, index) => ({ ...c.object!, metadata: { ...(c.object!.metadata ?? {}), name: `case-${index}` } }) as K8sObject);
+                .map((c, index) => ({ ...c.object!, metadata: { ...(c.object!.metadata ?? {}), name: `case-${index}` } }));
             assert.ok(objects.length > 0, "no corpus objects");
             const dir = path.join(workDir, `test-${stack}`);
             writeTestInputs(dir, templates, constraints, objects);
@@ -94,21 +113,35 @@ describe("real engine: Gatekeeper's gator", function () {
             }
             assert.ok(gatorSays.size > 0, "gator found no violation at all: the suite is not exercising the constraints");
 
-            const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policy-config", `${stack}.json`), "utf8")) as Record<string, Record<string, unknown>>;
+            const config = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policy-config", `${stack}.json`), "utf8")) as Record<
+                string,
+                Record<string, unknown>
+            >;
             await analyzer!.configure(config);
             const disagreements: string[] = [];
             let compared = 0;
             for (const object of objects) {
-                const name = String(object.metadata!.name);
-                const diagnostics = await analyzer!.analyze({ type: kubernetesType(object), name, props: object as Record<string, unknown> });
-                const packSays = new Set(diagnostics.filter((d) => kubernetesRuleIds.has(d.policyName)).map((d) => `${name} ${d.policyName}`));
+                const name = object.metadata.name;
+                const diagnostics = await analyzer!.analyze({
+                    type: kubernetesType(object),
+                    name,
+                    props: object,
+                });
+                const packSays = new Set(
+                    diagnostics.filter((d) => kubernetesRuleIds.has(d.policyName)).map((d) => `${name} ${d.policyName}`),
+                );
                 for (const rule of KUBERNETES_RULES) {
                     compared++;
                     const key = `${name} ${rule.id}`;
-                    if (packSays.has(key) !== gatorSays.has(key)) disagreements.push(`${key}: gator ${gatorSays.has(key) ? "violation" : "pass"}, pack ${packSays.has(key) ? "violation" : "pass"}`);
+                    if (packSays.has(key) !== gatorSays.has(key))
+                        disagreements.push(
+                            `${key}: gator ${gatorSays.has(key) ? "violation" : "pass"}, pack ${packSays.has(key) ? "violation" : "pass"}`,
+                        );
                 }
             }
-            process.stdout.write(`      gator test (${stack} constraints): ${objects.length} objects x ${KUBERNETES_RULES.length} rules = ${compared} verdicts, ${disagreements.length} disagreements with the pack\n`);
+            process.stdout.write(
+                `      gator test (${stack} constraints): ${objects.length} objects x ${KUBERNETES_RULES.length} rules = ${compared} verdicts, ${disagreements.length} disagreements with the pack\n`,
+            );
             assert.deepEqual(disagreements, []);
         });
     }

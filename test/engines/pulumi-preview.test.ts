@@ -27,19 +27,25 @@ interface CliRun {
 
 /** The provider version the program's SDK package asks for (the stand-in reports it, so the engine sees no mismatch). */
 function sdkVersion(pkg: string): string {
-    const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+    };
     return manifest.dependencies[`@pulumi/${pkg}`];
 }
 
 /** Starts one stand-in provider and resolves with the port it prints. */
 function startStandIn(pkg: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, ["--import", "tsx", STAND_IN, pkg, sdkVersion(pkg)], { cwd: PROJECT_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", STAND_IN, pkg, sdkVersion(pkg)], {
+        cwd: PROJECT_ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`stand-in ${pkg} reported no port in 60 s:\n${stderr}`)), 60_000);
-        child.stdout!.on("data", (d: Buffer) => {
+        child.stdout.on("data", (d: Buffer) => {
             stdout += d.toString();
             const match = /^(\d+)\s*$/m.exec(stdout);
             if (match) {
@@ -69,7 +75,18 @@ describe("real engine: pulumi preview with the policy pack", function () {
     }
 
     function preview(policyConfig: string): CliRun {
-        return cli(["preview", "--stack", STACK, "--non-interactive", "--color", "never", "--policy-pack", "policy-pack", "--policy-pack-config", policyConfig]);
+        return cli([
+            "preview",
+            "--stack",
+            STACK,
+            "--non-interactive",
+            "--color",
+            "never",
+            "--policy-pack",
+            "policy-pack",
+            "--policy-pack-config",
+            policyConfig,
+        ]);
     }
 
     before(async function () {
@@ -117,8 +134,16 @@ describe("real engine: pulumi preview with the policy pack", function () {
         const run = preview(`policy-config/${STACK}.json`);
         assert.equal(run.status, 0, `pulumi preview failed:\n${run.output}`);
         // The pack ran (its name in the Policies section) and previewed the program's resources.
-        assert.match(run.output, /✅ secure-gitops@v[0-9.]+ \(local: policy-pack\)/, `the policy pack did not run from policy-pack/:\n${run.output}`);
-        assert.match(run.output, /secure-gitops:gatekeeper:Gatekeeper|secure-gitops:gke:GkeCluster|\+ +\d+ to create/, `no resource was previewed:\n${run.output}`);
+        assert.match(
+            run.output,
+            /✅ secure-gitops@v[0-9.]+ \(local: policy-pack\)/,
+            `the policy pack did not run from policy-pack/:\n${run.output}`,
+        );
+        assert.match(
+            run.output,
+            /secure-gitops:gatekeeper:Gatekeeper|secure-gitops:gke:GkeCluster|\+ +\d+ to create/,
+            `no resource was previewed:\n${run.output}`,
+        );
         assert.doesNotMatch(run.output, /\[mandatory\]/, `mandatory violations in dev:\n${run.output}`);
         process.stdout.write("      pulumi preview e2e: passed\n");
     });
@@ -134,7 +159,11 @@ describe("real engine: pulumi preview with the policy pack", function () {
         fs.writeFileSync(path.join(tmp, "dev-policy.json"), renderPolicyConfig(STACK, project));
         const run = preview(path.join(tmp, "dev-policy.json"));
         assert.equal(run.status, 0, `an advisory violation must not fail the preview:\n${run.output}`);
-        assert.match(run.output, /\[advisory\][^\n]*gke-master-authorized-networks|gke-master-authorized-networks[^\n]*\n[^\n]*advisory/, `no advisory warning for gke-master-authorized-networks:\n${run.output}`);
+        assert.match(
+            run.output,
+            /\[advisory\][^\n]*gke-master-authorized-networks|gke-master-authorized-networks[^\n]*\n[^\n]*advisory/,
+            `no advisory warning for gke-master-authorized-networks:\n${run.output}`,
+        );
     });
 
     it("fails the preview on a mandatory violation and names the rule", () => {

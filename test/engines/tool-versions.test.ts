@@ -34,10 +34,16 @@ describe("engine versions", () => {
     it("the installed pulumi and gator are the pinned versions", function () {
         const pulumi = requireTool(this, "pulumi");
         const gator = requireTool(this, "gator");
-        const pulumiVersion = spawnSync(pulumi, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
+        const pulumiVersion = spawnSync(pulumi, ["version"], {
+            encoding: "utf8",
+            env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+        }).stdout.trim();
         assert.equal(pulumiVersion, pinned("PULUMI_VERSION"));
         // `go install` embeds the module version in the binary's build info (gator's own --version says "devel").
         const buildInfo = spawnSync("go", ["version", "-m", gator], { encoding: "utf8" }).stdout;
-        assert.match(buildInfo, new RegExp(`\\bmod\\s+github\\.com/open-policy-agent/gatekeeper/v3\\s+${pinned("GATOR_VERSION").replace(/\./g, "\\.")}\\s`));
+        assert.match(
+            buildInfo,
+            new RegExp(`\\bmod\\s+github\\.com/open-policy-agent/gatekeeper/v3\\s+${pinned("GATOR_VERSION").replace(/\./g, "\\.")}\\s`),
+        );
     });
 });

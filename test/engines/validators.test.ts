@@ -49,10 +49,15 @@ describe("real engine: promtool on the program's alert rules", function () {
     });
 
     it("promtool test rules: every alert fires on a sample series (and not on a healthy one)", () => {
-        const tests = parse(fs.readFileSync(ALERT_TESTS, "utf8")) as { tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[] };
-        const firing = new Set(tests.tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)));
+        const tests = parse(fs.readFileSync(ALERT_TESTS, "utf8")) as {
+            tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+        };
+        const firing = new Set(
+            tests.tests.flatMap((t) => t.alert_rule_test.filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname)),
+        );
         assert.ok(alertNames.length > 0);
-        for (const name of alertNames) assert.ok(firing.has(name), `${name}: no promtool test makes it fire (${path.relative(PROJECT_ROOT, ALERT_TESTS)})`);
+        for (const name of alertNames)
+            assert.ok(firing.has(name), `${name}: no promtool test makes it fire (${path.relative(PROJECT_ROOT, ALERT_TESTS)})`);
         fs.writeFileSync(path.join(dir, "alerts.test.yaml"), stringify({ rule_files: ["rules.yaml"], ...tests }));
         const result = run(promtool, ["test", "rules", "alerts.test.yaml"], dir);
         assert.equal(result.status, 0, result.output);

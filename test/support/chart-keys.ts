@@ -18,7 +18,8 @@ export interface ChartKeysFixture {
 
 export function readChartKeys(file: string): ChartKeysFixture {
     const doc = parseYaml(fs.readFileSync(file, "utf8")) as ChartKeysFixture;
-    if (!doc.chart || !doc.version || !Array.isArray(doc.keys) || !Array.isArray(doc.freeForm)) throw new Error(`${file}: chart, version, keys and freeForm are required`);
+    if (!doc.chart || !doc.version || !Array.isArray(doc.keys) || !Array.isArray(doc.freeForm))
+        throw new Error(`${file}: chart, version, keys and freeForm are required`);
     return doc;
 }
 
@@ -41,10 +42,16 @@ export function unverifiedPaths(values: unknown, fixture: ChartKeysFixture): str
  * the fixture verified another chart or version, a path set that was never verified, or a verified key or
  * free-form map the code no longer sets (a stale fixture hides the next real mistake). Empty when all is well.
  */
-export function chartKeyProblems(fixture: ChartKeysFixture, pinned: { chart: string; version: string }, valuesPerRun: readonly unknown[]): string[] {
+export function chartKeyProblems(
+    fixture: ChartKeysFixture,
+    pinned: { chart: string; version: string },
+    valuesPerRun: readonly unknown[],
+): string[] {
     const problems: string[] = [];
     if (fixture.chart !== pinned.chart || fixture.version !== pinned.version) {
-        problems.push(`fixture verified ${fixture.chart} ${fixture.version}, the component pins ${pinned.chart} ${pinned.version}: verify every path again`);
+        problems.push(
+            `fixture verified ${fixture.chart} ${fixture.version}, the component pins ${pinned.chart} ${pinned.version}: verify every path again`,
+        );
     }
     const set = new Set<string>();
     for (const values of valuesPerRun) {
@@ -52,6 +59,7 @@ export function chartKeyProblems(fixture: ChartKeysFixture, pinned: { chart: str
         for (const p of valuePaths(values)) set.add(p);
     }
     for (const key of fixture.keys) if (!set.has(key)) problems.push(`verified key no longer set: ${key}`);
-    for (const map of fixture.freeForm) if (![...set].some((p) => p === map || p.startsWith(`${map}.`))) problems.push(`free-form map no longer set: ${map}`);
+    for (const map of fixture.freeForm)
+        if (![...set].some((p) => p === map || p.startsWith(`${map}.`))) problems.push(`free-form map no longer set: ${map}`);
     return [...new Set(problems)];
 }

@@ -36,7 +36,10 @@ function tokenize(condition: string): Token[] {
     return tokens;
 }
 
-const unquote = (item: unknown): string => String(item).replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1");
+const unquote = (item: unknown): string =>
+    String(item)
+        .replace(/^"(.*)"$/, "$1")
+        .replace(/^'(.*)'$/, "$1");
 
 export class ConditionEvaluator {
     private readonly compiled = new Map<string, Node>();
@@ -79,10 +82,12 @@ export class ConditionEvaluator {
             const op = next();
             if (op.quoted) throw new Error(`expected an operator after ${field}`);
             const get = (e: AuditFields): FieldValue | undefined => e[field];
-            const scalar = (test: (v: string) => boolean): Node => (e) => {
-                const v = get(e);
-                return typeof v === "string" && test(v);
-            };
+            const scalar =
+                (test: (v: string) => boolean): Node =>
+                (e) => {
+                    const v = get(e);
+                    return typeof v === "string" && test(v);
+                };
             switch (op.text) {
                 case "exists":
                     return (e) => get(e) !== undefined;
@@ -175,7 +180,7 @@ export class ConditionEvaluator {
         return this.compile(condition)(event);
     }
 
-    private listItems(name: string, seen: Set<string> = new Set()): string[] {
+    private listItems(name: string, seen = new Set<string>()): string[] {
         if (seen.has(name)) throw new Error(`list ${name} refers to itself`);
         seen.add(name);
         return (this.entries.lists[name] ?? []).flatMap((item) => {

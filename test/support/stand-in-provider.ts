@@ -21,7 +21,9 @@ const INVOKES: Record<string, Record<string, Invoke>> = {
 
 const [pkg, version] = process.argv.slice(2);
 if (!pkg || !(pkg in INVOKES) || !/^\d+\.\d+\.\d+$/.test(version ?? "")) {
-    process.stderr.write(`stand-in provider: usage: <${Object.keys(INVOKES).join("|")}> <version>, got ${pkg ?? "nothing"} ${version ?? ""}\n`);
+    process.stderr.write(
+        `stand-in provider: usage: <${Object.keys(INVOKES).join("|")}> <version>, got ${pkg ?? "nothing"} ${version ?? ""}\n`,
+    );
     process.exit(2);
 }
 

@@ -31,7 +31,6 @@ export type { PolicyPackConfigFile, ReconciledPolicyConfig } from "./policy-conf
 
 export const POLICY_PACK_DIR = path.resolve(__dirname, "../../policy-pack");
 
-
 export interface Diagnostic {
     policyName: string;
     policyPackName: string;
@@ -204,7 +203,9 @@ class FakeEngine {
 
     listen(): Promise<string> {
         return new Promise((resolve, reject) =>
-            this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(`127.0.0.1:${port}`))),
+            this.server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+                err ? reject(err) : resolve(`127.0.0.1:${port}`),
+            ),
         );
     }
 
@@ -268,14 +269,21 @@ export class PolicyPackAnalyzer {
         };
         // The test runner's tsx loader must not leak into the pack: the pack runs under run-policy-pack's ts-node only.
         delete env.NODE_OPTIONS;
-        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."], { cwd: packDir, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."], {
+            cwd: packDir,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         const output = { stdout: "", stderr: "" };
-        child.stderr!.on("data", (d: Buffer) => (output.stderr += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString()));
         let port: string;
         try {
             port = await new Promise<string>((resolve, reject) => {
-                const timer = setTimeout(() => reject(new Error(`policy pack did not report a port within ${options.startTimeoutMs ?? 90000} ms`)), options.startTimeoutMs ?? 90000);
-                child.stdout!.on("data", (d: Buffer) => {
+                const timer = setTimeout(
+                    () => reject(new Error(`policy pack did not report a port within ${options.startTimeoutMs ?? 90000} ms`)),
+                    options.startTimeoutMs ?? 90000,
+                );
+                child.stdout.on("data", (d: Buffer) => {
                     output.stdout += d.toString();
                     const m = /^(\d+)\s*$/m.exec(output.stdout);
                     if (m) {
@@ -315,16 +323,16 @@ export class PolicyPackAnalyzer {
     }
 
     private call<Req, Res>(method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
-        return new Promise((resolve, reject) => method.call(this.client, req, (err, res) => (err ? reject(err) : resolve(res))));
+        return new Promise((resolve, reject) => method(req, (err, res) => (err ? reject(err) : resolve(res))));
     }
 
     async getPluginInfo(): Promise<{ version: string }> {
-        const res = await this.call<Empty, pluginPb.PluginInfo>(this.client.getPluginInfo, new Empty());
+        const res = await this.call<Empty, pluginPb.PluginInfo>((r, cb) => this.client.getPluginInfo(r, cb), new Empty());
         return { version: res.getVersion() };
     }
 
     async getAnalyzerInfo(): Promise<AnalyzerInfo> {
-        const res = await this.call<Empty, analyzerPb.AnalyzerInfo>(this.client.getAnalyzerInfo, new Empty());
+        const res = await this.call<Empty, analyzerPb.AnalyzerInfo>((r, cb) => this.client.getAnalyzerInfo(r, cb), new Empty());
         this.info = {
             name: res.getName(),
             displayName: res.getDisplayname(),
@@ -341,10 +349,18 @@ export class PolicyPackAnalyzer {
                     enforcementLevel: LEVELS[p.getEnforcementlevel()],
                     severity: SEVERITIES[p.getSeverity()],
                     configSchema: schema
-                        ? { properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>, required: schema.getRequiredList() }
+                        ? {
+                              properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<string, Record<string, unknown>>,
+                              required: schema.getRequiredList(),
+                          }
                         : undefined,
                     framework: framework
-                        ? { name: framework.getName(), version: framework.getVersion(), reference: framework.getReference(), specification: framework.getSpecification() }
+                        ? {
+                              name: framework.getName(),
+                              version: framework.getVersion(),
+                              reference: framework.getReference(),
+                              specification: framework.getSpecification(),
+                          }
                         : undefined,
                     tags: p.getTagsList(),
                     remediationSteps: p.getRemediationSteps(),
@@ -375,7 +391,7 @@ export class PolicyPackAnalyzer {
             pc.setProperties(toStruct(c.properties ?? {}));
             map.set(name, pc);
         }
-        await this.call<analyzerPb.ConfigureAnalyzerRequest, Empty>(this.client.configure, req);
+        await this.call<analyzerPb.ConfigureAnalyzerRequest, Empty>((r, cb) => this.client.configure(r, cb), req);
     }
 
     /** Analyze one resource: its diagnostics. */
@@ -385,26 +401,39 @@ export class PolicyPackAnalyzer {
 
     /** Analyze one resource: diagnostics and the policies that declared themselves not applicable. */
     async analyzeResponse(resource: AnalyzerResourceInput): Promise<AnalyzeResult> {
-        return diagnostics(await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze, analyzeRequest(resource)));
+        return diagnostics(
+            await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+                (r, cb) => this.client.analyze(r, cb),
+                analyzeRequest(resource),
+            ),
+        );
     }
 
     /** Analyze one resource: the result and the size of the response on the wire (bytes of the AnalyzeResponse). */
     async analyzeWithSize(resource: AnalyzerResourceInput): Promise<AnalyzeResult & { bytes: number }> {
-        const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze, analyzeRequest(resource));
+        const response = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+            (r, cb) => this.client.analyze(r, cb),
+            analyzeRequest(resource),
+        );
         return { ...diagnostics(response), bytes: response.serializeBinary().length };
     }
 
     async analyzeStack(resources: AnalyzerResourceInput[]): Promise<Diagnostic[]> {
         const req = new analyzerPb.AnalyzeStackRequest().setResourcesList(resources.map(stackResource));
-        return diagnostics(await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack, req)).diagnostics;
+        return diagnostics(
+            await this.call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>((r, cb) => this.client.analyzeStack(r, cb), req),
+        ).diagnostics;
     }
 
     async remediate(resource: AnalyzerResourceInput): Promise<RemediationResult[]> {
-        const res = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate, analyzeRequest(resource));
+        const res = await this.call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
+            (r, cb) => this.client.remediate(r, cb),
+            analyzeRequest(resource),
+        );
         return res.getRemediationsList().map((r) => ({
             policyName: r.getPolicyname(),
             description: r.getDescription(),
-            properties: r.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
+            properties: r.getProperties()?.toJavaScript(),
             diagnostic: r.getDiagnostic(),
         }));
     }

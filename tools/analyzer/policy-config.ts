@@ -32,9 +32,11 @@ function parseEntry(name: string, entry: PolicyConfigEntry): { level?: Enforceme
         if (!isLevel(entry)) throw new Error(`parsing enforcement level for "${name}": "${entry}" is not a valid enforcement level`);
         return { level: entry };
     }
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new Error(`parsing "${name}": must be a string or object`);
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+        throw new Error(`parsing "${name}": must be a string or object`);
     const { enforcementLevel, ...properties } = entry;
-    if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) throw new Error(`parsing enforcement level for "${name}": ${JSON.stringify(enforcementLevel)} is not a valid enforcement level`);
+    if (enforcementLevel !== undefined && !isLevel(enforcementLevel))
+        throw new Error(`parsing enforcement level for "${name}": ${JSON.stringify(enforcementLevel)} is not a valid enforcement level`);
     return { level: enforcementLevel, properties: Object.keys(properties).length > 0 ? properties : undefined };
 }
 
@@ -51,11 +53,15 @@ export function validateAgainstSchema(value: unknown, schema: Record<string, unk
         object: (v) => v !== null && typeof v === "object" && !Array.isArray(v),
         null: (v) => v === null,
     };
-    if (type && typeOk[type] && !typeOk[type](value)) return [`${at}: Invalid type. Expected: ${type}, given: ${Array.isArray(value) ? "array" : typeof value}`];
-    if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) errors.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
-    if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum) errors.push(`${at}: must be >= ${schema.minimum}`);
+    if (type && typeOk[type] && !typeOk[type](value))
+        return [`${at}: Invalid type. Expected: ${type}, given: ${Array.isArray(value) ? "array" : typeof value}`];
+    if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value)))
+        errors.push(`${at}: must be one of ${JSON.stringify(schema.enum)}`);
+    if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum)
+        errors.push(`${at}: must be >= ${schema.minimum}`);
     // The catalogue's patterns are its own, written linear (no nested quantifiers).
-    if (typeof schema.pattern === "string" && typeof value === "string" && !new RegExp(schema.pattern).test(value)) errors.push(`${at}: Does not match pattern '${schema.pattern}'`);
+    if (typeof schema.pattern === "string" && typeof value === "string" && !new RegExp(schema.pattern).test(value))
+        errors.push(`${at}: Does not match pattern '${schema.pattern}'`);
     if (Array.isArray(value) && schema.items && typeof schema.items === "object") {
         value.forEach((v, i) => errors.push(...validateAgainstSchema(v, schema.items as Record<string, unknown>, `${at}.${i}`)));
     }

@@ -34,7 +34,8 @@ export function resourcesFromProgramRun(run: ProgramRun): AnalyzerResourceInput[
                 parent: r.parent,
                 dependencies: r.dependencies,
             };
-            if (provider && isProvider(provider)) input.provider = { type: provider.type, urn: provider.urn, name: provider.name, props: provider.inputs };
+            if (provider && isProvider(provider))
+                input.provider = { type: provider.type, urn: provider.urn, name: provider.name, props: provider.inputs };
             return input;
         });
 }

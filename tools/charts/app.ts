@@ -43,7 +43,15 @@ export interface AppObjectVerdict {
 export interface AppPlan {
     stack: string;
     appEnforcement: PolicyEnforcement;
-    source: { repoUrl: string; path: string; type: string; dir: string; valueFiles?: string[]; parameters?: HelmParameter[]; releaseName?: string };
+    source: {
+        repoUrl: string;
+        path: string;
+        type: string;
+        dir: string;
+        valueFiles?: string[];
+        parameters?: HelmParameter[];
+        releaseName?: string;
+    };
     /** Unset when the objects were rendered and checked; otherwise why not (then `objects` is empty). */
     notEvaluated?: string;
     objects: AppObjectVerdict[];
@@ -91,7 +99,11 @@ export function setHelmParameter(values: Record<string, unknown>, parameter: Hel
 }
 
 /** The values document Argo CD's `helm template` ends up with for this source (chart defaults come from helm). */
-export function argoCdHelmValues(chartDir: string, valueFiles: readonly string[], parameters: readonly HelmParameter[]): Record<string, unknown> {
+export function argoCdHelmValues(
+    chartDir: string,
+    valueFiles: readonly string[],
+    parameters: readonly HelmParameter[],
+): Record<string, unknown> {
     let values: Record<string, unknown> = {};
     for (const file of valueFiles) {
         const full = path.join(chartDir, file);
@@ -111,12 +123,17 @@ export function argoCdHelmValues(chartDir: string, valueFiles: readonly string[]
 
 /** Argo CD applies the items of a `*List` object one by one. */
 function flattenLists(objects: readonly K8sObject[]): K8sObject[] {
-    return objects.flatMap((o) => (typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray((o as { items?: unknown }).items) ? ((o as { items: unknown[] }).items.filter(isRecord) as K8sObject[]) : [o]));
+    return objects.flatMap((o) =>
+        typeof o.kind === "string" && o.kind.endsWith("List") && Array.isArray((o as { items?: unknown }).items)
+            ? ((o as { items: unknown[] }).items.filter(isRecord) as K8sObject[])
+            : [o],
+    );
 }
 
 /** The objects Argo CD would sync from `sourceDir` (the app path in a checkout at the tracked revision). */
 export async function renderAppSource(config: ArgoCdConfig, sourceDir: string): Promise<K8sObject[]> {
-    if (!fs.existsSync(sourceDir) || !fs.statSync(sourceDir).isDirectory()) throw new Error(`${sourceDir} is not a directory (check out ${config.appRepoUrl} there)`);
+    if (!fs.existsSync(sourceDir) || !fs.statSync(sourceDir).isDirectory())
+        throw new Error(`${sourceDir} is not a directory (check out ${config.appRepoUrl} there)`);
     const source = config.appSource;
     switch (source.type) {
         case "helm":
@@ -135,7 +152,10 @@ export async function renderAppSource(config: ArgoCdConfig, sourceDir: string): 
             const top = fs.readdirSync(sourceDir).filter((f) => !f.startsWith(".") && fs.statSync(path.join(sourceDir, f)).isFile());
             const { files } = collectFiles(top.map((f) => path.join(sourceDir, f)));
             const loaded = loadManifests(files);
-            if (loaded.problems.length > 0) throw new Error(`unparsable manifests, Argo CD fails the sync: ${loaded.problems[0].file}:${loaded.problems[0].line} ${loaded.problems[0].message}`);
+            if (loaded.problems.length > 0)
+                throw new Error(
+                    `unparsable manifests, Argo CD fails the sync: ${loaded.problems[0].file}:${loaded.problems[0].line} ${loaded.problems[0].message}`,
+                );
             return flattenLists(loaded.documents.map((d) => d.object));
         }
         case "kustomize":
@@ -147,14 +167,26 @@ export async function renderAppSource(config: ArgoCdConfig, sourceDir: string): 
 
 /** Cluster-scoped kinds (group/kind) an app might render; the AppProject permits none of them. */
 const CLUSTER_SCOPED = new Set([
-    "/Namespace", "/Node", "/PersistentVolume", "/ComponentStatus",
-    "rbac.authorization.k8s.io/ClusterRole", "rbac.authorization.k8s.io/ClusterRoleBinding",
-    "apiextensions.k8s.io/CustomResourceDefinition", "apiregistration.k8s.io/APIService",
-    "admissionregistration.k8s.io/ValidatingWebhookConfiguration", "admissionregistration.k8s.io/MutatingWebhookConfiguration",
-    "admissionregistration.k8s.io/ValidatingAdmissionPolicy", "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-    "storage.k8s.io/StorageClass", "storage.k8s.io/CSIDriver", "storage.k8s.io/VolumeAttachment",
-    "scheduling.k8s.io/PriorityClass", "node.k8s.io/RuntimeClass", "networking.k8s.io/IngressClass",
-    "cert-manager.io/ClusterIssuer", "templates.gatekeeper.sh/ConstraintTemplate",
+    "/Namespace",
+    "/Node",
+    "/PersistentVolume",
+    "/ComponentStatus",
+    "rbac.authorization.k8s.io/ClusterRole",
+    "rbac.authorization.k8s.io/ClusterRoleBinding",
+    "apiextensions.k8s.io/CustomResourceDefinition",
+    "apiregistration.k8s.io/APIService",
+    "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+    "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+    "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+    "storage.k8s.io/StorageClass",
+    "storage.k8s.io/CSIDriver",
+    "storage.k8s.io/VolumeAttachment",
+    "scheduling.k8s.io/PriorityClass",
+    "node.k8s.io/RuntimeClass",
+    "networking.k8s.io/IngressClass",
+    "cert-manager.io/ClusterIssuer",
+    "templates.gatekeeper.sh/ConstraintTemplate",
 ]);
 
 function groupOf(apiVersion: string): string {
@@ -182,12 +214,20 @@ export function ruleLevels(policyConfig: Record<string, unknown>, rules: readonl
         const raw = policyConfig[rule.id];
         const entry = typeof raw === "string" ? { enforcementLevel: raw } : isRecord(raw) ? raw : {};
         const { enforcementLevel, ...params } = entry;
-        return { rule, enforcement: (typeof enforcementLevel === "string" ? enforcementLevel : rule.defaultEnforcement) as Enforcement, params };
+        return {
+            rule,
+            enforcement: (typeof enforcementLevel === "string" ? enforcementLevel : rule.defaultEnforcement) as Enforcement,
+            params,
+        };
     });
 }
 
 /** The verdict for one rendered object in one stack. */
-export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "appRepoUrl" | "appNamespaces">, levels: readonly RuleLevel[]): AppObjectVerdict {
+export function judgeAppObject(
+    object: K8sObject,
+    config: Pick<ArgoCdConfig, "appRepoUrl" | "appNamespaces">,
+    levels: readonly RuleLevel[],
+): AppObjectVerdict {
     const apiVersion = str(object.apiVersion) ?? "";
     const kind = str(object.kind) ?? "";
     const group = groupOf(apiVersion);
@@ -209,7 +249,9 @@ export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "ap
         return {
             ...base,
             verdict: "excluded",
-            reasons: [`Argo CD's resource.exclusions drop ${kind} objects from the sync (ExcludedResourceWarning on the Application): ${why}`],
+            reasons: [
+                `Argo CD's resource.exclusions drop ${kind} objects from the sync (ExcludedResourceWarning on the Application): ${why}`,
+            ],
             findings: [],
             rulesApplied: 0,
         };
@@ -219,9 +261,12 @@ export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "ap
     const blacklist = project.namespaceResourceBlacklist as { group: string; kind: string }[];
     const refusals: string[] = [];
     if (clusterScoped) refusals.push(`${kind} is cluster-scoped and the AppProject permits no cluster-scoped kind: Argo CD fails the sync`);
-    else if (blacklist.some((b) => b.group === group && b.kind === kind)) refusals.push(`${kind} is a platform guardrail the AppProject blacklists: Argo CD fails the sync`);
+    else if (blacklist.some((b) => b.group === group && b.kind === kind))
+        refusals.push(`${kind} is a platform guardrail the AppProject blacklists: Argo CD fails the sync`);
     if (namespace !== undefined && !config.appNamespaces.includes(namespace)) {
-        refusals.push(`namespace ${namespace} is not a destination of the AppProject (${config.appNamespaces.join(", ")}): Argo CD fails the sync`);
+        refusals.push(
+            `namespace ${namespace} is not a destination of the AppProject (${config.appNamespaces.join(", ")}): Argo CD fails the sync`,
+        );
     }
 
     const findings: AppFinding[] = [];
@@ -230,7 +275,11 @@ export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "ap
         if (!matchesKind(rule, object)) continue;
         rulesApplied++;
         for (const finding of evaluateKubernetes(rule, object, params)) {
-            findings.push({ ruleId: rule.id, action: toGatekeeperAction(enforcement), message: `${rule.title}: ${finding.message} (field ${finding.path})` });
+            findings.push({
+                ruleId: rule.id,
+                action: toGatekeeperAction(enforcement),
+                message: `${rule.title}: ${finding.message} (field ${finding.path})`,
+            });
         }
     }
     const count = (action: GatekeeperAction) => findings.filter((f) => f.action === action).length;
@@ -239,7 +288,16 @@ export function judgeAppObject(object: K8sObject, config: Pick<ArgoCdConfig, "ap
     if (count("warn") > 0) reasons.push(`${count("warn")} finding(s) admitted with a warning`);
     if (count("dryrun") > 0) reasons.push(`${count("dryrun")} finding(s) only recorded by the audit (dryrun)`);
     if (rulesApplied === 0) reasons.push(`no rule covers ${kind}: nothing to evaluate`);
-    const verdict: AppVerdict = refusals.length > 0 ? "refused" : count("deny") > 0 ? "denied" : count("warn") > 0 ? "warned" : count("dryrun") > 0 ? "audited" : "admitted";
+    const verdict: AppVerdict =
+        refusals.length > 0
+            ? "refused"
+            : count("deny") > 0
+              ? "denied"
+              : count("warn") > 0
+                ? "warned"
+                : count("dryrun") > 0
+                  ? "audited"
+                  : "admitted";
     return { ...base, verdict, reasons, findings, rulesApplied };
 }
 
@@ -278,18 +336,36 @@ export async function planApp(options: AppPlanOptions): Promise<AppPlan> {
     };
     const empty = countVerdicts([]);
     if (config.appNamespaces.length === 0) {
-        return { stack: options.stack, appEnforcement: options.appEnforcement, source, notEvaluated: "Argo CD deploys no application in this stack (no appNamespaces)", objects: [], counts: empty };
+        return {
+            stack: options.stack,
+            appEnforcement: options.appEnforcement,
+            source,
+            notEvaluated: "Argo CD deploys no application in this stack (no appNamespaces)",
+            objects: [],
+            counts: empty,
+        };
     }
     let objects: K8sObject[];
     try {
         objects = await renderAppSource(config, dir);
     } catch (error) {
-        return { stack: options.stack, appEnforcement: options.appEnforcement, source, notEvaluated: error instanceof Error ? error.message : String(error), objects: [], counts: empty };
+        return {
+            stack: options.stack,
+            appEnforcement: options.appEnforcement,
+            source,
+            notEvaluated: error instanceof Error ? error.message : String(error),
+            objects: [],
+            counts: empty,
+        };
     }
     const levels = ruleLevels(options.appPolicyConfig);
     const verdicts = objects
         .map((o) => judgeAppObject(o, config, levels))
-        .sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) || `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+        .sort(
+            (a, b) =>
+                VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
+                `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`),
+        );
     return { stack: options.stack, appEnforcement: options.appEnforcement, source, objects: verdicts, counts: countVerdicts(verdicts) };
 }
 
@@ -301,17 +377,25 @@ export function blockingObjects(plan: AppPlan): AppObjectVerdict[] {
 /** Lines for the console and the Markdown report: one per object, its reasons and (bounded) findings. */
 export function appPlanLines(plan: AppPlan): string[] {
     const src = plan.source;
-    const helm = src.type === "helm" ? ` (release ${src.releaseName}, values ${src.valueFiles?.join(", ") || "chart defaults"}${src.parameters?.length ? `, parameters ${src.parameters.map((p) => `${p.name}=${p.value}`).join(" ")}` : ""})` : "";
-    const lines = [`Application ${src.repoUrl} ${src.path} [${src.type}]${helm}, app rules at ${plan.appEnforcement} (mandatory rules: Gatekeeper ${toGatekeeperAction(plan.appEnforcement)})`];
+    const helm =
+        src.type === "helm"
+            ? ` (release ${src.releaseName}, values ${src.valueFiles?.join(", ") || "chart defaults"}${src.parameters?.length ? `, parameters ${src.parameters.map((p) => `${p.name}=${p.value}`).join(" ")}` : ""})`
+            : "";
+    const lines = [
+        `Application ${src.repoUrl} ${src.path} [${src.type}]${helm}, app rules at ${plan.appEnforcement} (mandatory rules: Gatekeeper ${toGatekeeperAction(plan.appEnforcement)})`,
+    ];
     if (plan.notEvaluated) {
         lines.push(`  NOT EVALUATED: ${plan.notEvaluated}`);
         return lines;
     }
     lines.push(`  ${plan.objects.length} objects: ${VERDICT_ORDER.map((v) => `${plan.counts[v]} ${v}`).join(", ")}`);
     for (const o of plan.objects) {
-        lines.push(`  ${o.verdict.toUpperCase().padEnd(8)} ${o.kind}/${o.name}${o.namespace ? ` -n ${o.namespace}` : ""}${o.hook ? ` (hook ${o.hook})` : ""}: ${o.reasons.join("; ")}`);
+        lines.push(
+            `  ${o.verdict.toUpperCase().padEnd(8)} ${o.kind}/${o.name}${o.namespace ? ` -n ${o.namespace}` : ""}${o.hook ? ` (hook ${o.hook})` : ""}: ${o.reasons.join("; ")}`,
+        );
         for (const f of o.findings.slice(0, MAX_FINDINGS_PER_OBJECT)) lines.push(`      ${f.action.padEnd(6)} [${f.ruleId}] ${f.message}`);
-        if (o.findings.length > MAX_FINDINGS_PER_OBJECT) lines.push(`      ... ${o.findings.length - MAX_FINDINGS_PER_OBJECT} more finding(s)`);
+        if (o.findings.length > MAX_FINDINGS_PER_OBJECT)
+            lines.push(`      ... ${o.findings.length - MAX_FINDINGS_PER_OBJECT} more finding(s)`);
     }
     return lines;
 }

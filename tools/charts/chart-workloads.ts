@@ -82,7 +82,11 @@ function crdApiVersions(object: K8sObject): string[] {
     if (object.kind !== "CustomResourceDefinition") return [];
     const spec = (object as { spec?: { group?: unknown; versions?: unknown } }).spec;
     if (typeof spec?.group !== "string" || !Array.isArray(spec.versions)) return [];
-    return spec.versions.filter((v) => typeof v?.name === "string").map((v) => `${spec.group}/${String(v.name)}`);
+    const group = spec.group;
+    return (spec.versions as unknown[]).flatMap((v) => {
+        const name = (v as { name?: unknown } | null | undefined)?.name;
+        return typeof name === "string" ? [`${group}/${name}`] : [];
+    });
 }
 
 export interface RenderOptions {
@@ -108,9 +112,19 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
             releases.push({ ...base, status: "not evaluated", reason: entry.problem, operatorWorkloads: [] });
             continue;
         }
-        const described = { ...base, chart: release.chart, version: release.version, namespace: release.namespace, operatorWorkloads: operatorWorkloadsFor(release.chart) };
+        const described = {
+            ...base,
+            chart: release.chart,
+            version: release.version,
+            namespace: release.namespace,
+            operatorWorkloads: operatorWorkloadsFor(release.chart),
+        };
         if (!options.source) {
-            releases.push({ ...described, status: "not evaluated", reason: "no charts given (--charts <dir> or --charts pull): Helm renders this Release's objects in the cluster, Gatekeeper checks them at admission" });
+            releases.push({
+                ...described,
+                status: "not evaluated",
+                reason: "no charts given (--charts <dir> or --charts pull): Helm renders this Release's objects in the cluster, Gatekeeper checks them at admission",
+            });
             continue;
         }
         options.progress?.(`rendering ${release.chart} ${release.version} (${release.releaseName} in ${release.namespace})`);
@@ -135,7 +149,8 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
             for (const v of crdApiVersions(object)) apiVersions.add(v);
             const type = typeTokenFor(object);
             const objectName = typeof object.metadata?.name === "string" ? object.metadata.name : undefined;
-            if (!type || !objectName) throw new Error(`${release.chart} ${release.version}: a rendered object has no valid apiVersion/kind/metadata.name`);
+            if (!type || !objectName)
+                throw new Error(`${release.chart} ${release.version}: a rendered object has no valid apiVersion/kind/metadata.name`);
             const name = object.metadata?.namespace ? `${object.metadata.namespace}/${objectName}` : objectName;
             const urn = childUrn(release.urn, type, name);
             // Helm itself refuses duplicates; two identical URNs would merge two objects' verdicts.
@@ -149,7 +164,10 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
     }
     if (options.source && (options.gatekeeper ?? true) && objects.length > 0) {
         options.progress?.(`gator test: ${objects.length} rendered objects against the stack's constraints`);
-        const review = await gatorVerdicts(policiesFromRun(run), objects.map((o) => o.object));
+        const review = await gatorVerdicts(
+            policiesFromRun(run),
+            objects.map((o) => o.object),
+        );
         for (const o of objects) {
             const key = objectKey(o.object);
             if (review.reviewed.has(key)) o.gatekeeper = review.verdicts.get(key) ?? [];
@@ -164,7 +182,7 @@ export function analyzerResourcesFor(workloads: ChartWorkloads): AnalyzerResourc
         type: o.type,
         urn: o.urn,
         name: o.name,
-        props: o.object as Record<string, unknown>,
+        props: o.object,
         options: { parent: o.releaseUrn },
         parent: o.releaseUrn,
         dependencies: [],
@@ -182,7 +200,11 @@ export interface Disagreement {
  * Objects where the pack and Gatekeeper reach different verdicts on an enabled rule (one catalogue, two
  * engines: any difference is a defect in a rule's TypeScript or CEL form). Only objects gator reviewed.
  */
-export function disagreements(workloads: ChartWorkloads, packRuleIdsByUrn: ReadonlyMap<string, ReadonlySet<string>>, enabledRules: ReadonlySet<string>): Disagreement[] {
+export function disagreements(
+    workloads: ChartWorkloads,
+    packRuleIdsByUrn: ReadonlyMap<string, ReadonlySet<string>>,
+    enabledRules: ReadonlySet<string>,
+): Disagreement[] {
     const out: Disagreement[] = [];
     for (const o of workloads.objects) {
         if (!o.gatekeeper) continue;
@@ -196,7 +218,11 @@ export function disagreements(workloads: ChartWorkloads, packRuleIdsByUrn: Reado
 }
 
 /** The report's view: per Release its status, per rendered object the pack's and Gatekeeper's verdicts. */
-export function chartsSection(workloads: ChartWorkloads, packRuleIdsByUrn: ReadonlyMap<string, ReadonlySet<string>>, found: Disagreement[]): ChartsSection {
+export function chartsSection(
+    workloads: ChartWorkloads,
+    packRuleIdsByUrn: ReadonlyMap<string, ReadonlySet<string>>,
+    found: Disagreement[],
+): ChartsSection {
     const releaseNames = new Map(workloads.releases.map((r) => [r.urn, r.resourceName]));
     return {
         releases: workloads.releases.map((r) => ({
@@ -218,7 +244,9 @@ export function chartsSection(workloads: ChartWorkloads, packRuleIdsByUrn: Reado
             name: String(o.object.metadata?.name),
             hook: o.hook,
             pack: [...(packRuleIdsByUrn.get(o.urn) ?? [])].sort(),
-            ...(o.gatekeeper ? { gatekeeper: o.gatekeeper.map((v) => ({ ruleId: v.ruleId, enforcementAction: v.enforcementAction })) } : {}),
+            ...(o.gatekeeper
+                ? { gatekeeper: o.gatekeeper.map((v) => ({ ruleId: v.ruleId, enforcementAction: v.enforcementAction })) }
+                : {}),
         })),
         disagreements: found,
     };
@@ -232,7 +260,7 @@ export function asRecordedResources(workloads: ChartWorkloads): RecordedResource
         name: o.name,
         parent: o.releaseUrn,
         custom: true,
-        inputs: o.object as Record<string, unknown>,
+        inputs: o.object,
         secretPaths: [],
         dependencies: [],
         protect: false,

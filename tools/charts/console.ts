@@ -19,17 +19,31 @@ export function printCharts(charts: ChartsSection | undefined): void {
     }
     // Objects some engine gave a verdict on; the rest (ConfigMaps, RBAC, CRDs...) only counted.
     const judged = charts.objects.filter((o) => o.pack.length > 0 || o.gatekeeper !== undefined);
-    if (charts.objects.length > 0) console.log(`\nChart workloads (${judged.length} reviewed by the pack or Gatekeeper of ${charts.objects.length} rendered):`);
+    if (charts.objects.length > 0)
+        console.log(`\nChart workloads (${judged.length} reviewed by the pack or Gatekeeper of ${charts.objects.length} rendered):`);
     for (const o of judged) {
-        const gk = o.gatekeeper === undefined ? "not run" : o.gatekeeper.length === 0 ? "admitted" : o.gatekeeper.map((v) => `${v.enforcementAction}:${v.ruleId}`).join(" ");
-        console.log(`  ${o.release} ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}: pack ${o.pack.length === 0 ? "pass" : o.pack.join(" ")}; gatekeeper ${gk}`);
+        const gk =
+            o.gatekeeper === undefined
+                ? "not run"
+                : o.gatekeeper.length === 0
+                  ? "admitted"
+                  : o.gatekeeper.map((v) => `${v.enforcementAction}:${v.ruleId}`).join(" ");
+        console.log(
+            `  ${o.release} ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}: pack ${o.pack.length === 0 ? "pass" : o.pack.join(" ")}; gatekeeper ${gk}`,
+        );
     }
-    for (const d of charts.disagreements) console.log(`  DISAGREEMENT ${d.ruleId} on ${d.urn}: pack ${d.pack ? "violation" : "pass"}, gatekeeper ${d.gatekeeper ? "violation" : "pass"}`);
+    for (const d of charts.disagreements)
+        console.log(
+            `  DISAGREEMENT ${d.ruleId} on ${d.urn}: pack ${d.pack ? "violation" : "pass"}, gatekeeper ${d.gatekeeper ? "violation" : "pass"}`,
+        );
 }
 
 /** `--charts <dir>` or `--charts pull`; a bad value is a usage error. */
 export function chartSourceFromFlag(value: string, pullDestination: () => string): ChartSource {
     if (value === "pull") return { kind: "pull", destination: pullDestination() };
-    if (!fs.existsSync(value) || !fs.statSync(value).isDirectory()) throw new Error(`--charts: "${value}" is not a directory (give a directory holding <chart>-<version>.tgz or <chart>/ and the app checked out as <repository name>/, or "pull")`);
+    if (!fs.existsSync(value) || !fs.statSync(value).isDirectory())
+        throw new Error(
+            `--charts: "${value}" is not a directory (give a directory holding <chart>-<version>.tgz or <chart>/ and the app checked out as <repository name>/, or "pull")`,
+        );
     return { kind: "dir", dir: path.resolve(value) };
 }

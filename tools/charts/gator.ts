@@ -33,7 +33,7 @@ export function policiesFromRun(run: ProgramRun): GatorPolicies {
             .filter((r) => r.type.startsWith(`kubernetes:${prefix}/`))
             .map((r) => {
                 const { apiVersion, kind, metadata, spec } = r.inputs as K8sObject & { spec?: unknown };
-                return { apiVersion, kind, metadata, spec } as K8sObject;
+                return { apiVersion, kind, metadata, spec };
             });
     return { templates: objects(TEMPLATE_GROUP), constraints: objects(CONSTRAINT_GROUP) };
 }
@@ -44,9 +44,10 @@ export function matchedKinds(constraints: readonly K8sObject[]): Set<string> {
     for (const c of constraints) {
         const match = (c as { spec?: { match?: { kinds?: unknown } } }).spec?.match?.kinds;
         if (!Array.isArray(match)) continue;
-        for (const m of match) {
-            const groups = Array.isArray(m?.apiGroups) ? (m.apiGroups as unknown[]) : [];
-            const names = Array.isArray(m?.kinds) ? (m.kinds as unknown[]) : [];
+        for (const m of match as unknown[]) {
+            const entry = (m ?? {}) as { apiGroups?: unknown; kinds?: unknown };
+            const groups: unknown[] = Array.isArray(entry.apiGroups) ? entry.apiGroups : [];
+            const names: unknown[] = Array.isArray(entry.kinds) ? entry.kinds : [];
             for (const g of groups) for (const k of names) if (typeof g === "string" && typeof k === "string") kinds.add(`${g}/${k}`);
         }
     }
@@ -85,9 +86,12 @@ export async function gatorVerdicts(policies: GatorPolicies, objects: readonly K
         writeTestInputs(dir, policies.templates, policies.constraints, reviewed);
         const run = runGator(gator, ["test", "--filename", dir, "--output", "json"], TIMEOUT_MS);
         // Exit 1 means "a deny constraint is violated": a verdict, not a failure.
-        if (run.status !== 0 && run.status !== 1) throw new Error(`gator test failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().slice(0, 1500)}`);
+        if (run.status !== 0 && run.status !== 1)
+            throw new Error(`gator test failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().slice(0, 1500)}`);
         // gator's results name the object by kind, namespace and name; with the group from the reviewed objects.
-        const groups = new Map(reviewed.map((o) => [`${String(o.kind)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`, groupOf(o)]));
+        const groups = new Map(
+            reviewed.map((o) => [`${String(o.kind)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`, groupOf(o)]),
+        );
         for (const v of parseGatorTestJson(run.stdout)) {
             const short = `${v.object.kind}/${v.object.namespace}/${v.object.name}`;
             if (!groups.has(short) || v.constraintName === "") continue;

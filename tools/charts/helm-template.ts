@@ -35,14 +35,18 @@ export class HelmError extends Error {}
 
 function run(file: string, args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = execFile(file, args, { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS, env: { ...process.env, HELM_NO_PLUGINS: "1" } }, (error, stdout, stderr) => {
-            if (error) {
-                const detail = (stderr || error.message).trim().slice(0, MAX_ERROR_CHARS);
-                reject(new HelmError(detail));
-            } else resolve(stdout);
-        });
+        const child = execFile(
+            file,
+            args,
+            { maxBuffer: MAX_OUTPUT_BYTES, timeout: TIMEOUT_MS, env: { ...process.env, HELM_NO_PLUGINS: "1" } },
+            (error, stdout, stderr) => {
+                if (error) {
+                    const detail = (stderr || error.message).trim().slice(0, MAX_ERROR_CHARS);
+                    reject(new HelmError(detail));
+                } else resolve(stdout);
+            },
+        );
         child.stdin?.end(); // nothing to read: never leave a tool waiting on an open pipe
-
     });
 }
 
@@ -60,10 +64,12 @@ export function parseManifests(text: string, origin: string): K8sObject[] {
         if (doc.errors.length > 0) throw new HelmError(`${origin}: unparsable YAML in the rendered output: ${doc.errors[0].message}`);
         const value: unknown = doc.toJS();
         if (value === null || value === undefined) continue;
-        if (typeof value !== "object" || Array.isArray(value)) throw new HelmError(`${origin}: a rendered document is not a Kubernetes object`);
+        if (typeof value !== "object" || Array.isArray(value))
+            throw new HelmError(`${origin}: a rendered document is not a Kubernetes object`);
         const object = value as K8sObject & { items?: unknown };
         if (typeof object.kind === "string" && object.kind.endsWith("List") && Array.isArray(object.items)) {
-            for (const item of object.items) if (item !== null && typeof item === "object" && !Array.isArray(item)) objects.push(item as K8sObject);
+            for (const item of object.items)
+                if (item !== null && typeof item === "object" && !Array.isArray(item)) objects.push(item as K8sObject);
         } else objects.push(object);
     }
     return objects;
@@ -85,7 +91,9 @@ export async function renderChart(opts: RenderChartOptions): Promise<K8sObject[]
         try {
             stdout = await run(helm, args);
         } catch (error) {
-            throw new HelmError(`helm template ${opts.releaseName} (${opts.chartDir}) failed: ${error instanceof Error ? error.message : String(error)}`);
+            throw new HelmError(
+                `helm template ${opts.releaseName} (${opts.chartDir}) failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
         }
         return parseManifests(stdout, `helm template ${opts.releaseName}`);
     } finally {
@@ -100,7 +108,9 @@ export async function pullChart(chart: { chart: string; version: string; repo: s
         await run(helm, ["pull", chart.chart, "--repo", chart.repo, "--version", chart.version, "--destination", destination]);
     } catch (error) {
         const first = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-        throw new HelmError(`helm pull ${chart.chart} ${chart.version} from ${chart.repo} failed (network or repository unavailable?): ${first}`);
+        throw new HelmError(
+            `helm pull ${chart.chart} ${chart.version} from ${chart.repo} failed (network or repository unavailable?): ${first}`,
+        );
     }
     const file = path.join(destination, `${chart.chart}-${chart.version}.tgz`);
     if (!fs.existsSync(file)) throw new HelmError(`helm pull ${chart.chart} ${chart.version} wrote no ${path.basename(file)}`);

@@ -12,12 +12,14 @@ export interface OperatorWorkload {
     operatorDecides: string[];
 }
 
-const PROMETHEUS_OPERATOR = "prometheus-operator v0.93 (pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go, pkg/operator/config_reloader.go)";
+const PROMETHEUS_OPERATOR =
+    "prometheus-operator v0.93 (pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go, pkg/operator/config_reloader.go)";
 
 const OPERATOR_WORKLOADS: Record<string, OperatorWorkload[]> = {
     "kube-prometheus-stack": [
         {
-            workload: "StatefulSet prometheus-<name> (Prometheus CR): containers prometheus, config-reloader; init container init-config-reloader",
+            workload:
+                "StatefulSet prometheus-<name> (Prometheus CR): containers prometheus, config-reloader; init container init-config-reloader",
             fromValues: [
                 "pod securityContext (runAsNonRoot, uid 1000, RuntimeDefault seccomp): prometheus.prometheusSpec.securityContext",
                 "prometheus container requests/limits: prometheus.prometheusSpec.resources",
@@ -31,7 +33,8 @@ const OPERATOR_WORKLOADS: Record<string, OperatorWorkload[]> = {
             ],
         },
         {
-            workload: "StatefulSet alertmanager-<name> (Alertmanager CR): containers alertmanager, config-reloader; init container init-config-reloader",
+            workload:
+                "StatefulSet alertmanager-<name> (Alertmanager CR): containers alertmanager, config-reloader; init container init-config-reloader",
             fromValues: [
                 "pod securityContext: alertmanager.alertmanagerSpec.securityContext",
                 "alertmanager container requests/limits: alertmanager.alertmanagerSpec.resources",
@@ -39,7 +42,10 @@ const OPERATOR_WORKLOADS: Record<string, OperatorWorkload[]> = {
                 "pod labels app.kubernetes.io/part-of: alertmanager.alertmanagerSpec.podMetadata.labels",
                 "no service account token: alertmanager.alertmanagerSpec.automountServiceAccountToken=false",
             ],
-            operatorDecides: [`every container's securityContext (read-only root, no privilege escalation, drop ALL): ${PROMETHEUS_OPERATOR}`, "app.kubernetes.io/name label (alertmanager)"],
+            operatorDecides: [
+                `every container's securityContext (read-only root, no privilege escalation, drop ALL): ${PROMETHEUS_OPERATOR}`,
+                "app.kubernetes.io/name label (alertmanager)",
+            ],
         },
     ],
     "trivy-operator": [

@@ -37,12 +37,22 @@ export function pinnedReleases(run: ProgramRun): { release?: PinnedReleaseInput;
         .filter((r) => r.type === RELEASE_TYPE)
         .map((r) => {
             const inputs = r.inputs ?? {};
-            const repoOpts = inputs.repositoryOpts !== null && typeof inputs.repositoryOpts === "object" ? (inputs.repositoryOpts as Record<string, unknown>) : {};
-            const fields = { releaseName: str(inputs.name), namespace: str(inputs.namespace), chart: str(inputs.chart), version: str(inputs.version), repo: str(repoOpts.repo) };
+            const repoOpts =
+                inputs.repositoryOpts !== null && typeof inputs.repositoryOpts === "object"
+                    ? (inputs.repositoryOpts as Record<string, unknown>)
+                    : {};
+            const fields = {
+                releaseName: str(inputs.name),
+                namespace: str(inputs.namespace),
+                chart: str(inputs.chart),
+                version: str(inputs.version),
+                repo: str(repoOpts.repo),
+            };
             const missing = Object.entries(fields)
                 .filter(([, v]) => v === undefined)
                 .map(([k]) => k);
-            if (missing.length > 0) return { urn: r.urn, resourceName: r.name, problem: `the Release's ${missing.join(", ")} is not a known string` };
+            if (missing.length > 0)
+                return { urn: r.urn, resourceName: r.name, problem: `the Release's ${missing.join(", ")} is not a known string` };
             const release: PinnedReleaseInput = {
                 urn: r.urn,
                 resourceName: r.name,

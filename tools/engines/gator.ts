@@ -50,7 +50,9 @@ export interface GatorRun {
 /** Parameters the program would give a constraint for this case: defaults, the case's overrides, platform exemptions. */
 export function admissionParams(rule: KubernetesRule, params: Record<string, unknown> | undefined): Record<string, unknown> {
     const merged: Record<string, unknown> = { ...effectiveParams(rule, params) };
-    const declared = Array.isArray(merged.exemptNamespaces) ? merged.exemptNamespaces.filter((n): n is string => typeof n === "string") : [];
+    const declared = Array.isArray(merged.exemptNamespaces)
+        ? merged.exemptNamespaces.filter((n): n is string => typeof n === "string")
+        : [];
     return { ...merged, exemptNamespaces: [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort() };
 }
 
@@ -72,7 +74,12 @@ function writeYaml(file: string, value: unknown): void {
 export function writeVerifySuite(dir: string, rules: readonly KubernetesRule[], corpus: readonly AdmissionCase[]): WrittenSuite {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const tests: { name: string; template: string; constraint: string; cases: { name: string; object: string; assertions: { violations: "yes" | "no" }[] }[] }[] = [];
+    const tests: {
+        name: string;
+        template: string;
+        constraint: string;
+        cases: { name: string; object: string; assertions: { violations: "yes" | "no" }[] }[];
+    }[] = [];
     const cases: SuiteCase[] = [];
     for (const rule of rules) {
         const templateFile = `templates/${rule.id}.yaml`;
@@ -97,7 +104,12 @@ export function writeVerifySuite(dir: string, rules: readonly KubernetesRule[], 
             cases.push({ rule: rule.id, caseName, testName: test.name, expect: c.expect, params, object: c.object });
         });
     }
-    writeYaml(path.join(dir, "suite.yaml"), { kind: "Suite", apiVersion: "test.gatekeeper.sh/v1alpha1", metadata: { name: "secure-gitops-catalogue" }, tests });
+    writeYaml(path.join(dir, "suite.yaml"), {
+        kind: "Suite",
+        apiVersion: "test.gatekeeper.sh/v1alpha1",
+        metadata: { name: "secure-gitops-catalogue" },
+        tests,
+    });
     return { dir, cases, tests: tests.length };
 }
 
@@ -165,7 +177,12 @@ export function parseGatorTestJson(stdout: string): GatorViolation[] {
 }
 
 /** Writes templates, constraints and objects as one multi-document directory for `gator test -f <dir>`. */
-export function writeTestInputs(dir: string, templates: readonly ConstraintTemplateObject[] | readonly unknown[], constraints: readonly ConstraintObject[] | readonly unknown[], objects: readonly K8sObject[]): void {
+export function writeTestInputs(
+    dir: string,
+    templates: readonly ConstraintTemplateObject[] | readonly unknown[],
+    constraints: readonly ConstraintObject[] | readonly unknown[],
+    objects: readonly K8sObject[],
+): void {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     const documents = (items: readonly unknown[]): string => items.map(toYaml).join("---\n");

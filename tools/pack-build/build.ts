@@ -39,9 +39,13 @@ function readJson(file: string): unknown {
 export function packLayout(packDir: string): PackLayout {
     const tsconfig = readJson(path.join(packDir, "tsconfig.json")) as { compilerOptions?: { outDir?: unknown } };
     const outDir = tsconfig.compilerOptions?.outDir;
-    if (typeof outDir !== "string" || outDir === "") throw new Error(`${path.join(packDir, "tsconfig.json")}: compilerOptions.outDir must name the build folder`);
+    if (typeof outDir !== "string" || outDir === "")
+        throw new Error(`${path.join(packDir, "tsconfig.json")}: compilerOptions.outDir must name the build folder`);
     const main = (readJson(path.join(packDir, "package.json")) as { main?: unknown }).main;
-    if (typeof main !== "string" || !main.endsWith(".js")) throw new Error(`${path.join(packDir, "package.json")}: "main" must name the compiled .js entry point, got ${JSON.stringify(main)}`);
+    if (typeof main !== "string" || !main.endsWith(".js"))
+        throw new Error(
+            `${path.join(packDir, "package.json")}: "main" must name the compiled .js entry point, got ${JSON.stringify(main)}`,
+        );
     return { packDir, outDir: path.resolve(packDir, outDir), main: path.resolve(packDir, main) };
 }
 
@@ -69,7 +73,7 @@ export function buildProblems(packDir: string): string[] {
 
 /** The TypeScript compiler, loaded only when something is compiled (it takes a while to load). */
 function typescript(): typeof import("typescript") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: most runs compile nothing
     return require("typescript") as typeof import("typescript");
 }
 
@@ -81,12 +85,16 @@ function typescript(): typeof import("typescript") {
 export function emitPack(packDir: string): { files: Map<string, string>; stamp: BuildStamp } {
     const ts = typescript();
     const configPath = path.join(packDir, "tsconfig.json");
-    const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-            throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const parsed = ts.getParsedCommandLineOfConfigFile(
+        configPath,
+        {},
+        {
+            ...ts.sys,
+            onUnRecoverableConfigFileDiagnostic: (d) => {
+                throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+            },
         },
-    });
+    );
     if (!parsed) throw new Error(`${configPath}: cannot be read`);
     const configErrors = parsed.errors.filter((d) => d.category === ts.DiagnosticCategory.Error);
     if (configErrors.length > 0) throw new Error(`${configPath}: ${ts.flattenDiagnosticMessageText(configErrors[0].messageText, "\n")}`);
@@ -147,7 +155,8 @@ export function buildPack(packDir: string): PackLayout {
     fs.writeFileSync(path.join(staging, STAMP_FILE), `${JSON.stringify(stamp, null, 2)}\n`);
     fs.rmSync(layout.outDir, { recursive: true, force: true });
     fs.renameSync(staging, layout.outDir);
-    if (!fs.existsSync(layout.main)) throw new Error(`${packDir}: the build wrote no ${path.relative(packDir, layout.main)} (package.json main)`);
+    if (!fs.existsSync(layout.main))
+        throw new Error(`${packDir}: the build wrote no ${path.relative(packDir, layout.main)} (package.json main)`);
     return layout;
 }
 
@@ -158,7 +167,9 @@ export function buildPack(packDir: string): PackLayout {
 export function ensurePackBuilt(packDir: string, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): boolean {
     const problems = buildProblems(packDir);
     if (problems.length === 0) return false;
-    log(`rebuilding ${path.relative(process.cwd(), packDir) || "."} (${problems[0]}${problems.length > 1 ? `, +${problems.length - 1} more` : ""})`);
+    log(
+        `rebuilding ${path.relative(process.cwd(), packDir) || "."} (${problems[0]}${problems.length > 1 ? `, +${problems.length - 1} more` : ""})`,
+    );
     buildPack(packDir);
     return true;
 }

@@ -27,9 +27,12 @@ export function readBaseline(file: string): BaselinePlan {
     } catch {
         throw new Error(`--baseline ${file}: not JSON; expected a plan.json written by npm run plan`);
     }
-    if (!isRecord(parsed) || parsed.tool !== "plan") throw new Error(`--baseline ${file}: not a plan.json written by npm run plan (no "tool": "plan")`);
+    if (!isRecord(parsed) || parsed.tool !== "plan")
+        throw new Error(`--baseline ${file}: not a plan.json written by npm run plan (no "tool": "plan")`);
     if (parsed.formatVersion !== REPORT_FORMAT_VERSION) {
-        throw new Error(`--baseline ${file}: plan format ${JSON.stringify(parsed.formatVersion ?? "1 (no formatVersion)")}, this plan writes ${REPORT_FORMAT_VERSION}; regenerate the baseline with this version`);
+        throw new Error(
+            `--baseline ${file}: plan format ${JSON.stringify(parsed.formatVersion ?? "1 (no formatVersion)")}, this plan writes ${REPORT_FORMAT_VERSION}; regenerate the baseline with this version`,
+        );
     }
     if (!Array.isArray(parsed.resources) || !Array.isArray(parsed.violations) || typeof parsed.generatedAt !== "string") {
         throw new Error(`--baseline ${file}: resources, violations or generatedAt missing`);
@@ -47,7 +50,8 @@ function show(value: unknown): string {
 /** Leaf values by path (`spec.containers[0].image`); empty objects and arrays are leaves too. */
 export function flatten(value: unknown, at = "", out = new Map<string, unknown>()): Map<string, unknown> {
     if (Array.isArray(value) && value.length > 0) value.forEach((v, i) => flatten(v, `${at}[${i}]`, out));
-    else if (isRecord(value) && Object.keys(value).length > 0) for (const [k, v] of Object.entries(value)) flatten(v, at ? `${at}.${k}` : k, out);
+    else if (isRecord(value) && Object.keys(value).length > 0)
+        for (const [k, v] of Object.entries(value)) flatten(v, at ? `${at}.${k}` : k, out);
     else if (at !== "") out.set(at, value); // an empty root has no properties
     return out;
 }
@@ -67,7 +71,13 @@ export function propertyChanges(before: unknown, after: unknown): PropertyChange
 
 const ref = (r: { urn?: string; type: string; name: string }): ResourceRef => ({ urn: r.urn ?? "", type: r.type, name: r.name });
 const violationKey = (v: Violation): string => `${v.ruleId}\u0000${v.resource.urn ?? v.resource.name}\u0000${v.message}`;
-const violationRef = (v: Violation): ViolationRef => ({ ruleId: v.ruleId, severity: v.severity, enforcement: v.enforcement, urn: v.resource.urn ?? v.resource.name, message: v.message });
+const violationRef = (v: Violation): ViolationRef => ({
+    ruleId: v.ruleId,
+    severity: v.severity,
+    enforcement: v.enforcement,
+    urn: v.resource.urn ?? v.resource.name,
+    message: v.message,
+});
 
 export function diffPlans(baseline: BaselinePlan, head: Pick<Report, "resources" | "violations">, file?: string): PlanDiff {
     const before = new Map(baseline.resources.filter((r) => r.urn).map((r) => [r.urn as string, r]));
@@ -77,7 +87,12 @@ export function diffPlans(baseline: BaselinePlan, head: Pick<Report, "resources"
         const old = before.get(urn);
         if (!old) continue;
         const changes = propertyChanges(old.inputs, r.inputs);
-        if (changes.length > 0) changed.push({ ...ref(r), changes: changes.slice(0, MAX_CHANGES_PER_RESOURCE), moreChanges: Math.max(0, changes.length - MAX_CHANGES_PER_RESOURCE) });
+        if (changes.length > 0)
+            changed.push({
+                ...ref(r),
+                changes: changes.slice(0, MAX_CHANGES_PER_RESOURCE),
+                moreChanges: Math.max(0, changes.length - MAX_CHANGES_PER_RESOURCE),
+            });
     }
     const active = (vs: readonly Violation[]) => vs.filter((v) => !v.suppressed);
     const oldKeys = new Set(active(baseline.violations).map(violationKey));
@@ -87,7 +102,11 @@ export function diffPlans(baseline: BaselinePlan, head: Pick<Report, "resources"
         added: [...after.values()].filter((r) => !before.has(r.urn as string)).map(ref),
         removed: [...before.values()].filter((r) => !after.has(r.urn as string)).map(ref),
         changed,
-        newViolations: active(head.violations).filter((v) => !oldKeys.has(violationKey(v))).map(violationRef),
-        fixedViolations: active(baseline.violations).filter((v) => !newKeys.has(violationKey(v))).map(violationRef),
+        newViolations: active(head.violations)
+            .filter((v) => !oldKeys.has(violationKey(v)))
+            .map(violationRef),
+        fixedViolations: active(baseline.violations)
+            .filter((v) => !newKeys.has(violationKey(v)))
+            .map(violationRef),
     };
 }

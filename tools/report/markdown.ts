@@ -15,7 +15,9 @@ function code(text: string): string {
 }
 
 function where(v: Violation): string {
-    return v.resource.file ? `${v.resource.file}:${v.line ?? v.resource.line ?? 1} ${v.resource.type}/${v.resource.name}` : `${v.resource.type} ${code(v.resource.name)}`;
+    return v.resource.file
+        ? `${v.resource.file}:${v.line ?? v.resource.line ?? 1} ${v.resource.type}/${v.resource.name}`
+        : `${v.resource.type} ${code(v.resource.name)}`;
 }
 
 function more(shown: number, total: number, what: string, file: string): string[] {
@@ -35,18 +37,33 @@ function diffSection(report: Report, lines: string[]): void {
     if (diff.newViolations.length + diff.fixedViolations.length > 0) {
         lines.push("| | Level | Severity | Rule | Resource | Message |", "|---|---|---|---|---|---|");
         const rows = [...diff.newViolations.map((v) => ({ v, tag: "new" })), ...diff.fixedViolations.map((v) => ({ v, tag: "fixed" }))];
-        for (const { v, tag } of rows.slice(0, MAX_ROWS)) lines.push(`| ${tag} | ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(code(v.urn.split("::").pop() ?? v.urn))} | ${escapeCell(v.message)} |`);
+        for (const { v, tag } of rows.slice(0, MAX_ROWS))
+            lines.push(
+                `| ${tag} | ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(code(v.urn.split("::").pop() ?? v.urn))} | ${escapeCell(v.message)} |`,
+            );
         lines.push(...more(MAX_ROWS, rows.length, "violation changes", file), "");
     }
-    for (const [label, list] of [["Added", diff.added], ["Removed", diff.removed]] as const) {
+    for (const [label, list] of [
+        ["Added", diff.added],
+        ["Removed", diff.removed],
+    ] as const) {
         if (list.length === 0) continue;
-        lines.push(`${label}: ${list.slice(0, MAX_ROWS).map((r) => code(`${r.type} ${r.name}`)).join(", ")}${list.length > MAX_ROWS ? ` and ${list.length - MAX_ROWS} more` : ""}`, "");
+        lines.push(
+            `${label}: ${list
+                .slice(0, MAX_ROWS)
+                .map((r) => code(`${r.type} ${r.name}`))
+                .join(", ")}${list.length > MAX_ROWS ? ` and ${list.length - MAX_ROWS} more` : ""}`,
+            "",
+        );
     }
     if (diff.changed.length > 0) {
         lines.push("<details><summary>Changed resources (property level)</summary>", "");
         for (const r of diff.changed.slice(0, MAX_DIFF_RESOURCES)) {
             lines.push(`- ${code(`${r.type} ${r.name}`)}`);
-            for (const c of r.changes.slice(0, MAX_DIFF_CHANGES)) lines.push(`  - ${code(c.path)}: ${c.before === undefined ? "_(absent)_" : code(c.before)} → ${c.after === undefined ? "_(absent)_" : code(c.after)}`);
+            for (const c of r.changes.slice(0, MAX_DIFF_CHANGES))
+                lines.push(
+                    `  - ${code(c.path)}: ${c.before === undefined ? "_(absent)_" : code(c.before)} → ${c.after === undefined ? "_(absent)_" : code(c.after)}`,
+                );
             const hidden = r.changes.length - Math.min(r.changes.length, MAX_DIFF_CHANGES) + r.moreChanges;
             if (hidden > 0) lines.push(`  - _${hidden} more change(s) in ${file}_`);
         }
@@ -67,7 +84,11 @@ export function groupUnevaluated(resources: readonly ReportResource[]): { reason
         groups.set(reason, group);
     }
     return [...groups]
-        .map(([reason, g]) => ({ reason, count: g.count, types: [...g.types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => (n > 1 ? `${t} x${n}` : t)) }))
+        .map(([reason, g]) => ({
+            reason,
+            count: g.count,
+            types: [...g.types].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => (n > 1 ? `${t} x${n}` : t)),
+        }))
         .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }
 
@@ -79,23 +100,47 @@ function chartLines(report: Report): string[] {
     const notEvaluated = charts?.releases.filter((r) => r.status === "not evaluated") ?? [];
     if (!charts || charts.releases.every((r) => r.status === "not evaluated")) {
         // Without rendered charts the pack sees the Release, not its pods: those meet the rules at admission.
-        return [`_Helm releases not evaluated (${notEvaluated.length}): their workloads are checked by the same rules at admission (Gatekeeper); run the plan with \`--charts\` to check them here._`];
+        return [
+            `_Helm releases not evaluated (${notEvaluated.length}): their workloads are checked by the same rules at admission (Gatekeeper); run the plan with \`--charts\` to check them here._`,
+        ];
     }
     const lines = ["#### Helm releases", "", "| Chart | Namespace | Status | Objects (hooks) |", "|---|---|---|---|"];
     for (const r of charts.releases) {
         const status = r.status === "evaluated" ? "rendered and evaluated" : `**not evaluated**: ${r.reason ?? ""}`;
-        lines.push(`| \`${r.chart ?? "?"}\` ${r.version ?? ""} | ${r.namespace ?? ""} | ${escapeCell(status)} | ${r.objects} (${r.hooks}) |`);
+        lines.push(
+            `| \`${r.chart ?? "?"}\` ${r.version ?? ""} | ${r.namespace ?? ""} | ${escapeCell(status)} | ${r.objects} (${r.hooks}) |`,
+        );
     }
-    const operatorMade = charts.releases.flatMap((r) => r.operatorWorkloads.map((w) => `- ${r.chart}: ${w.workload} - from our values: ${w.fromValues.join("; ")}. The operator decides: ${w.operatorDecides.join("; ")}.`));
-    if (operatorMade.length > 0) lines.push("", "Created by operators at runtime (not rendered; admitted by Gatekeeper):", "", ...operatorMade.map(escapeCell));
+    const operatorMade = charts.releases.flatMap((r) =>
+        r.operatorWorkloads.map(
+            (w) =>
+                `- ${r.chart}: ${w.workload} - from our values: ${w.fromValues.join("; ")}. The operator decides: ${w.operatorDecides.join("; ")}.`,
+        ),
+    );
+    if (operatorMade.length > 0)
+        lines.push("", "Created by operators at runtime (not rendered; admitted by Gatekeeper):", "", ...operatorMade.map(escapeCell));
     const judged = charts.objects.filter((o) => o.pack.length > 0 || o.gatekeeper !== undefined);
-    lines.push("", `#### Chart workloads (${judged.length} reviewed of ${charts.objects.length} rendered)`, "", "| Release | Object | Pack | Gatekeeper |", "|---|---|---|---|");
+    lines.push(
+        "",
+        `#### Chart workloads (${judged.length} reviewed of ${charts.objects.length} rendered)`,
+        "",
+        "| Release | Object | Pack | Gatekeeper |",
+        "|---|---|---|---|",
+    );
     for (const o of judged.slice(0, MAX_CHART_OBJECT_ROWS)) {
-        const gk = o.gatekeeper === undefined ? "not reviewed" : o.gatekeeper.length === 0 ? "admitted" : o.gatekeeper.map((v) => `${v.enforcementAction} \`${v.ruleId}\``).join(", ");
-        lines.push(`| ${o.release} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}`)} | ${o.pack.length === 0 ? "pass" : o.pack.map((r) => `\`${r}\``).join(", ")} | ${gk} |`);
+        const gk =
+            o.gatekeeper === undefined
+                ? "not reviewed"
+                : o.gatekeeper.length === 0
+                  ? "admitted"
+                  : o.gatekeeper.map((v) => `${v.enforcementAction} \`${v.ruleId}\``).join(", ");
+        lines.push(
+            `| ${o.release} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}`)} | ${o.pack.length === 0 ? "pass" : o.pack.map((r) => `\`${r}\``).join(", ")} | ${gk} |`,
+        );
     }
     if (judged.length > MAX_CHART_OBJECT_ROWS) lines.push("", `_${judged.length - MAX_CHART_OBJECT_ROWS} more in plan.json._`);
-    for (const d of charts.disagreements) lines.push("", `:warning: pack and Gatekeeper disagree on \`${d.ruleId}\` for ${escapeCell(d.urn)}`);
+    for (const d of charts.disagreements)
+        lines.push("", `:warning: pack and Gatekeeper disagree on \`${d.ruleId}\` for ${escapeCell(d.urn)}`);
     return lines;
 }
 
@@ -111,7 +156,10 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
               ? ":warning: **Nothing evaluated: every rule is disabled**"
               : ":white_check_mark: **No mandatory violations**";
     const skippedFiles = (report.skipped ?? []).length;
-    const title = report.tool === "plan" ? `Offline plan - stack \`${report.stack}\`` : `Manifest check - ${report.inputs.length - skippedFiles} file(s) checked${skippedFiles > 0 ? `, ${skippedFiles} skipped` : ""}`;
+    const title =
+        report.tool === "plan"
+            ? `Offline plan - stack \`${report.stack}\``
+            : `Manifest check - ${report.inputs.length - skippedFiles} file(s) checked${skippedFiles > 0 ? `, ${skippedFiles} skipped` : ""}`;
     const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
     const lines: string[] = [
         `### ${title}`,
@@ -125,14 +173,25 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
     diffSection(report, lines);
     if ((report.problems ?? []).length > 0) {
         lines.push("#### Input problems", "");
-        for (const p of (report.problems ?? []).slice(0, MAX_ROWS)) lines.push(`- ${p.kind}: ${escapeCell(`${p.file}:${p.line}: ${p.message}`)}`);
+        for (const p of (report.problems ?? []).slice(0, MAX_ROWS))
+            lines.push(`- ${p.kind}: ${escapeCell(`${p.file}:${p.line}: ${p.message}`)}`);
         lines.push(...more(MAX_ROWS, (report.problems ?? []).length, "problems", file), "");
     }
 
-    lines.push("#### Compliance by framework", "", "A control passes only when at least one applicable resource was evaluated for it.", "", "| Framework | Controls passed | Score | Failing (critical first) | Not evaluated |", "|---|---|---|---|---|");
+    lines.push(
+        "#### Compliance by framework",
+        "",
+        "A control passes only when at least one applicable resource was evaluated for it.",
+        "",
+        "| Framework | Controls passed | Score | Failing (critical first) | Not evaluated |",
+        "|---|---|---|---|---|",
+    );
     for (const score of report.compliance) {
         const pct = score.total === 0 ? "n/a" : `${Math.round((100 * score.passed) / score.total)}%`;
-        const failing = score.failing.map((f) => `${f.severity === "critical" ? "**" : ""}${f.control}${f.severity === "critical" ? "**" : ""} (${f.severity})`).join(", ") || "-";
+        const failing =
+            score.failing
+                .map((f) => `${f.severity === "critical" ? "**" : ""}${f.control}${f.severity === "critical" ? "**" : ""} (${f.severity})`)
+                .join(", ") || "-";
         const unevaluated = score.notEvaluated.map((c) => c.control).join(", ") || "-";
         lines.push(`| ${score.framework} | ${scoreSummary(score)} | ${pct} | ${escapeCell(failing)} | ${escapeCell(unevaluated)} |`);
     }
@@ -140,12 +199,21 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
 
     if (active.length > 0) {
         lines.push("#### Violations (critical first)", "", "| Level | Severity | Rule | Resource | Message |", "|---|---|---|---|---|");
-        for (const v of active.slice(0, MAX_VIOLATION_ROWS)) lines.push(`| ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.message)} |`);
+        for (const v of active.slice(0, MAX_VIOLATION_ROWS))
+            lines.push(`| ${v.enforcement} | ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.message)} |`);
         lines.push(...more(MAX_VIOLATION_ROWS, active.length, "violations", `${file} / ${report.tool}.sarif`), "");
     }
     if (suppressed.length > 0) {
-        lines.push("#### Suppressed in the manifests (not counted)", "", "| Severity | Rule | Resource | Reason | Expires |", "|---|---|---|---|---|");
-        for (const v of suppressed.slice(0, MAX_ROWS)) lines.push(`| ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.suppressed?.reason ?? "")} | ${v.suppressed?.expires ?? "-"} |`);
+        lines.push(
+            "#### Suppressed in the manifests (not counted)",
+            "",
+            "| Severity | Rule | Resource | Reason | Expires |",
+            "|---|---|---|---|---|",
+        );
+        for (const v of suppressed.slice(0, MAX_ROWS))
+            lines.push(
+                `| ${v.severity} | ${code(v.ruleId)} | ${escapeCell(where(v))} | ${escapeCell(v.suppressed?.reason ?? "")} | ${v.suppressed?.expires ?? "-"} |`,
+            );
         lines.push(...more(MAX_ROWS, suppressed.length, "suppressed violations", file), "");
     }
 
@@ -160,11 +228,22 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
     if ((report.skipped ?? []).length > 0) {
         const byReason = new Map<string, number>();
         for (const s of report.skipped ?? []) byReason.set(s.reason, (byReason.get(s.reason) ?? 0) + 1);
-        lines.push(`Skipped ${(report.skipped ?? []).length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}.`, "");
+        lines.push(
+            `Skipped ${(report.skipped ?? []).length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}.`,
+            "",
+        );
     }
     if (report.exemptions.length > 0) {
-        lines.push(`<details><summary>Exemptions (${report.exemptions.length}) and their reasons</summary>`, "", "| Scope | Where | Rules | Reason |", "|---|---|---|---|");
-        for (const e of report.exemptions) lines.push(`| ${e.scope} | ${escapeCell(e.target)} | ${escapeCell(e.rules.map(code).join(", "))} | ${escapeCell(e.reason)}${e.expires ? ` (until ${e.expires})` : ""} |`);
+        lines.push(
+            `<details><summary>Exemptions (${report.exemptions.length}) and their reasons</summary>`,
+            "",
+            "| Scope | Where | Rules | Reason |",
+            "|---|---|---|---|",
+        );
+        for (const e of report.exemptions)
+            lines.push(
+                `| ${e.scope} | ${escapeCell(e.target)} | ${escapeCell(e.rules.map(code).join(", "))} | ${escapeCell(e.reason)}${e.expires ? ` (until ${e.expires})` : ""} |`,
+            );
         lines.push("", "</details>", "");
     }
     if (countsByComponent && Object.keys(countsByComponent).length > 0) {

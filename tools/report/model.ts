@@ -232,7 +232,8 @@ export function coverageFrom(resources: readonly ReportResource[], violations: r
         return c;
     };
     for (const r of resources) {
-        for (const [id, verdict] of Object.entries(r.verdicts ?? {})) if (verdict === "passed" || verdict === "violation") entry(id).evaluated++;
+        for (const [id, verdict] of Object.entries(r.verdicts ?? {}))
+            if (verdict === "passed" || verdict === "violation") entry(id).evaluated++;
     }
     for (const v of violations) if (!v.suppressed) entry(v.ruleId).violations.push(v);
     return coverage;
@@ -244,7 +245,11 @@ export function coverageFrom(resources: readonly ReportResource[], violations: r
  * least one resource; otherwise it is not evaluated (and never counted as passed). Failing controls are
  * ordered critical first.
  */
-export function scoreCompliance(rules: readonly Rule[], enforcement: (rule: Rule) => Enforcement, coverage: ReadonlyMap<string, RuleCoverage>): FrameworkScore[] {
+export function scoreCompliance(
+    rules: readonly Rule[],
+    enforcement: (rule: Rule) => Enforcement,
+    coverage: ReadonlyMap<string, RuleCoverage>,
+): FrameworkScore[] {
     return FRAMEWORKS.map((framework) => {
         const controls = new Map<string, Rule[]>();
         for (const rule of rules) {
@@ -269,7 +274,12 @@ export function scoreCompliance(rules: readonly Rule[], enforcement: (rule: Rule
                 notEvaluated.push({ framework, control, rules: controlRules.map((r) => r.id).sort(), reason });
             }
         }
-        failing.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || Number(b.mandatory) - Number(a.mandatory) || a.control.localeCompare(b.control, undefined, { numeric: true }));
+        failing.sort(
+            (a, b) =>
+                SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+                Number(b.mandatory) - Number(a.mandatory) ||
+                a.control.localeCompare(b.control, undefined, { numeric: true }),
+        );
         notEvaluated.sort((a, b) => a.control.localeCompare(b.control, undefined, { numeric: true }));
         return { framework, passed, total: controls.size, failing, notEvaluated };
     });

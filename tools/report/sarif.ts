@@ -44,10 +44,15 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
     const index = new Map(evaluated.map((r, i) => [r.id, i]));
     const max = options.maxResults ?? SARIF_MAX_RESULTS;
     // Active violations first, then suppressed; both critical first: a cut drops the least important.
-    const ordered = [...report.violations].sort((a, b) => Number(Boolean(a.suppressed)) - Number(Boolean(b.suppressed)) || compareViolations(a, b));
+    const ordered = [...report.violations].sort(
+        (a, b) => Number(Boolean(a.suppressed)) - Number(Boolean(b.suppressed)) || compareViolations(a, b),
+    );
     const kept = ordered.slice(0, max);
     const cut = ordered.length - kept.length;
-    const cutNote = cut > 0 ? `${cut} of ${ordered.length} results were cut (lowest severity first) to stay within GitHub code scanning's limit of ${max} results per run; every result is in ${report.tool}.json.` : undefined;
+    const cutNote =
+        cut > 0
+            ? `${cut} of ${ordered.length} results were cut (lowest severity first) to stay within GitHub code scanning's limit of ${max} results per run; every result is in ${report.tool}.json.`
+            : undefined;
     return {
         $schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -60,7 +65,11 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                         informationUri: "https://github.com/acme/secure-gitops",
                         rules: evaluated.map((rule) => ({
                             id: rule.id,
-                            name: rule.title.replace(/[^A-Za-z0-9]+/g, " ").trim().replace(/ (\w)/g, (_, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
+                            name: rule.title
+                                .replace(/[^A-Za-z0-9]+/g, " ")
+                                .trim()
+                                .replace(/ (\w)/g, (_, c: string) => c.toUpperCase())
+                                .replace(/^\w/, (c) => c.toUpperCase()),
                             shortDescription: { text: rule.title },
                             fullDescription: { text: rule.description },
                             help: { text: rule.remediation, markdown: `**Remediation:** ${rule.remediation}` },
@@ -86,7 +95,8 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                 ],
                 properties: { resultsTotal: ordered.length, resultsCut: cut },
                 results: kept.map((v) => {
-                    const logicalName = v.resource.urn ?? `${v.resource.type}/${v.resource.namespace ? `${v.resource.namespace}/` : ""}${v.resource.name}`;
+                    const logicalName =
+                        v.resource.urn ?? `${v.resource.type}/${v.resource.namespace ? `${v.resource.namespace}/` : ""}${v.resource.name}`;
                     return {
                         ruleId: v.ruleId,
                         ...(index.has(v.ruleId) ? { ruleIndex: index.get(v.ruleId) } : {}),
@@ -102,12 +112,25 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                             },
                         ],
                         ...(v.suppressed
-                            ? { suppressions: [{ kind: "inSource", status: "accepted", justification: `${v.suppressed.reason}${v.suppressed.expires ? ` (until ${v.suppressed.expires})` : ""}` }] }
+                            ? {
+                                  suppressions: [
+                                      {
+                                          kind: "inSource",
+                                          status: "accepted",
+                                          justification: `${v.suppressed.reason}${v.suppressed.expires ? ` (until ${v.suppressed.expires})` : ""}`,
+                                      },
+                                  ],
+                              }
                             : {}),
                         partialFingerprints: {
                             resourceRule: createHash("sha256").update(`${v.ruleId}|${logicalName}`).digest("hex").slice(0, 32),
                         },
-                        properties: { enforcement: v.enforcement, severity: v.severity, resourceType: v.resource.type, ...(v.fields ? { fields: v.fields } : {}) },
+                        properties: {
+                            enforcement: v.enforcement,
+                            severity: v.severity,
+                            resourceType: v.resource.type,
+                            ...(v.fields ? { fields: v.fields } : {}),
+                        },
                     };
                 }),
             },

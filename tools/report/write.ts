@@ -40,7 +40,12 @@ export function writeReport(
     const files = { json: path.join(dir, `${base}.json`), markdown: path.join(dir, `${base}.md`), sarif: path.join(dir, `${base}.sarif`) };
     fs.writeFileSync(files.json, toJson(report, options.countsByComponent));
     fs.writeFileSync(files.markdown, toMarkdown(report, options.countsByComponent));
-    const sarif = toSarif(report, rules, { toolVersion: TOOL_VERSION, defaultArtifact: options.defaultArtifact, category: sarifCategory(report), maxResults: options.sarifMaxResults });
+    const sarif = toSarif(report, rules, {
+        toolVersion: TOOL_VERSION,
+        defaultArtifact: options.defaultArtifact,
+        category: sarifCategory(report),
+        maxResults: options.sarifMaxResults,
+    });
     fs.writeFileSync(files.sarif, JSON.stringify(sarif, null, 2) + "\n");
     return { dir, ...files };
 }
