@@ -38,19 +38,25 @@ async function main(): Promise<void> {
         log: (line) => console.log(line),
     });
     const { baseline, ours, empty } = results;
-    const perBlock = (a: typeof ours, b: typeof ours) => a.blocks.map((block, i) => round(block.packCpuMs / b.blocks[i].packCpuMs, 2)).join(" ");
-    console.log(`pack CPU (ms): baseline ${Math.round(baseline.totalPackCpuMs)}, current ${Math.round(ours.totalPackCpuMs)}, empty ${Math.round(empty.totalPackCpuMs)}`);
+    const perBlock = (a: typeof ours, b: typeof ours) =>
+        a.blocks.map((block, i) => round(block.packCpuMs / b.blocks[i].packCpuMs, 2)).join(" ");
+    console.log(
+        `pack CPU (ms): baseline ${Math.round(baseline.totalPackCpuMs)}, current ${Math.round(ours.totalPackCpuMs)}, empty ${Math.round(empty.totalPackCpuMs)}`,
+    );
     console.log(`baseline / empty: ${round(baseline.totalPackCpuMs / empty.totalPackCpuMs, 3)}x (blocks ${perBlock(baseline, empty)})`);
     console.log(`current  / empty: ${round(ours.totalPackCpuMs / empty.totalPackCpuMs, 3)}x (blocks ${perBlock(ours, empty)})`);
     console.log(`current  / baseline: ${round(ours.totalPackCpuMs / baseline.totalPackCpuMs, 3)}x (blocks ${perBlock(ours, baseline)})`);
-    console.log(`diagnostics: baseline ${baseline.diagnostics}, current ${ours.diagnostics}; not-applicable: baseline ${baseline.notApplicable}, current ${ours.notApplicable}`);
+    console.log(
+        `diagnostics: baseline ${baseline.diagnostics}, current ${ours.diagnostics}; not-applicable: baseline ${baseline.notApplicable}, current ${ours.notApplicable}`,
+    );
     if (baseline.diagnostics !== ours.diagnostics || baseline.notApplicable !== ours.notApplicable) {
         console.log("DIFFERENT VERDICTS: the two builds do not report the same, so their timings are not comparable");
         process.exitCode = 1;
     }
 }
 
-main().catch((error: Error) => {
-    console.error(`compare-packs: ${error.message.split("\n")[0]}`);
+main().catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : "unexpected failure";
+    console.error(`compare-packs: ${message.split("\n")[0]}`);
     process.exitCode = 2;
 });
