@@ -89,9 +89,11 @@ export interface ThroughputOptions {
     /** The resources are sent in this many consecutive blocks. */
     blocks: number;
     concurrency: number;
-    /** Resources sent once before measuring (JIT warm-up of both packs). */
+    /** Resources sent once before measuring (JIT warm-up of every pack). */
     warmup: number;
     log?: (line: string) => void;
+    /** The packs measured side by side, each under its own label (default: ours and the empty pack). */
+    packs?: readonly PackUnderTest[];
 }
 
 /** The list a map was seeded with for `key` (every key is seeded up front, so a miss is a bug). */
@@ -108,8 +110,8 @@ export function rotated<T>(items: readonly T[], by: number): T[] {
 }
 
 /**
- * Both packs started once and warmed up; then the resources go through in `blocks` consecutive blocks,
- * the packs interleaved block by block with the order rotated every block (so neither always runs first
+ * The packs started once and warmed up; then the resources go through in `blocks` consecutive blocks,
+ * the packs interleaved block by block with the order rotated every block (so none always runs first
  * after the harness's own work, and teammates' load on this shared machine hits both alike). Pack CPU is
  * read from /proc for the pack process around each pass.
  */
@@ -117,8 +119,9 @@ export async function measureThroughput(
     resources: readonly AnalyzerResourceInput[],
     options: ThroughputOptions,
 ): Promise<Record<string, ThroughputResult>> {
-    const packs = [await startPack(OUR_PACK), await startPack(EMPTY_PACK)];
+    const packs: LivePack[] = [];
     try {
+        for (const pack of options.packs ?? [OUR_PACK, EMPTY_PACK]) packs.push(await startPack(pack));
         const blocks = new Map<string, PassResult[]>(packs.map((p) => [p.pack.label, []]));
         for (const live of packs) await pass(live, resources.slice(0, options.warmup), options.concurrency);
         const size = Math.ceil(resources.length / options.blocks);

@@ -27,6 +27,8 @@ function bounded(text: string, max: number): string {
 
 /** Caps the list (see MAX_FINDINGS_PER_RULE) and the length of each message and path. */
 export function capFindings(findings: readonly Finding[], max = MAX_FINDINGS_PER_RULE): Finding[] {
+    // Most results are empty or small and within every bound: no copy (this runs per rule per resource).
+    if (findings.length <= max && findings.every((f) => f.message.length <= MAX_MESSAGE_CHARS && f.path.length <= MAX_PATH_CHARS)) return findings as Finding[];
     const shown = findings.slice(0, max).map((f) => ({ message: bounded(f.message, MAX_MESSAGE_CHARS), path: bounded(f.path, MAX_PATH_CHARS) }));
     if (findings.length > max) {
         const rest = findings.length - max;
@@ -59,14 +61,36 @@ function guarded(rule: Rule, run: () => Finding[]): Finding[] {
  */
 export function matchesKind(rule: KubernetesRule, object: K8sObject, params: { podTemplateKinds?: unknown } = rule.defaultParams): boolean {
     const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
-    const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+    const slash = apiVersion.indexOf("/");
+    const group = slash >= 0 ? apiVersion.slice(0, slash) : "";
     const kind = typeof object.kind === "string" ? object.kind : "";
-    const matches = (list: readonly KindMatch[]) => list.some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)));
-    return matches(rule.match) || (params.podTemplateKinds !== undefined && matches(podTemplateKindMatches(params.podTemplateKinds)));
+    return kindListMatches(rule.match, group, kind) || (params.podTemplateKinds !== undefined && kindListMatches(parsedPodTemplateKinds(params.podTemplateKinds), group, kind));
+}
+
+function kindListMatches(list: readonly KindMatch[], group: string, kind: string): boolean {
+    return list.some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)));
+}
+
+// podTemplateKinds parsed once per list: the pack asks for every pod-bearing rule on every resource, and
+// the list is the same array (catalogue default or the stack's config) each time. Keyed by the array and
+// checked against a copy of its entries, so a list changed in place is parsed again.
+const parsedKinds = new WeakMap<readonly unknown[], { entries: unknown[]; matches: KindMatch[] }>();
+
+function parsedPodTemplateKinds(podTemplateKinds: unknown): readonly KindMatch[] {
+    if (!Array.isArray(podTemplateKinds)) return podTemplateKindMatches(podTemplateKinds);
+    const cached = parsedKinds.get(podTemplateKinds);
+    if (cached && cached.entries.length === podTemplateKinds.length && cached.entries.every((entry, i) => entry === podTemplateKinds[i])) return cached.matches;
+    const matches = podTemplateKindMatches(podTemplateKinds);
+    parsedKinds.set(podTemplateKinds, { entries: [...podTemplateKinds], matches });
+    return matches;
 }
 
 export function evaluateKubernetes(rule: KubernetesRule, object: K8sObject, overrides?: Record<string, unknown>): Finding[] {
-    const params = effectiveParams(rule, overrides);
+    return evaluateKubernetesWith(rule, object, effectiveParams(rule, overrides));
+}
+
+/** evaluateKubernetes with the effective parameters already merged (the pack merges them once per rule and resource). */
+export function evaluateKubernetesWith(rule: KubernetesRule, object: K8sObject, params: KubernetesRule["defaultParams"]): Finding[] {
     if (!matchesKind(rule, object, params)) return [];
     const metadata = own(object, "metadata");
     const namespace = object.kind === "Namespace" ? own(metadata, "name") : own(metadata, "namespace");

@@ -2,7 +2,7 @@
 // exemption parameters + the rule's own), validation through the catalogue's evaluate functions and, for
 // rules that define a fix, remediation. See ../README.md for enforcement levels and unknown handling.
 import { PolicyConfigSchema, PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { effectiveParams, evaluateCloud, evaluateKubernetes, formatFinding, matchesKind } from "../catalogue/evaluate";
+import { effectiveParams, evaluateCloud, evaluateKubernetesWith, formatFinding, matchesKind } from "../catalogue/evaluate";
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
 import { POD_BEARING_MATCH } from "../catalogue/workloads";
 import { KubernetesType, namespaceIsUnknown, parseKubernetesType, toK8sObject } from "./kubernetes";
@@ -100,21 +100,24 @@ function appliesTo(rule: KubernetesRule) {
 }
 
 /**
- * The object to evaluate, or undefined when the rule does not apply to this resource type: the rule's own kinds
- * first (cached, no config read), then for pod-bearing rules the stack's configured podTemplateKinds. `shared`:
- * the validation path, where every policy of a request reads the same copy (per-request.ts); the remediation
- * path writes between policies and builds its own.
+ * The stack's config for this rule and the object to evaluate, or undefined when the rule does not apply to
+ * this resource type: the rule's own kinds first (cached, no config read), then for pod-bearing rules the
+ * stack's configured podTemplateKinds. `shared`: the validation path, where every policy of a request reads
+ * the same copy (per-request.ts); the remediation path writes between policies and builds its own.
  */
-function kubernetesObject(rule: KubernetesRule, applies: (type: KubernetesType) => boolean, args: ResourceValidationArgs, shared: boolean): K8sObject | undefined {
+function kubernetesObject(rule: KubernetesRule, applies: (type: KubernetesType) => boolean, args: ResourceValidationArgs, shared: boolean): { object: K8sObject; config: Record<string, unknown> } | undefined {
     const type = kubernetesTypeOf(args.type);
     if (!type) return undefined;
-    const matched =
-        applies(type) ||
-        ("podTemplateKinds" in rule.defaultParams && matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind }, effectiveParams(rule, overrides(args))));
-    if (!matched) return undefined;
-    if (shared) return sharedKubernetesObject(type, args.props, args.provider?.props);
+    let config: Record<string, unknown> | undefined;
+    if (!applies(type)) {
+        if (!("podTemplateKinds" in rule.defaultParams)) return undefined;
+        config = overrides(args);
+        if (!matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind }, { podTemplateKinds: effectiveParams(rule, config).podTemplateKinds })) return undefined;
+    }
+    config ??= overrides(args);
+    if (shared) return { object: sharedKubernetesObject(type, args.props, args.provider?.props), config };
     const providerNamespace = args.provider ? plainProps(args.provider.props).namespace : undefined;
-    return toK8sObject(type, plainProps(args.props), providerNamespace);
+    return { object: toK8sObject(type, plainProps(args.props), providerNamespace), config };
 }
 
 /** Findings for one object, honouring exemptions; nothing when the namespace is unknown and exemptions exist. */
@@ -122,7 +125,7 @@ export function kubernetesFindings(rule: KubernetesRule, object: K8sObject, conf
     const params = effectiveParams(rule, config);
     // An unknown namespace might be an exempt one: we cannot tell, so we do not report.
     if (namespaceIsUnknown(object) && Array.isArray(params.exemptNamespaces) && params.exemptNamespaces.length > 0) return [];
-    return evaluateKubernetes(rule, object, config);
+    return evaluateKubernetesWith(rule, object, params);
 }
 
 /**
@@ -176,9 +179,9 @@ function validateKubernetes(rule: KubernetesRule) {
     const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
     const applies = appliesTo(rule);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
-        const object = kubernetesObject(rule, applies, args, true);
-        if (!object) return notApplicable(args);
-        report(rule, kubernetesFindings(rule, object, overrides(args)), args, reportViolation);
+        const target = kubernetesObject(rule, applies, args, true);
+        if (!target) return notApplicable(args);
+        report(rule, kubernetesFindings(rule, target.object, target.config), args, reportViolation);
     };
 }
 
@@ -198,9 +201,9 @@ function remediateKubernetes(rule: KubernetesRule, remediate: NonNullable<Kubern
     const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
     const applies = appliesTo(rule);
     return (args: ResourceValidationArgs): Json | undefined => {
-        const object = kubernetesObject(rule, applies, args, false);
-        if (!object) return notApplicable(args);
-        const config = overrides(args);
+        const target = kubernetesObject(rule, applies, args, false);
+        if (!target) return notApplicable(args);
+        const { object, config } = target;
         if (kubernetesFindings(rule, object, config).length === 0) return undefined;
         const fixed = remediate(structuredClone(object), effectiveParams(rule, config));
         applyChanges(args.props, object, fixed);
