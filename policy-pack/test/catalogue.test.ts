@@ -16,14 +16,19 @@ function expectedSubject(object: K8sObject): string {
     return `${String(object.kind)} ${typeof namespace === "string" ? `${shown(namespace)}/` : ""}${shown(name)}`;
 }
 
+const POD_SECURITY_FAMILY = (id: string): boolean => id.startsWith("pss-") || id === "containers-read-only-root-filesystem";
+const CONTAINER_KIND: Record<string, string> = { containers: "container", initContainers: "init container", ephemeralContainers: "ephemeral container" };
+
 /** A violation says which object and container it is about, and points at a place in the checked object. */
 function assertFindingNamesItsPlace(c: CorpusCase, finding: { message: string; path: string }): void {
     const problem = findingPathProblem(c.object ?? c.props, finding.path);
     assert.equal(problem, undefined, `path ${finding.path} does not name a place in the object: ${problem}`);
     if (!c.object) return;
     assert.ok(finding.message.startsWith(`${expectedSubject(c.object)}: `), `message does not start with the object: ${finding.message}`);
-    for (const match of finding.path.matchAll(/(?:containers|initContainers|ephemeralContainers)\[name=([^\]]*)\]/g)) {
-        assert.ok(finding.message.includes(`"${match[1]}"`), `message does not name container ${match[1]}: ${finding.message}`);
+    for (const match of finding.path.matchAll(/(containers|initContainers|ephemeralContainers)\[name=([^\]]*)\]/g)) {
+        // The Pod Security family also says which kind of container: `init container "setup"`.
+        const label = POD_SECURITY_FAMILY(c.rule) ? `${CONTAINER_KIND[match[1]]} "${match[2]}"` : `"${match[2]}"`;
+        assert.ok(finding.message.includes(label), `message does not name ${label}: ${finding.message}`);
     }
 }
 
