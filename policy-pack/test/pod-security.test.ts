@@ -160,12 +160,10 @@ describe("Pod Security rules on malformed input", () => {
         (v: unknown) => ({ containers: v, initContainers: [{ name: "i", image: "i:1" }], ephemeralContainers: v }),
     ];
 
-    // One test per rule, so a change to one rule reruns only its own test (mutation testing: perTest coverage).
-    const rules = podSecurityRules.filter((r): r is KubernetesRule => r.target === "kubernetes");
-    it("has rules, hostile values and field sets to try", () => assert.ok(rules.length > 0 && hostile.length > 0 && fields.length > 0));
-
-    for (const rule of rules) {
-        it(`${rule.id}: never throws, and CEL answers without errors and as TypeScript does`, () => {
+    it("never throws, and CEL answers without errors and as TypeScript does", () => {
+        const rules = podSecurityRules.filter((r): r is KubernetesRule => r.target === "kubernetes");
+        assert.ok(rules.length > 0 && hostile.length > 0 && fields.length > 0);
+        for (const rule of rules) {
             for (const value of hostile) {
                 for (const [index, build] of fields.entries()) {
                     const object = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "a", annotations: { "seccomp.security.alpha.kubernetes.io/pod": value } }, spec: build(value) } as K8sObject;
@@ -182,6 +180,6 @@ describe("Pod Security rules on malformed input", () => {
                     }
                 }
             }
-        });
-    }
+        }
+    });
 });

@@ -192,18 +192,14 @@ describe("findings cap", () => {
 describe("rules on hostile input (seeded, bounded)", () => {
     const corpus = loadCorpus();
 
-    // One test per rule over the same seeded sample (the generator restarts for each), so a change to one
-    // rule reruns only its own test (mutation testing: perTest coverage).
-    it("has rules and corpus cases to try", () => assert.ok(RULES.length > 40 && corpus.length > 500, `${RULES.length} rules, ${corpus.length} cases`));
-
-    for (const rule of RULES) {
-        it(`${rule.id}: its own check never throws when any subtree of a corpus object holds a hostile value`, () => {
-            const rng = prng(20261130);
-            let evaluations = 0;
-            for (const c of corpus) {
-                const { props } = corpusResource(c);
-                for (const path of samplePaths(subtreePaths(props), 12, rng)) {
-                    const mutated = replaceAt(props, path, hostileValue(rng));
+    it("no rule's own check throws when any subtree of a corpus object holds a hostile value", () => {
+        const rng = prng(20261130);
+        let evaluations = 0;
+        for (const c of corpus) {
+            const { props } = corpusResource(c);
+            for (const path of samplePaths(subtreePaths(props), 12, rng)) {
+                const mutated = replaceAt(props, path, hostileValue(rng));
+                for (const rule of RULES) {
                     // rule.check directly, not through the guard: the rules themselves must not throw.
                     const params = effectiveParams(rule, rule.id === c.rule ? c.params : undefined);
                     try {
@@ -215,9 +211,9 @@ describe("rules on hostile input (seeded, bounded)", () => {
                     evaluations++;
                 }
             }
-            assert.ok(evaluations > 5000, `only ${evaluations} evaluations`);
-        });
-    }
+        }
+        assert.ok(evaluations > 50000, `only ${evaluations} evaluations`);
+    });
 
     it("every hostile object at every level of a Pod leaves every rule running", () => {
         const base = { metadata: { name: "p", namespace: "apps", labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "nginx:1.27", securityContext: {}, resources: {} }] } };
@@ -236,28 +232,30 @@ describe("rules on hostile input (seeded, bounded)", () => {
 });
 
 describe("unknown values never add a finding (property, seeded, bounded, every rule)", () => {
-    const compliant = loadCorpus().filter((c) => c.expect === "pass");
-    it("has compliant corpus cases to start from", () => assert.ok(compliant.length > 100, `${compliant.length} compliant cases`));
-
-    // One test per rule over the same seeded sample (the generator restarts for each), so a change to one
-    // rule reruns only its own test (mutation testing: perTest coverage).
-    for (const rule of RULES) {
-        it(`${rule.id}: replacing any subtree of a compliant corpus object by the unknown sentinel adds no finding`, () => {
-            const rng = prng(42);
-            let replacements = 0;
-            for (const c of compliant) {
-                const { type, props } = corpusResource(c);
-                const config = rule.id === c.rule && c.params ? c.params : {};
-                // The number of findings (a path may change with the replacement: an unknown container name
-                // reads as its index, so the count is what must not grow).
-                const count = (p: Record<string, unknown>): number => findingsForResource(rule, type, p, config).length;
-                const baseline = count(props);
-                for (const path of samplePaths(subtreePaths(props), 40, rng)) {
-                    assert.ok(count(replaceAt(props, path, UNKNOWN_SENTINEL)) <= baseline, `${c.file} / ${c.name}: ${JSON.stringify(path)} unknown adds a finding of ${rule.id}`);
-                    replacements++;
+    it("replacing any subtree of a compliant corpus object by the unknown sentinel adds no finding from any rule", () => {
+        const rng = prng(42);
+        const compliant = loadCorpus().filter((c) => c.expect === "pass");
+        assert.ok(compliant.length > 100, `${compliant.length} compliant cases`);
+        let replacements = 0;
+        for (const c of compliant) {
+            const { type, props } = corpusResource(c);
+            const configFor = (id: string): Record<string, unknown> => (id === c.rule && c.params ? c.params : {});
+            // Per rule, the number of findings (a path may change with the replacement: an unknown container
+            // name reads as its index, so the count is what must not grow).
+            const keys = (p: Record<string, unknown>): Map<string, number> => {
+                const counts = new Map<string, number>();
+                for (const rule of RULES) counts.set(rule.id, findingsForResource(rule, type, p, configFor(rule.id)).length);
+                return counts;
+            };
+            const baseline = keys(props);
+            for (const path of samplePaths(subtreePaths(props), 40, rng)) {
+                const after = keys(replaceAt(props, path, UNKNOWN_SENTINEL));
+                for (const [key, count] of after) {
+                    assert.ok(count <= (baseline.get(key) ?? 0), `${c.file} / ${c.name}: ${JSON.stringify(path)} unknown adds a finding of ${key}`);
                 }
+                replacements++;
             }
-            assert.ok(replacements > 1000, `only ${replacements} replacements`);
-        });
-    }
+        }
+        assert.ok(replacements > 1000, `only ${replacements} replacements`);
+    });
 });
