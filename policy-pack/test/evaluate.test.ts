@@ -3,6 +3,7 @@ import { strict as assert } from "assert";
 import { ruleById } from "../catalogue";
 import { capFindings, evaluate, evaluateKubernetes, formatFinding, matchesKind, MAX_MESSAGE_CHARS, MAX_PATH_CHARS } from "../catalogue/evaluate";
 import { KubernetesRule } from "../catalogue/types";
+import { isRecord, knownStr, own, setOwn } from "../catalogue/view";
 import { exemptImagePrefixes, parsePodTemplateKind, podTemplateKindMatches } from "../catalogue/workloads";
 
 const latest = ruleById("images-disallow-latest") as KubernetesRule;
@@ -100,5 +101,25 @@ describe("pod template kinds and exempt images", () => {
 
     it("give Gatekeeper the exempt-image prefixes without the trailing * and without entries exempting nothing", () => {
         assert.deepEqual(exemptImagePrefixes(["docker.io/falcosecurity/*", "gcr.io/x/", "*", "", 3, "quay.io/*"]), ["docker.io/falcosecurity/", "gcr.io/x/", "quay.io/"]);
+    });
+});
+
+describe("typed view helpers", () => {
+    it("call only plain objects records", () => {
+        assert.equal(isRecord({}), true);
+        for (const value of [null, undefined, [], "x", 5, true]) assert.equal(isRecord(value), false, JSON.stringify(value));
+    });
+
+    it("read a known string only", () => {
+        assert.equal(knownStr(5), undefined);
+        assert.equal(knownStr({}), undefined);
+        assert.equal(knownStr(""), "");
+    });
+
+    it("set a __proto__ key as a deletable own property", () => {
+        const target: Record<string, unknown> = {};
+        setOwn(target, "__proto__", 1);
+        assert.equal(delete target["__proto__"], true);
+        assert.equal(own(target, "__proto__"), undefined);
     });
 });
