@@ -105,7 +105,7 @@ describe("pod template kinds and exempt images", () => {
 });
 
 describe("typed view helpers", () => {
-    it("call only plain objects records", () => {
+    it("treat only plain objects as records", () => {
         assert.equal(isRecord({}), true);
         for (const value of [null, undefined, [], "x", 5, true]) assert.equal(isRecord(value), false, JSON.stringify(value));
     });
