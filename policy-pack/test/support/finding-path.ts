@@ -1,7 +1,8 @@
 // Where a finding points: its path must name a place in the checked object, so a report or an automatic fix
-// lands on the right field. Grammar: `a.b`, list items as `[3]` or `[name=app]`, map keys that hold dots as
-// `["app.kubernetes.io/name"]`. A path may end in fields that are not set yet (the finding asks to set them),
-// but a list item it names must exist. A JSON string on the way (an IAM policy document) is read as JSON.
+// lands on the right field. Grammar: `a.b`, list items as `[3]` or `[name=app]` (`[name=#3]` for an item
+// without a known name), map keys that hold dots as `["app.kubernetes.io/name"]`. A path may end in fields
+// that are not set yet (the finding asks to set them), but a list item it names must exist. A JSON string on
+// the way (an IAM policy document) is read as JSON.
 
 type Segment = { key: string } | { index: number } | { name: string };
 
@@ -50,7 +51,14 @@ export function findingPathProblem(root: unknown, path: string): string | undefi
         }
         if (missing) return `a list item under a field that is not set`;
         if (!Array.isArray(current)) return `a list item of something that is not a list`;
-        const item = "index" in segment ? current[segment.index] : current.find((e) => e !== null && typeof e === "object" && (e as { name?: unknown }).name === segment.name);
+        // A container whose name is not a known string is named by its index: `[name=#2]`.
+        const byIndex = "name" in segment && /^#[0-9]+$/.test(segment.name) ? Number(segment.name.slice(1)) : undefined;
+        const item =
+            "index" in segment
+                ? current[segment.index]
+                : byIndex !== undefined
+                  ? current[byIndex]
+                  : current.find((e) => e !== null && typeof e === "object" && (e as { name?: unknown }).name === segment.name);
         if (item === undefined) return `no list item ${JSON.stringify(segment)}`;
         current = item;
     }
