@@ -68,6 +68,7 @@ describe("rule catalogue", () => {
                     assert.ok(f.message.length > 0 && f.path.length > 0, "finding needs a message and a path");
                     assertFindingNamesItsPlace(c, f);
                 }
+                if (c.paths) assert.deepEqual(findings.map((f) => f.path), c.paths, "finding paths");
                 (c.messages ?? []).forEach((text, i) => assert.ok(findings[i]?.message.includes(text), `finding ${i} should say "${text}": ${findings[i]?.message}`));
             }
         });
