@@ -3,7 +3,9 @@
 import { strict as assert } from "assert";
 import { ruleById } from "../catalogue";
 import { evaluateKubernetes } from "../catalogue/evaluate";
-import { KubernetesRule } from "../catalogue/types";
+import { KubernetesRule, UNKNOWN_SENTINEL } from "../catalogue/types";
+import { ContainerRef } from "../catalogue/workloads";
+import { limitFindings } from "../rules/resource-limits";
 
 const labelsRule = ruleById("metadata-required-labels") as KubernetesRule;
 const automount = ruleById("pods-no-automount-service-account-token") as KubernetesRule;
@@ -56,5 +58,46 @@ describe("pods-no-automount-service-account-token on what the API server gets wr
 
     it("names a non-boolean automount value as it is", () => {
         assert.match(evaluateKubernetes(automount, pod({}, { automountServiceAccountToken: "yes" }, "apps"))[0]?.message ?? "", /automountServiceAccountToken is yes;/);
+    });
+});
+
+describe("container limit maxima and ratios on configuration mistakes", () => {
+    const ref = (resources: unknown, list: ContainerRef["list"] = "containers"): ContainerRef => ({
+        container: { name: "api", image: "app:1", resources },
+        name: "api",
+        list,
+        path: `spec.${list}[name=api]`,
+    });
+    const run = (resources: unknown, params: Record<string, unknown>, list?: ContainerRef["list"]) => limitFindings("Pod shop/api", ref(resources, list), params);
+
+    it("reports a maximum or a ratio that is not a quantity instead of passing the container", () => {
+        assert.deepEqual(run({ limits: { cpu: "1" } }, { maxCpuLimit: "two" }), [
+            { path: "spec.containers[name=api].resources.limits.cpu", message: 'Pod shop/api: container "api" cannot be checked: the rule\'s maxCpuLimit "two" is not a quantity; fix the policy configuration.' },
+        ]);
+        assert.match(run({ limits: { memory: "1Gi" } }, { maxMemoryLimit: "lots" })[0]?.message ?? "", /the rule's maxMemoryLimit "lots" is not a quantity/);
+        assert.deepEqual(run({ limits: { cpu: "1" }, requests: { cpu: "1" } }, { maxCpuLimitRequestRatio: "x" }), [
+            { path: "spec.containers[name=api].resources.limits.cpu", message: 'Pod shop/api: container "api" cannot be checked: the rule\'s limit/request ratio "x" is not a number; fix the policy configuration.' },
+        ]);
+    });
+
+    it("reports both an unparsable limit and an unparsable request under a ratio", () => {
+        assert.deepEqual(
+            run({ limits: { memory: "1GB" }, requests: { memory: "1MB" } }, { maxLimitRequestRatio: "2" }).map((f) => f.path),
+            ["spec.containers[name=api].resources.limits.memory", "spec.containers[name=api].resources.requests.memory"],
+        );
+        assert.match(run({ limits: { memory: "1GB" } }, { maxMemoryLimit: "1Gi" })[0]?.message ?? "", /has resources\.limits\.memory 1GB, which is not a Kubernetes quantity; write it as a quantity/);
+    });
+
+    it("checks nothing that is unset, empty, null or unknown, and no ephemeral container (the API rejects its resources)", () => {
+        const params = { maxCpuLimit: "1", maxLimitRequestRatio: "1" };
+        assert.equal(run({ limits: { cpu: "2" }, requests: { cpu: "1" } }, params).length, 2, "the baseline: both checks fire");
+        assert.deepEqual(run({ limits: { cpu: "2" }, requests: { cpu: "1" } }, params, "ephemeralContainers"), []);
+        assert.deepEqual(run({ limits: { cpu: "2" } }, { maxCpuLimit: "", maxCpuLimitRequestRatio: "" }), []);
+        assert.deepEqual(run({ limits: { cpu: null }, requests: { cpu: "1" } }, params), []);
+        assert.deepEqual(run({ limits: { cpu: "2" } }, { maxLimitRequestRatio: "1" }), [], "no request: no ratio");
+        assert.deepEqual(run(UNKNOWN_SENTINEL, params), []);
+        assert.deepEqual(run({ limits: UNKNOWN_SENTINEL, requests: { cpu: "1" } }, params), []);
+        assert.deepEqual(run({ limits: { cpu: "2" }, requests: UNKNOWN_SENTINEL }, { maxLimitRequestRatio: "1" }), []);
+        assert.deepEqual(run("not a map", params), []);
     });
 });
