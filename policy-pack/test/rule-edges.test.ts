@@ -3,15 +3,16 @@
 import { strict as assert } from "assert";
 import { ruleById } from "../catalogue";
 import { evaluateKubernetes } from "../catalogue/evaluate";
-import { KubernetesRule, UNKNOWN_SENTINEL } from "../catalogue/types";
+import { K8sObject, KubernetesRule, UNKNOWN_SENTINEL } from "../catalogue/types";
 import { ContainerRef } from "../catalogue/workloads";
-import { limitFindings } from "../rules/resource-limits";
+import { limitFindings } from "../lib/container-limits";
 
 const labelsRule = ruleById("metadata-required-labels") as KubernetesRule;
 const automount = ruleById("pods-no-automount-service-account-token") as KubernetesRule;
 
-function pod(labels: Record<string, unknown>, spec: Record<string, unknown> = {}, namespace?: string) {
-    return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", ...(namespace ? { namespace } : {}), labels }, spec: { containers: [{ name: "c", image: "nginx:1.27" }], ...spec } };
+/** A Pod as the engine may send it: labels and spec fields of any type (the API server would reject some). */
+function pod(labels: Record<string, unknown>, spec: Record<string, unknown> = {}, namespace?: string): K8sObject {
+    return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", ...(namespace ? { namespace } : {}), labels }, spec: { containers: [{ name: "c", image: "nginx:1.27" }], ...spec } } as K8sObject;
 }
 
 describe("metadata-required-labels on what the API server or the config gets wrong", () => {
