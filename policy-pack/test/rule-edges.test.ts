@@ -42,7 +42,7 @@ describe("metadata-required-labels on what the API server or the config gets wro
     });
 
     it("skips a labels map of the wrong type (the API server rejects it)", () => {
-        assert.deepEqual(evaluateKubernetes(labelsRule, { ...pod({}), metadata: { name: "p", labels: ["team"] } } as K8sObject, { labels: [{ key: "team" }] }), []);
+        assert.deepEqual(evaluateKubernetes(labelsRule, { ...pod({}), metadata: { name: "p", labels: ["team"] } } as unknown as K8sObject, { labels: [{ key: "team" }] }), []);
     });
 });
 
