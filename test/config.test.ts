@@ -199,13 +199,18 @@ describe("stack configuration", () => {
         });
 
         it("needs no repository or application namespace while Argo CD is disabled", () => {
-            const config = parseStackConfig(sourceFor({ ...invalid.bases.gke, features: '{"argocd": false}', appRepoUrl: null, appNamespaces: null }), "dev");
+            const config = parseStackConfig(
+                sourceFor({ ...invalid.bases.gke, features: '{"argocd": false}', appRepoUrl: null, appNamespaces: null }),
+                "dev",
+            );
             assert.equal(config.features.argocd, false);
             assert.equal(config.argocd.appRepoUrl, "");
         });
 
         it("reads the project's own keys, with or without prefix, and ignores other namespaces", () => {
-            const source = plainConfigSource({ "secure-gitops:environment": "dev", gcpRegion: "europe-west1", "gcp:project": "other" }, ["secure-gitops:repoPassword"]);
+            const source = plainConfigSource({ "secure-gitops:environment": "dev", gcpRegion: "europe-west1", "gcp:project": "other" }, [
+                "secure-gitops:repoPassword",
+            ]);
             assert.deepEqual(source.keys?.(), ["environment", "gcpRegion"]);
             assert.equal(source.get("environment"), "dev");
             assert.equal(source.isSecret?.("repoPassword"), true);
