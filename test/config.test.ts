@@ -155,6 +155,67 @@ describe("stack configuration", () => {
             );
             assert.deepEqual(gke(config).masterAuthorizedNetworks, [{ cidrBlock: "0.0.0.0/0", displayName: "anywhere" }]);
         });
+
+        it("reports a bad list entry once, not also as a missing list", () => {
+            const cases: [RawConfig, string, string][] = [
+                [{ ...invalid.bases.gke, appNamespaces: ["Bad_Name"] }, "dev", "appNamespaces"],
+                [{ ...invalid.bases.gke, trivySeverities: ["SEVERE"] }, "dev", "trivySeverities"],
+                [{ ...invalid.bases.existing, apiServerCidrs: ["10.0.0.2"] }, "staging", "apiServerCidrs"],
+            ];
+            for (const [raw, stack, key] of cases) {
+                const keys = parseError(() => parseStackConfig(sourceFor(raw), stack)).problems.map((p) => p.key);
+                assert.deepEqual(keys, [`secure-gitops:${key}[0]`], key);
+            }
+        });
+
+        it("accepts values at the edges of what is allowed", () => {
+            const config = parseStackConfig(
+                sourceFor({
+                    ...invalid.bases.gke,
+                    nodeMinCount: "2",
+                    nodeMaxCount: "2",
+                    nodeInitialCount: "2",
+                    trivyComplianceCron: "0  */6 * * *",
+                    allowedRegistries: ["registry.acme.example:5000/team/", "gcr.io", "LOCALHOST:5000"],
+                    appSource: "helm",
+                    appHelmValueFiles: ["values.yml", "envs/dev.yaml"],
+                    appHelmReleaseName: "m".repeat(53),
+                    appHelmParameters: '{"ingress.hostSuffix": "x}", "ingress.hostPrefix": "{x"}',
+                }),
+                "dev",
+            );
+            assert.deepEqual(gke(config).nodePool.minNodeCount, 2);
+            assert.equal(config.trivy.complianceCron, "0  */6 * * *");
+            assert.deepEqual(config.policy.allowedRegistries, ["registry.acme.example:5000/team/", "gcr.io", "LOCALHOST:5000"]);
+            assert.deepEqual(config.argocd.appSource, {
+                type: "helm",
+                valueFiles: ["values.yml", "envs/dev.yaml"],
+                releaseName: "m".repeat(53),
+                parameters: [
+                    { name: "ingress.hostSuffix", value: "x}" },
+                    { name: "ingress.hostPrefix", value: "{x" },
+                ],
+            });
+        });
+
+        it("needs no repository or application namespace while Argo CD is disabled", () => {
+            const config = parseStackConfig(
+                sourceFor({ ...invalid.bases.gke, features: '{"argocd": false}', appRepoUrl: null, appNamespaces: null }),
+                "dev",
+            );
+            assert.equal(config.features.argocd, false);
+            assert.equal(config.argocd.appRepoUrl, "");
+        });
+
+        it("reads the project's own keys, with or without prefix, and ignores other namespaces", () => {
+            const source = plainConfigSource({ "secure-gitops:environment": "dev", gcpRegion: "europe-west1", "gcp:project": "other" }, [
+                "secure-gitops:repoPassword",
+            ]);
+            assert.deepEqual(source.keys?.(), ["environment", "gcpRegion"]);
+            assert.equal(source.get("environment"), "dev");
+            assert.equal(source.isSecret?.("repoPassword"), true);
+            assert.equal(source.getSecret("project"), undefined);
+        });
     });
 
     describe("stack files", () => {

@@ -20,7 +20,8 @@ export const GATEKEEPER_ACTION: Readonly<Record<Enforcement, GatekeeperAction>> 
 };
 
 export function toGatekeeperAction(level: Enforcement): GatekeeperAction {
-    const action = GATEKEEPER_ACTION[level];
+    // Own keys only: "toString" or "constructor" would otherwise find Object.prototype's members.
+    const action = Object.prototype.hasOwnProperty.call(GATEKEEPER_ACTION, level) ? GATEKEEPER_ACTION[level] : undefined;
     if (!action) throw new Error(`unknown enforcement level "${level}"; expected one of ${Object.keys(GATEKEEPER_ACTION).join(", ")}`);
     return action;
 }

@@ -52,6 +52,7 @@ function allowedPattern(source: string): RegExp | undefined {
         } catch {
             pattern = undefined;
         }
+        // Stryker disable next-line EqualityOperator,ConditionalExpression: bounds the cache only; clearing it earlier, later or never returns the same patterns
         if (patterns.size > 256) patterns.clear();
         patterns.set(source, pattern);
     }

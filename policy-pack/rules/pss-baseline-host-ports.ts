@@ -12,6 +12,7 @@ import {
     celLet,
     celName,
     celString,
+    containerLabel,
     finding,
     get,
     isRecord,
@@ -66,7 +67,7 @@ export const rule = pssRule<HostPortsParams>({
                 const hostPort = get(port, ["hostPort"]);
                 if (!badHostPort(hostPort, allowed)) return;
                 const label = typeof port.name === "string" ? `name=${port.name}` : String(index);
-                findings.push(finding(object, `${ref.path}.ports[${label}].hostPort`, `container "${ref.name}" binds hostPort ${show(hostPort)}`, HOST_PORTS_FIX));
+                findings.push(finding(object, `${ref.path}.ports[${label}].hostPort`, `${containerLabel(ref)} binds hostPort ${show(hostPort)}`, HOST_PORTS_FIX));
             });
         }
         return findings;

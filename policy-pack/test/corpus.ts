@@ -20,6 +20,10 @@ export interface CorpusCase {
     /** Cloud rules: the Pulumi resource type and inputs. */
     resourceType?: string;
     props?: Record<string, unknown>;
+    /** Violations: text each listed finding message must contain, in order (the first finding first). */
+    messages?: string[];
+    /** Violations: the exact path of each finding, in order. */
+    paths?: string[];
     /** The case holds the unknown-value sentinel. */
     unknown?: boolean;
     file: string;
@@ -46,6 +50,12 @@ export function loadCorpus(dir = CORPUS_DIR, suffix = dir === CORPUS_DIR ? CORPU
         if (path.basename(file, suffix) !== doc.rule) throw new Error(`${file}: file name must equal its rule id "${doc.rule}"`);
         for (const c of doc.cases) {
             if (c.expect !== "pass" && c.expect !== "violation") throw new Error(`${file} / ${c.name}: expect must be pass|violation`);
+            if (c.messages !== undefined && (c.expect !== "violation" || !Array.isArray(c.messages) || !c.messages.every((m) => typeof m === "string" && m !== ""))) {
+                throw new Error(`${file} / ${c.name}: messages must be a list of non-empty strings on a violation`);
+            }
+            if (c.paths !== undefined && (c.expect !== "violation" || !Array.isArray(c.paths) || !c.paths.every((p) => typeof p === "string" && p !== ""))) {
+                throw new Error(`${file} / ${c.name}: paths must be a list of non-empty strings on a violation`);
+            }
             if (!c.object === !c.props) throw new Error(`${file} / ${c.name}: give exactly one of object (kubernetes) or props (gcp)`);
             cases.push({ ...c, rule: doc.rule, file });
         }

@@ -75,7 +75,7 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
         assert.equal((ruleById("containers-read-only-root-filesystem") as KubernetesRule).paramsSchema.podSecurityVersion, undefined);
     });
 
-    const valid = ["latest", "v1.0", "v1.8", "v1.19", "v1.35", "v1.37", "v1.40", "v1.123"];
+    const valid = ["latest", "v1.0", "v1.8", "v1.19", "v1.35", "v1.37", "v1.40", "v1.123", "v1.123456789"];
     const invalid = ["", "Latest", "1.35", "v1.035", "v2.1", "v1.", "v1.3a", " v1.35", "v1.35 ", "v1.-1"];
 
     it("accepts latest and v1.NN, and nothing else (schema pattern and the rules' own check agree)", () => {
