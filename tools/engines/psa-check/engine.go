@@ -51,6 +51,9 @@ type result struct {
 	Checks    map[string]*checkVerdict `json:"checks,omitempty"`
 	Baseline  *profileVerdict          `json:"baseline,omitempty"`
 	Restrict  *profileVerdict          `json:"restricted,omitempty"`
+	// RestrictedOverrides: baseline check -> the restricted check that replaces it in the restricted profile at
+	// this version (VersionedCheck.OverrideCheckIDs), so a caller can tell per-check from profile verdicts.
+	RestrictedOverrides map[string]string `json:"restrictedOverrides,omitempty"`
 }
 
 func (e *engine) evaluate(req request) (result, error) {
@@ -72,16 +75,21 @@ func (e *engine) evaluate(req request) (result, error) {
 	if e.newest.Older(effective) {
 		effective = e.newest
 	}
+	out.RestrictedOverrides = map[string]string{}
 	for _, check := range e.checks {
-		var checkPod policy.CheckPodFn
-		for _, versioned := range check.Versions {
+		var current *policy.VersionedCheck
+		for i, versioned := range check.Versions {
 			if !effective.Older(versioned.MinimumVersion) {
-				checkPod = versioned.CheckPod
+				current = &check.Versions[i]
 			}
 		}
-		if checkPod == nil {
+		if current == nil {
 			out.Checks[string(check.ID)] = nil
 			continue
+		}
+		checkPod := current.CheckPod
+		for _, overridden := range current.OverrideCheckIDs {
+			out.RestrictedOverrides[string(overridden)] = string(check.ID)
 		}
 		r := checkPod(pod.meta, pod.spec)
 		out.Checks[string(check.ID)] = &checkVerdict{Allowed: r.Allowed, Reason: r.ForbiddenReason, Detail: r.ForbiddenDetail}
