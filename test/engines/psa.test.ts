@@ -96,13 +96,14 @@ function celVerdicts(object: K8sObject, version: string): { rules: Map<string, b
     const rules = new Map<string, boolean>();
     const errors: string[] = [];
     for (const rule of pssRules) {
-        const params = effectiveParams(rule, { podSecurityVersion: version });
+        const params: Record<string, unknown> = { ...effectiveParams(rule, { podSecurityVersion: version }) };
         if (!matchesKind(rule, object, params)) {
             rules.set(rule.id, true);
             continue;
         }
-        const { exemptNamespaces, ...parameters } = params as Record<string, unknown>;
-        void exemptNamespaces;
+        // Gatekeeper gets exemptNamespaces as match.excludedNamespaces, not as a parameter.
+        const { exemptNamespaces, ...parameters } = params;
+        assert.ok(Array.isArray(exemptNamespaces));
         const verdict = evaluateCel((rule as KubernetesRule).cel, object, parameters);
         errors.push(...verdict.errors.map((e) => `${rule.id}: ${e}`));
         rules.set(rule.id, verdict.allowed);
