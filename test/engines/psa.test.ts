@@ -61,15 +61,15 @@ const KINDS_ONLY_WE_JUDGE = ["argoproj.io/v1alpha1 Rollout"];
  * refuses to decode them, so PSA never judges them; the corpus pins what our rules do with malformed input.
  */
 const REJECTED_BY_THE_API_SERVER = [
-    "pss-baseline-capabilities.yaml / a capability of the wrong type is outside the default set (malformed)",
-    "pss-baseline-host-probes.yaml / a probe handler of the wrong type holds no host (malformed, skipped)",
-    "pss-baseline-host-probes.yaml / a host of the wrong type is not empty (malformed, reported)",
-    "pss-baseline-privileged.yaml / privileged as a string is not true (malformed, not judged as true)",
-    "pss-baseline-seccomp.yaml / a seccompProfile string instead of an object is not an allowed profile (malformed)",
-    "pss-baseline-sysctls.yaml / a sysctl name of the wrong type is not a safe one (malformed)",
-    "pss-baseline-windows-host-process.yaml / a hostProcess string is not true (malformed, not judged as true)",
-    "pss-restricted-privilege-escalation.yaml / allowPrivilegeEscalation as a string is not false (malformed)",
-    "pss-restricted-run-as-non-root.yaml / unknown pod value does not hide a container false",
+    "pss-baseline-capabilities / a capability of the wrong type is outside the default set (malformed)",
+    "pss-baseline-host-probes / a probe handler of the wrong type holds no host (malformed, skipped)",
+    "pss-baseline-host-probes / a host of the wrong type is not empty (malformed, reported)",
+    "pss-baseline-privileged / privileged as a string is not true (malformed, not judged as true)",
+    "pss-baseline-seccomp / a seccompProfile string instead of an object is not an allowed profile (malformed)",
+    "pss-baseline-sysctls / a sysctl name of the wrong type is not a safe one (malformed)",
+    "pss-baseline-windows-host-process / a hostProcess string is not true (malformed, not judged as true)",
+    "pss-restricted-privilege-escalation / allowPrivilegeEscalation as a string is not false (malformed)",
+    "pss-restricted-run-as-non-root / unknown pod value does not hide a container false",
 ];
 
 const pssRules = KUBERNETES_RULES.filter((r) => r.id.startsWith("pss-"));
@@ -78,6 +78,8 @@ const isBaseline = (ruleId: string) => ruleId.startsWith("pss-baseline-");
 interface Sample extends PsaRequest {
     /** Where the object comes from, for messages. */
     source: string;
+    /** The version is one the corpus case names itself. */
+    named?: boolean;
 }
 
 interface Verdicts {
@@ -198,7 +200,7 @@ function corpusSamples(): Sample[] {
         for (const version of new Set([...own, ...CORPUS_VERSIONS])) {
             if (seen.has(`${version} ${key}`)) continue;
             seen.add(`${version} ${key}`);
-            samples.push({ id: `${samples.length}`, version, object: c.object as K8sObject, source: `${c.file} / ${c.name}` });
+            samples.push({ id: `${samples.length}`, version, object: c.object as K8sObject, source: `${c.rule} / ${c.name}`, named: own.includes(version) });
         }
     }
     return samples;
@@ -248,9 +250,12 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
             assert.equal(c.profileDisagreements.size, 0, `profile disagreements:\n${describeDisagreements(c.profileDisagreements)}`);
         });
 
-        it("the Gatekeeper CEL agrees with PSA check by check", () => {
-            const c = compare(samples, results, "cel");
-            report("corpus, CEL", c, samples.length);
+        it("the Gatekeeper CEL agrees with PSA check by check (at the boundaries)", () => {
+            // CEL evaluation is ~20x slower than the pack: the boundaries and the cases' own versions only.
+            const atBoundaries = samples.map((s, i) => [s, results[i]] as const).filter(([s]) => BOUNDARIES.includes(s.version) || s.named);
+            assert.ok(atBoundaries.length > 500, `only ${atBoundaries.length} corpus samples at the boundaries`);
+            const c = compare(atBoundaries.map(([s]) => s), atBoundaries.map(([, r]) => r), "cel");
+            report("corpus, CEL", c, atBoundaries.length);
             assert.deepEqual(c.celErrors.slice(0, 5), []);
             assert.equal(c.checkDisagreements.size, 0, `per-check disagreements:\n${describeDisagreements(c.checkDisagreements)}`);
         });
@@ -259,7 +264,7 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
     describe("(b, c) a seeded generated set of pod-bearing objects at every boundary", () => {
         const SEED = 20261130;
         const COUNT = 3000;
-        const CEL_COUNT = 400;
+        const CEL_COUNT = 250;
         let samples: Sample[];
         let results: PsaResult[];
         before(() => {
