@@ -4,12 +4,12 @@
 // generated set, (c) the baseline and restricted profiles. The Gatekeeper side (each rule's CEL) is compared
 // on the same objects. Zero disagreements; the by-design differences are the named lists below.
 import { strict as assert } from "assert";
-import { K8sObject, KUBERNETES_RULES, KubernetesRule } from "../../policy-pack/catalogue";
+import { K8sObject, KUBERNETES_RULES } from "../../policy-pack/catalogue";
 import { effectiveParams, evaluateKubernetes, matchesKind } from "../../policy-pack/catalogue/evaluate";
 import { loadCorpus } from "../../policy-pack/test/corpus";
 import { evaluateCel } from "../../policy-pack/test/gatekeeper-cel";
 import { requireTool } from "../support/engines";
-import { PsaRequest, PsaResult, runPsaCheck } from "../support/psa-check";
+import { PsaCheckVerdict, PsaRequest, PsaResult, runPsaCheck } from "../support/psa-check";
 import { generatePssObjects } from "../support/pss-objects";
 
 /** Our rule -> PSA's check (policy.DefaultChecks() ids). */
@@ -36,9 +36,26 @@ const RULE_TO_CHECK: Record<string, string> = {
 };
 
 /** PSA's version boundaries: each is the first version where some check changes (policy/check_*.go). */
-const BOUNDARIES = ["v1.0", "v1.8", "v1.19", "v1.22", "v1.23", "v1.25", "v1.27", "v1.29", "v1.31", "v1.32", "v1.34", "v1.35", "v1.37", "latest"];
+const BOUNDARIES = [
+    "v1.0",
+    "v1.8",
+    "v1.19",
+    "v1.22",
+    "v1.23",
+    "v1.25",
+    "v1.27",
+    "v1.29",
+    "v1.31",
+    "v1.32",
+    "v1.34",
+    "v1.35",
+    "v1.37",
+    "latest",
+];
 /** The corpus also runs just below each boundary and past the newest one (which PSA evaluates as its newest). */
-const CORPUS_VERSIONS = [...new Set([...BOUNDARIES, "v1.7", "v1.18", "v1.21", "v1.24", "v1.26", "v1.28", "v1.30", "v1.33", "v1.36", "v1.38"])];
+const CORPUS_VERSIONS = [
+    ...new Set([...BOUNDARIES, "v1.7", "v1.18", "v1.21", "v1.24", "v1.26", "v1.28", "v1.30", "v1.33", "v1.36", "v1.38"]),
+];
 
 /**
  * PSA's restricted profile replaces some baseline checks (VersionedCheck.OverrideCheckIDs); our rules are per
@@ -47,10 +64,30 @@ const CORPUS_VERSIONS = [...new Set([...BOUNDARIES, "v1.7", "v1.18", "v1.21", "v
  * listed; `diverges` says whether the profiles can differ on it.
  */
 const RESTRICTED_OVERRIDES = [
-    { baseline: "capabilities_baseline", restricted: "capabilities_restricted", diverges: true, why: "from v1.25 restricted capabilities exempts Windows pods, so restricted admits a Windows pod adding a non-default capability that baseline forbids" },
-    { baseline: "seccompProfile_baseline", restricted: "seccompProfile_restricted", diverges: true, why: "from v1.25 restricted seccomp exempts Windows pods, so restricted admits a Windows pod with an Unconfined profile that baseline forbids" },
-    { baseline: "hostPathVolumes", restricted: "restrictedVolumes", diverges: true, why: "restrictedVolumes admits a volume that names an allowed source next to hostPath (the API server's validation refuses two sources)" },
-    { baseline: "procMount", restricted: "procMount_restricted", diverges: false, why: "restricted forbids every procMount that baseline forbids" },
+    {
+        baseline: "capabilities_baseline",
+        restricted: "capabilities_restricted",
+        diverges: true,
+        why: "from v1.25 restricted capabilities exempts Windows pods, so restricted admits a Windows pod adding a non-default capability that baseline forbids",
+    },
+    {
+        baseline: "seccompProfile_baseline",
+        restricted: "seccompProfile_restricted",
+        diverges: true,
+        why: "from v1.25 restricted seccomp exempts Windows pods, so restricted admits a Windows pod with an Unconfined profile that baseline forbids",
+    },
+    {
+        baseline: "hostPathVolumes",
+        restricted: "restrictedVolumes",
+        diverges: true,
+        why: "restrictedVolumes admits a volume that names an allowed source next to hostPath (the API server's validation refuses two sources)",
+    },
+    {
+        baseline: "procMount",
+        restricted: "procMount_restricted",
+        diverges: false,
+        why: "restricted forbids every procMount that baseline forbids",
+    },
 ];
 
 /** Kinds PSA never evaluates that our rules judge (policy-pack/README.md, "Where we differ from PSA"). */
@@ -106,7 +143,7 @@ function celVerdicts(object: K8sObject, version: string): { rules: Map<string, b
         // Gatekeeper gets exemptNamespaces as match.excludedNamespaces, not as a parameter.
         const { exemptNamespaces, ...parameters } = params;
         assert.ok(Array.isArray(exemptNamespaces));
-        const verdict = evaluateCel((rule as KubernetesRule).cel, object, parameters);
+        const verdict = evaluateCel(rule.cel, object, parameters);
         errors.push(...verdict.errors.map((e) => `${rule.id}: ${e}`));
         rules.set(rule.id, verdict.allowed);
     }
@@ -127,7 +164,16 @@ interface Comparison {
 }
 
 function newComparison(): Comparison {
-    return { compared: 0, checkDisagreements: new Map(), profileDisagreements: new Map(), overrideDivergences: new Map(), notEvaluatedKinds: new Set(), rejected: new Map(), overridesSeen: new Set(), celErrors: [] };
+    return {
+        compared: 0,
+        checkDisagreements: new Map(),
+        profileDisagreements: new Map(),
+        overrideDivergences: new Map(),
+        notEvaluatedKinds: new Set(),
+        rejected: new Map(),
+        overridesSeen: new Set(),
+        celErrors: [],
+    };
 }
 
 function note(map: Map<string, string[]>, key: string, id: string) {
@@ -162,25 +208,53 @@ function compare(samples: readonly Sample[], results: readonly PsaResult[], side
         const checks = psa.checks ?? {};
         for (const [ruleId, checkId] of Object.entries(RULE_TO_CHECK)) {
             // A check that is not part of the standard at this version admits everything.
-            const psaAllowed = checks[checkId] === null ? true : checks[checkId]!.allowed;
+            const verdict: PsaCheckVerdict | null | undefined = checks[checkId];
+            if (verdict === undefined) throw new Error(`psa-check reported no ${checkId} for ${sample.source}`);
+            const psaAllowed = verdict === null ? true : verdict.allowed;
             const ourAllowed = ours.get(ruleId)!;
-            if (ourAllowed !== psaAllowed) note(out.checkDisagreements, `${ruleId} ${side}=${word(ourAllowed)} psa=${word(psaAllowed)}`, `${sample.source}@${sample.version}`);
+            if (ourAllowed !== psaAllowed)
+                note(
+                    out.checkDisagreements,
+                    `${ruleId} ${side}=${word(ourAllowed)} psa=${word(psaAllowed)}`,
+                    `${sample.source}@${sample.version}`,
+                );
         }
         if (side === "cel") return;
         const overrides = psa.restrictedOverrides ?? {};
         for (const [baseline, restricted] of Object.entries(overrides)) out.overridesSeen.add(`${baseline}->${restricted}`);
         const baselineOurs = [...ours].filter(([id]) => isBaseline(id)).every(([, allowed]) => allowed);
-        if (baselineOurs !== psa.baseline!.allowed) note(out.profileDisagreements, `baseline ours=${word(baselineOurs)} psa=${word(psa.baseline!.allowed)}`, `${sample.source}@${sample.version}`);
+        if (baselineOurs !== psa.baseline!.allowed)
+            note(
+                out.profileDisagreements,
+                `baseline ours=${word(baselineOurs)} psa=${word(psa.baseline!.allowed)}`,
+                `${sample.source}@${sample.version}`,
+            );
         // Restricted as PSA composes it: our restricted rules plus the baseline rules it does not override.
         const overridden = new Set(Object.keys(overrides));
-        const restrictedOurs = [...ours].filter(([id]) => !isBaseline(id) || !overridden.has(RULE_TO_CHECK[id])).every(([, allowed]) => allowed);
-        if (restrictedOurs !== psa.restricted!.allowed) note(out.profileDisagreements, `restricted ours=${word(restrictedOurs)} psa=${word(psa.restricted!.allowed)}`, `${sample.source}@${sample.version}`);
+        const restrictedOurs = [...ours]
+            .filter(([id]) => !isBaseline(id) || !overridden.has(RULE_TO_CHECK[id]))
+            .every(([, allowed]) => allowed);
+        if (restrictedOurs !== psa.restricted!.allowed)
+            note(
+                out.profileDisagreements,
+                `restricted ours=${word(restrictedOurs)} psa=${word(psa.restricted!.allowed)}`,
+                `${sample.source}@${sample.version}`,
+            );
         // All our rules ANDed: stricter than PSA restricted only where a documented override explains it.
         const allOurs = [...ours.values()].every(Boolean);
         if (allOurs !== psa.restricted!.allowed) {
             const failing = [...ours].filter(([, allowed]) => !allowed).map(([id]) => RULE_TO_CHECK[id]);
-            const explained = !allOurs && psa.restricted!.allowed && failing.every((check) => RESTRICTED_OVERRIDES.some((o) => o.diverges && o.baseline === check && overridden.has(check)));
-            note(explained ? out.overrideDivergences : out.profileDisagreements, explained ? failing.sort().join("+") : `all rules ANDed ours=${word(allOurs)} psa restricted=${word(psa.restricted!.allowed)}`, `${sample.source}@${sample.version}`);
+            const explained =
+                !allOurs &&
+                psa.restricted!.allowed &&
+                failing.every((check) => RESTRICTED_OVERRIDES.some((o) => o.diverges && o.baseline === check && overridden.has(check)));
+            note(
+                explained ? out.overrideDivergences : out.profileDisagreements,
+                explained
+                    ? failing.sort().join("+")
+                    : `all rules ANDed ours=${word(allOurs)} psa restricted=${word(psa.restricted!.allowed)}`,
+                `${sample.source}@${sample.version}`,
+            );
         }
     });
     return out;
@@ -200,7 +274,13 @@ function corpusSamples(): Sample[] {
         for (const version of new Set([...own, ...CORPUS_VERSIONS])) {
             if (seen.has(`${version} ${key}`)) continue;
             seen.add(`${version} ${key}`);
-            samples.push({ id: `${samples.length}`, version, object: c.object as K8sObject, source: `${c.rule} / ${c.name}`, named: own.includes(version) });
+            samples.push({
+                id: `${samples.length}`,
+                version,
+                object: c.object as K8sObject,
+                source: `${c.rule} / ${c.name}`,
+                named: own.includes(version),
+            });
         }
     }
     return samples;
@@ -225,7 +305,13 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
     });
 
     it("maps every pss-* rule to a PSA check and every PSA check to a rule", () => {
-        const probe = runPsaCheck(psaCheck, [{ id: "probe", version: "latest", object: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [] } } }])[0];
+        const probe = runPsaCheck(psaCheck, [
+            {
+                id: "probe",
+                version: "latest",
+                object: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [] } },
+            },
+        ])[0];
         const psaChecks = Object.keys(probe.checks ?? {}).sort();
         assert.equal(psaChecks.length, 19, `PSA reports ${psaChecks.length} checks`);
         assert.deepEqual(Object.values(RULE_TO_CHECK).sort(), psaChecks);
@@ -245,7 +331,11 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
             const c = compare(samples, results, "pack");
             report("corpus, pack", c, samples.length);
             assert.deepEqual([...c.notEvaluatedKinds].sort(), [...KINDS_ONLY_WE_JUDGE].sort(), "kinds PSA does not evaluate");
-            assert.deepEqual([...c.rejected.keys()].sort(), [...REJECTED_BY_THE_API_SERVER].sort(), "corpus objects the API server would reject");
+            assert.deepEqual(
+                [...c.rejected.keys()].sort(),
+                [...REJECTED_BY_THE_API_SERVER].sort(),
+                "corpus objects the API server would reject",
+            );
             assert.equal(c.checkDisagreements.size, 0, `per-check disagreements:\n${describeDisagreements(c.checkDisagreements)}`);
             assert.equal(c.profileDisagreements.size, 0, `profile disagreements:\n${describeDisagreements(c.profileDisagreements)}`);
         });
@@ -254,7 +344,11 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
             // CEL evaluation is ~20x slower than the pack: the boundaries and the cases' own versions only.
             const atBoundaries = samples.map((s, i) => [s, results[i]] as const).filter(([s]) => BOUNDARIES.includes(s.version) || s.named);
             assert.ok(atBoundaries.length > 500, `only ${atBoundaries.length} corpus samples at the boundaries`);
-            const c = compare(atBoundaries.map(([s]) => s), atBoundaries.map(([, r]) => r), "cel");
+            const c = compare(
+                atBoundaries.map(([s]) => s),
+                atBoundaries.map(([, r]) => r),
+                "cel",
+            );
             report("corpus, CEL", c, atBoundaries.length);
             assert.deepEqual(c.celErrors.slice(0, 5), []);
             assert.equal(c.checkDisagreements.size, 0, `per-check disagreements:\n${describeDisagreements(c.checkDisagreements)}`);
@@ -268,7 +362,9 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
         let samples: Sample[];
         let results: PsaResult[];
         before(() => {
-            samples = generatePssObjects(SEED, COUNT).flatMap((g) => BOUNDARIES.map((version) => ({ id: `${g.id}@${version}`, version, object: g.object, source: g.id })));
+            samples = generatePssObjects(SEED, COUNT).flatMap((g) =>
+                BOUNDARIES.map((version) => ({ id: `${g.id}@${version}`, version, object: g.object, source: g.id })),
+            );
             results = runPsaCheck(psaCheck, samples);
         });
 
@@ -283,7 +379,14 @@ describe("real engine: Kubernetes Pod Security Admission (psa-check)", function 
             assert.deepEqual([...c.overridesSeen].sort(), RESTRICTED_OVERRIDES.map((o) => `${o.baseline}->${o.restricted}`).sort());
             const divergent = RESTRICTED_OVERRIDES.filter((o) => o.diverges).map((o) => o.baseline);
             assert.ok(divergent.length > 0);
-            assert.deepEqual([...c.overrideDivergences.keys()].flatMap((k) => k.split("+")).filter((v, i, a) => a.indexOf(v) === i).sort(), [...divergent].sort(), `divergences:\n${describeDisagreements(c.overrideDivergences)}`);
+            assert.deepEqual(
+                [...c.overrideDivergences.keys()]
+                    .flatMap((k) => k.split("+"))
+                    .filter((v, i, a) => a.indexOf(v) === i)
+                    .sort(),
+                [...divergent].sort(),
+                `divergences:\n${describeDisagreements(c.overrideDivergences)}`,
+            );
         });
 
         it("the Gatekeeper CEL agrees with PSA check by check", () => {

@@ -36,7 +36,10 @@ export function runPsaCheck(tool: string, requests: readonly PsaRequest[]): PsaR
     const input = requests.map((r) => JSON.stringify(r)).join("\n") + "\n";
     const run = spawnSync(tool, [], { input, encoding: "utf8", maxBuffer: 2 ** 30 });
     if (run.status !== 0) throw new Error(`psa-check exited ${run.status}: ${run.stderr}`);
-    const results = run.stdout.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as PsaResult);
+    const results = run.stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as PsaResult);
     if (results.length !== requests.length) throw new Error(`psa-check answered ${results.length} of ${requests.length} requests`);
     results.forEach((r, i) => {
         if (r.id !== requests[i].id) throw new Error(`psa-check answer ${i} is for ${r.id}, not ${requests[i].id}`);

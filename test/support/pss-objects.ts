@@ -8,28 +8,83 @@ import { pick, prng } from "../../policy-pack/test/support/hostile";
 
 type Json = Record<string, unknown>;
 
-const CAPABILITIES = ["ALL", "all", "NET_BIND_SERVICE", "CHOWN", "chown", "CAP_CHOWN", "SYS_ADMIN", "NET_RAW", "KILL", "AUDIT_WRITE", "SETFCAP", "SYS_CHROOT", "MKNOD", ""];
+const CAPABILITIES = [
+    "ALL",
+    "all",
+    "NET_BIND_SERVICE",
+    "CHOWN",
+    "chown",
+    "CAP_CHOWN",
+    "SYS_ADMIN",
+    "NET_RAW",
+    "KILL",
+    "AUDIT_WRITE",
+    "SETFCAP",
+    "SYS_CHROOT",
+    "MKNOD",
+    "",
+];
 const SYSCTLS = [
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem",
-    "net.ipv4.tcp_wmem", "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat",
-    "kernel.msgmax", "net.core.somaxconn", "vm.overcommit_memory", "net.ipv4.tcp_keepalive_time2", "",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+    "kernel.msgmax",
+    "net.core.somaxconn",
+    "vm.overcommit_memory",
+    "net.ipv4.tcp_keepalive_time2",
+    "",
 ];
 const VOLUME_SOURCES: Json[] = [
-    { emptyDir: {} }, { configMap: { name: "c" } }, { secret: { secretName: "s" } }, { projected: { sources: [] } },
-    { downwardAPI: {} }, { persistentVolumeClaim: { claimName: "c" } }, { ephemeral: {} }, { csi: { driver: "d" } },
-    { image: { reference: "registry.example.com/data:1" } }, { hostPath: { path: "/var/log" } }, { nfs: { server: "s", path: "/" } },
-    { gitRepo: { repository: "r" } }, { flexVolume: { driver: "d" } }, { iscsi: { targetPortal: "t", iqn: "i", lun: 0 } },
+    { emptyDir: {} },
+    { configMap: { name: "c" } },
+    { secret: { secretName: "s" } },
+    { projected: { sources: [] } },
+    { downwardAPI: {} },
+    { persistentVolumeClaim: { claimName: "c" } },
+    { ephemeral: {} },
+    { csi: { driver: "d" } },
+    { image: { reference: "registry.example.com/data:1" } },
+    { hostPath: { path: "/var/log" } },
+    { nfs: { server: "s", path: "/" } },
+    { gitRepo: { repository: "r" } },
+    { flexVolume: { driver: "d" } },
+    { iscsi: { targetPortal: "t", iqn: "i", lun: 0 } },
     // No source at all, or only null sources: the API server makes these emptyDir.
-    {}, { emptyDir: null }, { hostPath: null }, { hostPath: null, configMap: null },
+    {},
+    { emptyDir: null },
+    { hostPath: null },
+    { hostPath: null, configMap: null },
     // Two sources (the API server's validation refuses these; PSA's checks still judge them).
     { emptyDir: {}, hostPath: { path: "/" } },
 ];
 const SECCOMP_TYPES = ["RuntimeDefault", "Localhost", "Unconfined", "", "runtimedefault"];
 const APPARMOR_TYPES = ["RuntimeDefault", "Localhost", "Unconfined", ""];
 const PROFILE_ANNOTATIONS = ["runtime/default", "docker/default", "localhost/p", "unconfined", ""];
-const SELINUX: Json[] = [{}, { type: "container_t" }, { type: "container_init_t" }, { type: "container_kvm_t" }, { type: "container_engine_t" }, { type: "spc_t" }, { type: "" }, { user: "u" }, { role: "r" }, { level: "s0:c1" }, { user: "" }, { role: "" }];
+const SELINUX: Json[] = [
+    {},
+    { type: "container_t" },
+    { type: "container_init_t" },
+    { type: "container_kvm_t" },
+    { type: "container_engine_t" },
+    { type: "spc_t" },
+    { type: "" },
+    { user: "u" },
+    { role: "r" },
+    { level: "s0:c1" },
+    { user: "" },
+    { role: "" },
+];
 
 export interface GeneratedObject {
     id: string;
@@ -49,13 +104,24 @@ export function generatePssObjects(seed: number, count: number): GeneratedObject
         const type = oneOf(types);
         return type === "Localhost" && maybe(0.7) ? { type, localhostProfile: "p.json" } : { type };
     };
-    const probe = () => oneOf<Json>([
-        { httpGet: { port: 80 } }, { httpGet: { port: 80, host: "10.0.0.1" } }, { httpGet: { port: 80, host: "" } },
-        { tcpSocket: { port: 80 } }, { tcpSocket: { port: 80, host: "example.com" } }, { grpc: { port: 80 } }, { exec: { command: ["true"] } },
-    ]);
-    const handler = () => oneOf<Json>([
-        { httpGet: { port: 80, host: "h" } }, { tcpSocket: { port: 80, host: "h" } }, { httpGet: { port: 80 } }, { exec: { command: ["x"] } }, { sleep: { seconds: 1 } },
-    ]);
+    const probe = () =>
+        oneOf<Json>([
+            { httpGet: { port: 80 } },
+            { httpGet: { port: 80, host: "10.0.0.1" } },
+            { httpGet: { port: 80, host: "" } },
+            { tcpSocket: { port: 80 } },
+            { tcpSocket: { port: 80, host: "example.com" } },
+            { grpc: { port: 80 } },
+            { exec: { command: ["true"] } },
+        ]);
+    const handler = () =>
+        oneOf<Json>([
+            { httpGet: { port: 80, host: "h" } },
+            { tcpSocket: { port: 80, host: "h" } },
+            { httpGet: { port: 80 } },
+            { exec: { command: ["x"] } },
+            { sleep: { seconds: 1 } },
+        ]);
 
     function container(name: string, ephemeral: boolean): Json {
         const c: Json = { name, image: "registry.example.com/app:1.0" };
@@ -79,7 +145,14 @@ export function generatePssObjects(seed: number, count: number): GeneratedObject
             c.securityContext = sc;
         }
         if (!ephemeral && maybe(0.3)) {
-            c.ports = [oneOf<Json>([{ containerPort: 8080 }, { containerPort: 8080, hostPort: 0 }, { containerPort: 8080, hostPort: 8080 }, { containerPort: 53, protocol: "UDP" }])];
+            c.ports = [
+                oneOf<Json>([
+                    { containerPort: 8080 },
+                    { containerPort: 8080, hostPort: 0 },
+                    { containerPort: 8080, hostPort: 8080 },
+                    { containerPort: 53, protocol: "UDP" },
+                ]),
+            ];
         }
         if (maybe(0.2)) {
             set(c, "livenessProbe", 0.5, probe);
@@ -120,7 +193,11 @@ export function generatePssObjects(seed: number, count: number): GeneratedObject
             set(sc, "windowsOptions", 0.1, () => ({ hostProcess: maybe(0.5) }));
             spec.securityContext = sc;
         }
-        if (maybe(0.4)) spec.volumes = Array.from({ length: maybe(0.3) ? 2 : 1 }, (_, i) => ({ name: `v${i}`, ...structuredClone(oneOf(VOLUME_SOURCES)) }));
+        if (maybe(0.4))
+            spec.volumes = Array.from({ length: maybe(0.3) ? 2 : 1 }, (_, i) => ({
+                name: `v${i}`,
+                ...structuredClone(oneOf(VOLUME_SOURCES)),
+            }));
         const annotations: Record<string, string> = {};
         const target = () => oneOf([...names, "absent"]);
         if (maybe(0.12)) annotations["seccomp.security.alpha.kubernetes.io/pod"] = oneOf(PROFILE_ANNOTATIONS);
@@ -136,7 +213,9 @@ export function generatePssObjects(seed: number, count: number): GeneratedObject
         const template: Json = { metadata: { labels: { app: "g" } }, spec };
         if (Object.keys(annotations).length > 0) (template.metadata as Json).annotations = annotations;
         // Mostly Pods (where the API server's hostNetwork default applies), every other pod-bearing kind too.
-        const kind = maybe(0.55) ? "Pod" : oneOf(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController", "PodTemplate"]);
+        const kind = maybe(0.55)
+            ? "Pod"
+            : oneOf(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController", "PodTemplate"]);
         let object: K8sObject;
         switch (kind) {
             case "Pod":
