@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real engines the tests run against into the tool cache (outside the repository), from the Go
 # module proxy and Debian's packages:
-#   gator (Gatekeeper's CLI), the Pulumi CLI, our Node.js language host for it, helm, actionlint, promtool.
+#   gator (Gatekeeper's CLI), the Pulumi CLI, our Node.js language host for it, helm, actionlint, promtool,
+#   psa-check (Kubernetes' Pod Security Admission checks behind a JSON-lines CLI of ours).
 # Idempotent: a tool already cached at its pinned version is not rebuilt (a cached run takes about a second).
 # Cache: $SECURE_GITOPS_TOOLS, default ~/.cache/secure-gitops/tools (binaries in bin/).
 set -euo pipefail
@@ -17,6 +18,7 @@ GATOR_VERSION=v3.23.0
 PULUMI_VERSION=v3.248.0
 HELM_VERSION=v3.20.2
 ACTIONLINT_VERSION=v1.7.12
+# psa-check's PSA version is the k8s.io/pod-security-admission requirement in tools/engines/psa-check/go.mod.
 
 log() { printf 'install-tools: %s\n' "$*" >&2; }
 fail() { printf 'install-tools: error: %s\n' "$*" >&2; exit 2; }
@@ -65,6 +67,17 @@ install_language_host() {
     stamp pulumi-language-nodejs "$hash"
 }
 
+# psa-check (tools/engines/psa-check): PSA's own policy checks and pod-spec extractor at the version its go.mod
+# requires; rebuilt when our sources or that pin change.
+install_psa_check() {
+    local hash
+    hash=$(cat tools/engines/psa-check/go.mod tools/engines/psa-check/go.sum tools/engines/psa-check/*.go | sha256sum | cut -c1-16)
+    cached psa-check "$hash" && return
+    log "building psa-check (tools/engines/psa-check)"
+    (cd tools/engines/psa-check && go build -o "$BIN/psa-check" .) || fail "building tools/engines/psa-check failed"
+    stamp psa-check "$hash"
+}
+
 # promtool ships in Debian's prometheus package; link it into the cache so the tests find it in one place.
 install_promtool() {
     if ! command -v promtool >/dev/null; then
@@ -86,6 +99,7 @@ go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 install_pulumi
 install_language_host
+install_psa_check
 install_promtool
 
 log "tools in $BIN: $(cd "$BIN" && ls | tr '\n' ' ')"

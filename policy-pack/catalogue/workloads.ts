@@ -12,7 +12,8 @@ export const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initCon
 
 /** Every built-in kind that carries a pod (or a pod template), as a Gatekeeper match. */
 export const POD_BEARING_MATCH: KindMatch[] = [
-    { apiGroups: [""], kinds: ["Pod", "ReplicationController"] },
+    // PodTemplate (core v1) holds a template at `template`, not under spec; PSA judges it like a workload.
+    { apiGroups: [""], kinds: ["Pod", "ReplicationController", "PodTemplate"] },
     { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] },
     { apiGroups: ["batch"], kinds: ["Job", "CronJob"] },
 ];
@@ -35,6 +36,11 @@ export interface ContainerRef {
 
 /** The pod spec of a pod-bearing object, or undefined for other kinds (or an unknown spec). */
 export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
+    if (object.kind === "PodTemplate") {
+        const template = asRecord(own(object, "template"));
+        const podSpec = asRecord(own(template, "spec"));
+        return podSpec ? { spec: podSpec, path: "template.spec", metadata: asRecord(own(template, "metadata")) } : undefined;
+    }
     const spec = asRecord(own(object, "spec"));
     if (!spec) return undefined;
     switch (object.kind) {
@@ -197,6 +203,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
         expression:
             `object.kind == 'Pod' ? ${celMapAt("object", ["spec"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "spec"])} : ` +
+            `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "spec"])} : ` +
             `${celMapAt("object", ["spec", "template", "spec"])}`,
     },
     {
@@ -204,6 +211,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
         expression:
             `object.kind == 'Pod' ? ${celMapAt("object", ["metadata"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "metadata"])} : ` +
+            `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "metadata"])} : ` +
             `${celMapAt("object", ["spec", "template", "metadata"])}`,
     },
     {

@@ -101,19 +101,33 @@ export interface PodContext {
 }
 
 /**
- * The pod and its containers, minus exempt images. Undefined when the object carries no pod, or when no
- * container is left (all exempt, or the container lists are unknown): pod-level fields then belong to
- * exempt software only, so they are not judged either. The CEL twin is `size(variables.containers) > 0`.
+ * The pod and its containers, minus exempt images; undefined when the object carries no pod. A pod with no
+ * container at all is judged on its pod-level fields (PSA does). When containers exist but none is left to
+ * judge (all exempt, or the lists or entries unknown at preview), the pod belongs to exempt software (or may):
+ * its pod-level fields are not judged either. The CEL twin is CEL_NOTHING_TO_JUDGE.
  */
 export function podContext(object: K8sObject, params: CommonK8sParams): PodContext | undefined {
     const pod = podSpecOf(object);
     if (!pod) return undefined;
     const containers = containersOf(object, params.exemptImages);
-    return containers.length > 0 ? { pod, containers } : undefined;
+    if (containers.length > 0) return { pod, containers };
+    return allContainerRefs(object).length > 0 || hasUnknownContainer(object) ? undefined : { pod, containers };
 }
 
-/** CEL guard matching `podContext`: true (admit) when there is no non-exempt container to judge. */
-export const CEL_NO_CONTAINERS = "size(variables.containers) == 0";
+const CEL_CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"].map((list) => `variables.podSpec.${list}`);
+
+/**
+ * CEL guard matching `podContext`: true (admit) when no container is left to judge although the pod has some
+ * (an object entry, or an unknown list or entry). A pod without containers is judged.
+ */
+export const CEL_NOTHING_TO_JUDGE =
+    "(size(variables.containers) == 0 && (" +
+    CEL_CONTAINER_LISTS.map(
+        (list) =>
+            `(has(${list}) && ((type(${list}) == string && ${list} == ${CEL_UNKNOWN}) || ` +
+            `(type(${list}) == list && ${list}.exists(c, type(c) == map || (type(c) == string && c == ${CEL_UNKNOWN})))))`,
+    ).join(" || ") +
+    "))";
 
 /**
  * Linux-only controls (restricted privilege escalation, seccomp, capabilities and readOnlyRootFilesystem)
@@ -225,7 +239,7 @@ export function celContainerCheck(variableName: string, check: FieldCheck): { va
 /** CEL: the pod-level validation for `check`. */
 export function celPodCheck(check: FieldCheck): { expression: string; messageExpression: string } {
     return {
-        expression: `${CEL_NO_CONTAINERS} || !${celLet(celReadField("variables.podSpec", check), check.celViolates)}`,
+        expression: `${CEL_NOTHING_TO_JUDGE} || !${celLet(celReadField("variables.podSpec", check), check.celViolates)}`,
         messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod ${check.celProblem}. Fix: ${check.fix}`)}`,
     };
 }

@@ -31,7 +31,7 @@ function labelSetsOf(object: K8sObject): LabelSet[] {
     const sets: LabelSet[] = [{ path: "metadata.labels", labels: at(object, "metadata.labels") }];
     if (object.kind !== "Pod" && object.kind !== "Service") {
         // Pods (and ReplicaSets) get the template's labels, and Gatekeeper checks those pods too.
-        const templatePath = object.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template";
+        const templatePath = object.kind === "CronJob" ? "spec.jobTemplate.spec.template" : object.kind === "PodTemplate" ? "template" : "spec.template";
         const template = at(object, templatePath);
         // No pod template at all (not a workload shape): nothing the controllers would copy.
         if (isUnknown(template) || podSpecOf(object)) sets.push({ path: `${templatePath}.metadata.labels`, labels: at(template, "metadata.labels") });

@@ -7,7 +7,7 @@ import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
     CEL_ANNOTATIONS,
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_V_IS_SET,
     celContainerCheck,
@@ -103,7 +103,7 @@ export const rule = pssRule({
             celPodCheck(APPARMOR_TYPE),
             appArmorContainerCel.validation,
             {
-                expression: `${CEL_NO_CONTAINERS} || size(variables.badAppArmorAnnotations) == 0`,
+                expression: `${CEL_NOTHING_TO_JUDGE} || size(variables.badAppArmorAnnotations) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': annotation ' + variables.badAppArmorAnnotations[0] + ${celString(` disables or overrides AppArmor. Fix: ${APPARMOR_ANNOTATION_FIX}`)}`,
             },
         ],

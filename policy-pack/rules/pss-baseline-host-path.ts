@@ -5,7 +5,7 @@
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_V_IS_SET,
     celGet,
@@ -52,7 +52,7 @@ export const rule = pssRule({
         ],
         validations: [
             {
-                expression: `${CEL_NO_CONTAINERS} || size(variables.hostPathVolumes) == 0`,
+                expression: `${CEL_NOTHING_TO_JUDGE} || size(variables.hostPathVolumes) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': volume ' + ${celName("variables.hostPathVolumes[0]")} + ${celString(` is a hostPath volume. Fix: ${HOST_PATH_FIX}`)}`,
             },
         ],

@@ -7,7 +7,7 @@ import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
     CEL_ANNOTATIONS,
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_UNKNOWN,
     CEL_V_IS_SET,
@@ -106,7 +106,7 @@ export const rule = pssRule({
             { ...celPodCheck(SECCOMP_BASELINE), expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${celPodCheck(SECCOMP_BASELINE).expression}` },
             { ...seccompBaselineCel.validation, expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${seccompBaselineCel.validation.expression}` },
             {
-                expression: `${CEL_MINOR} >= ${SINCE.seccompFields} || ${CEL_NO_CONTAINERS} || size(variables.badSeccompAnnotations) == 0`,
+                expression: `${CEL_MINOR} >= ${SINCE.seccompFields} || ${CEL_NOTHING_TO_JUDGE} || size(variables.badSeccompAnnotations) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': annotation ' + variables.badSeccompAnnotations[0] + ${celString(` disables or overrides seccomp. Fix: ${SECCOMP_ANNOTATION_FIX}`)}`,
             },
         ],

@@ -6,7 +6,7 @@ import { Finding, isUnknown } from "../catalogue/types";
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_UNKNOWN,
     celGet,
@@ -88,7 +88,7 @@ export const rule = pssRule({
         ],
         validations: [
             {
-                expression: `${CEL_NO_CONTAINERS} || size(variables.unsafeSysctls) == 0`,
+                expression: `${CEL_NOTHING_TO_JUDGE} || size(variables.unsafeSysctls) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': the pod sets the unsafe sysctl ' + ${celName("variables.unsafeSysctls[0]")} + ${celString(`. Fix: ${SYSCTL_FIX}`)}`,
             },
         ],

@@ -5,7 +5,7 @@ import { Finding, isUnknown } from "../catalogue/types";
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_UNKNOWN,
     celFirstContainerMessage,
@@ -75,7 +75,7 @@ export const rule = pssRule({
         ],
         validations: [
             {
-                expression: `${CEL_RELAXED} || ${CEL_NO_CONTAINERS} || !(${CEL_POD_RUN_AS_NON_ROOT} != null && ${CEL_POD_RUN_AS_NON_ROOT} != ${CEL_UNKNOWN} && ${CEL_POD_RUN_AS_NON_ROOT} != true)`,
+                expression: `${CEL_RELAXED} || ${CEL_NOTHING_TO_JUDGE} || !(${CEL_POD_RUN_AS_NON_ROOT} != null && ${CEL_POD_RUN_AS_NON_ROOT} != ${CEL_UNKNOWN} && ${CEL_POD_RUN_AS_NON_ROOT} != true)`,
                 messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets securityContext.runAsNonRoot to a value other than true. Fix: ${RUN_AS_NON_ROOT_FIX}`)}`,
             },
             {

@@ -7,7 +7,7 @@ import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
     allContainerRefs,
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_UNKNOWN,
     celFirstContainerMessage,
@@ -83,7 +83,7 @@ export const rule = pssRule({
         ],
         validations: [
             restrictedOnly({
-                expression: `${CEL_NO_CONTAINERS} || !(${CEL_POD_SECCOMP} != null && ${CEL_POD_SECCOMP} != ${CEL_UNKNOWN} && !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP}))`,
+                expression: `${CEL_NOTHING_TO_JUDGE} || !(${CEL_POD_SECCOMP} != null && ${CEL_POD_SECCOMP} != ${CEL_UNKNOWN} && !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP}))`,
                 messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets seccompProfile.type to a value other than RuntimeDefault or Localhost. Fix: ${SECCOMP_FIX}`)}`,
             }, SINCE.seccompFields),
             restrictedOnly({

@@ -5,7 +5,7 @@ import { Finding, isUnknown } from "../catalogue/types";
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import {
-    CEL_NO_CONTAINERS,
+    CEL_NOTHING_TO_JUDGE,
     CEL_SUBJECT,
     CEL_UNKNOWN,
     celGet,
@@ -24,13 +24,15 @@ const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", 
 const isRestrictedVolumeType = (key: string): boolean => RESTRICTED_VOLUME_TYPES.includes(key as (typeof RESTRICTED_VOLUME_TYPES)[number]);
 
 /**
- * The volume's verdict as PSA reaches it: allowed when any allowed source is set (an unknown value there
- * still names that source); otherwise not judged when another key is unknown (it may hold anything);
- * otherwise forbidden, naming its other sources ("no allowed source" when it has none).
+ * The volume's verdict as PSA reaches it: a volume with no source set (`{name}`, or only null sources) is an
+ * emptyDir, which the API server defaults it to (SetDefaults_Volume) before PSA sees it: allowed. Allowed
+ * too when any allowed source is set (an unknown value there still names that source); otherwise not judged
+ * when another key is unknown (it may hold anything); otherwise forbidden, naming its other sources (a key
+ * that is no volume source counts as one: fail closed, the API server refuses it under strict validation).
  */
 function volumeVerdict(volume: Record<string, unknown>): { forbidden: false } | { forbidden: true; sources: string[] } {
     const sources = Object.keys(volume).filter((key) => key !== "name" && volume[key] !== undefined && volume[key] !== null);
-    if (sources.some(isRestrictedVolumeType)) return { forbidden: false };
+    if (sources.length === 0 || sources.some(isRestrictedVolumeType)) return { forbidden: false };
     if (sources.some((key) => isUnknown(volume[key]))) return { forbidden: false };
     return { forbidden: true, sources };
 }
@@ -46,8 +48,9 @@ export const rule = pssRule({
     title: "Only core volume types",
     description:
         "Pod Security Standards (restricted), Volume Types: every spec.volumes entry must use one of " +
-        `${RESTRICTED_VOLUME_TYPES.join(", ")}; other sources (hostPath, nfs, iscsi, gitRepo, flexVolume, cloud disks, ...) and volumes ` +
-        "with no source must come through a PersistentVolumeClaim so the cluster admin controls them. Pods whose every container runs an exempt image are not judged.",
+        `${RESTRICTED_VOLUME_TYPES.join(", ")}; other sources (hostPath, nfs, iscsi, gitRepo, flexVolume, cloud disks, ...) must come ` +
+        "through a PersistentVolumeClaim so the cluster admin controls them. A volume with no source is an emptyDir (the API server's default). " +
+        "Pods whose every container runs an exempt image are not judged.",
     severity: "medium",
     remediation: "Replace direct volume sources with a PersistentVolumeClaim (or an emptyDir, configMap, secret or projected volume).",
     frameworks: [cisK8s("5.2.12"), nist("AC-6"), nist("CM-7"), soc2("CC6.1"), pci("2.2.4")],
@@ -62,9 +65,6 @@ export const rule = pssRule({
             const verdict = volumeVerdict(volume);
             if (!verdict.forbidden) return;
             const name = typeof volume.name === "string" ? volume.name : String(index);
-            if (verdict.sources.length === 0) {
-                findings.push(finding(object, `${ctx.pod.path}.volumes[name=${name}]`, `volume "${name}" has no allowed volume source`, VOLUME_TYPES_FIX));
-            }
             for (const source of verdict.sources) {
                 findings.push(finding(object, `${ctx.pod.path}.volumes[name=${name}].${source}`, `volume "${name}" uses the ${source} source`, VOLUME_TYPES_FIX));
             }
@@ -77,12 +77,13 @@ export const rule = pssRule({
                 name: "restrictedVolumes",
                 expression:
                     `[${CEL_VOLUMES}].exists(l, type(l) == list) ? ${CEL_VOLUMES}.filter(vol, type(vol) == map && ` +
+                    `vol.exists(k, k != 'name' && ${CEL_SOURCE_SET}) && ` +
                     `!vol.exists(k, k != 'name' && ${CEL_SOURCE_SET} && (k in ${celList(RESTRICTED_VOLUME_TYPES)} || vol[k] == ${CEL_UNKNOWN}))) : []`,
             },
         ],
         validations: [
             {
-                expression: `${CEL_NO_CONTAINERS} || size(variables.restrictedVolumes) == 0`,
+                expression: `${CEL_NOTHING_TO_JUDGE} || size(variables.restrictedVolumes) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': volume ' + ${celName("variables.restrictedVolumes[0]")} + ${celString(` uses a volume source outside the restricted list. Fix: ${VOLUME_TYPES_FIX}`)}`,
             },
         ],

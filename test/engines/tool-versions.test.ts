@@ -1,5 +1,6 @@
 // The engines the tests run must be the versions the project ships: gator at the Gatekeeper chart's version,
-// the Pulumi CLI at the @pulumi/pulumi the program and the pack pin. A bump on one side fails here.
+// the Pulumi CLI at the @pulumi/pulumi the program and the pack pin, psa-check at the Pod Security Admission
+// its go.mod requires (with the k8s.io/api of the same release). A bump on one side fails here.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -21,7 +22,28 @@ function packageVersion(file: string, dependency: string): string {
     return manifest.dependencies[dependency];
 }
 
+/** The version tools/engines/psa-check/go.mod requires of a module. */
+function psaCheckRequires(module: string): string {
+    const goMod = fs.readFileSync(path.join(PROJECT_ROOT, "tools", "engines", "psa-check", "go.mod"), "utf8");
+    const match = new RegExp(`^\\s+${module.replace(/\./g, "\\.")}\\s+(v\\S+)`, "m").exec(goMod);
+    assert.ok(match, `tools/engines/psa-check/go.mod requires no ${module}`);
+    return match[1];
+}
+
 describe("engine versions", () => {
+    it("psa-check builds Pod Security Admission v0.37.2 against the k8s.io/api and apimachinery of the same release", () => {
+        const psa = psaCheckRequires("k8s.io/pod-security-admission");
+        assert.equal(psa, "v0.37.2");
+        assert.equal(psaCheckRequires("k8s.io/api"), psa);
+        assert.equal(psaCheckRequires("k8s.io/apimachinery"), psa);
+    });
+
+    it("the installed psa-check was built with the Pod Security Admission its go.mod requires", function () {
+        const psaCheck = requireTool(this, "psa-check");
+        const reported = spawnSync(psaCheck, ["--version"], { encoding: "utf8" }).stdout.trim();
+        assert.equal(reported, `k8s.io/pod-security-admission ${psaCheckRequires("k8s.io/pod-security-admission")}`);
+    });
+
     it("gator is pinned at the Gatekeeper chart's version", () => {
         assert.equal(pinned("GATOR_VERSION"), `v${GATEKEEPER_CHART.version}`);
     });

@@ -1,5 +1,5 @@
-// Where the real engines (gator, the Pulumi CLI and its Node.js language host, helm, actionlint, promtool)
-// live once `bash tools/install-tools.sh` has put them in the tool cache, outside the repository.
+// Where the real engines (gator, the Pulumi CLI and its Node.js language host, helm, actionlint, promtool,
+// psa-check) live once `bash tools/install-tools.sh` has put them in the tool cache, outside the repository.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,7 +9,7 @@ export const TOOLS_DIR = process.env.SECURE_GITOPS_TOOLS || path.join(os.homedir
 export const TOOLS_BIN = path.join(TOOLS_DIR, "bin");
 export const INSTALL_COMMAND = "bash tools/install-tools.sh";
 
-export type EngineTool = "gator" | "pulumi" | "pulumi-language-nodejs" | "helm" | "actionlint" | "promtool";
+export type EngineTool = "gator" | "pulumi" | "pulumi-language-nodejs" | "helm" | "actionlint" | "promtool" | "psa-check";
 
 function executable(file: string): boolean {
     try {
