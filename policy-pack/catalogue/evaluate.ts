@@ -7,7 +7,7 @@ import { podTemplateKindMatches } from "./workloads";
 
 /** The rule's default parameters with overrides merged over them (shallow: each key replaces the default). */
 export function effectiveParams<P>(rule: { defaultParams: P }, overrides?: Record<string, unknown>): P {
-    return { ...rule.defaultParams, ...(overrides ?? {}) } as P;
+    return { ...rule.defaultParams, ...(overrides ?? {}) };
 }
 
 /**
@@ -78,10 +78,11 @@ const parsedKinds = new WeakMap<readonly unknown[], { entries: unknown[]; matche
 
 function parsedPodTemplateKinds(podTemplateKinds: unknown): readonly KindMatch[] {
     if (!Array.isArray(podTemplateKinds)) return podTemplateKindMatches(podTemplateKinds);
-    const cached = parsedKinds.get(podTemplateKinds);
-    if (cached && cached.entries.length === podTemplateKinds.length && cached.entries.every((entry, i) => entry === podTemplateKinds[i])) return cached.matches;
-    const matches = podTemplateKindMatches(podTemplateKinds);
-    parsedKinds.set(podTemplateKinds, { entries: [...podTemplateKinds], matches });
+    const entries: readonly unknown[] = podTemplateKinds;
+    const cached = parsedKinds.get(entries);
+    if (cached?.entries.length === entries.length && cached.entries.every((entry, i) => entry === entries[i])) return cached.matches;
+    const matches = podTemplateKindMatches(entries);
+    parsedKinds.set(entries, { entries: [...entries], matches });
     return matches;
 }
 

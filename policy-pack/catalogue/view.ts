@@ -14,7 +14,6 @@ import { isUnknown } from "./types";
 
 export type Json = Record<string, unknown>;
 
-const hasOwn = Object.prototype.hasOwnProperty;
 
 /** A JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Json {
@@ -28,12 +27,12 @@ export function asRecord(value: unknown): Json | undefined {
 
 /** `value[key]` when `value` is an object that has `key` as its own property; undefined otherwise. */
 export function own(value: unknown, key: string): unknown {
-    return isRecord(value) && hasOwn.call(value, key) ? value[key] : undefined;
+    return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
 /** True when `value` is an object with `key` as its own property (the `in` operator also sees inherited keys). */
 export function hasKey(value: unknown, key: string): boolean {
-    return isRecord(value) && hasOwn.call(value, key);
+    return isRecord(value) && Object.hasOwn(value, key);
 }
 
 /**

@@ -204,7 +204,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
             `object.kind == 'Pod' ? ${celMapAt("object", ["spec"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "spec"])} : ` +
             `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "spec"])} : ` +
-            `${celMapAt("object", ["spec", "template", "spec"])}`,
+            celMapAt("object", ["spec", "template", "spec"]),
     },
     {
         name: "podMeta",
@@ -212,7 +212,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
             `object.kind == 'Pod' ? ${celMapAt("object", ["metadata"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "metadata"])} : ` +
             `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "metadata"])} : ` +
-            `${celMapAt("object", ["spec", "template", "metadata"])}`,
+            celMapAt("object", ["spec", "template", "metadata"]),
     },
     {
         name: "exemptImages",

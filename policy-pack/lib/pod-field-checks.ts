@@ -286,7 +286,7 @@ export function profileType(root: unknown, profilePath: readonly string[]): unkn
     if (profile === undefined || isUnknown(profile)) return profile;
     if (!isRecord(profile)) return MALFORMED_PROFILE;
     const type = profile.type;
-    return type === undefined || type === null ? "" : type;
+    return type ?? "";
 }
 
 /** CEL twin of `profileType`; `base` must be a map expression. */

@@ -52,7 +52,7 @@ export function configSchemaFor(rule: Rule): PolicyConfigSchema {
         properties.exemptNamespaces = STRING_LIST("Namespaces this rule skips (Gatekeeper: match.excludedNamespaces).", defaults.exemptNamespaces ?? []);
         properties.exemptImages = STRING_LIST("Image prefixes (or full references) whose containers this rule skips.", defaults.exemptImages ?? []);
     }
-    for (const [key, schema] of Object.entries(rule.paramsSchema as Record<string, ParamSchema>)) {
+    for (const [key, schema] of Object.entries(rule.paramsSchema)) {
         properties[key] = schema.default === undefined && defaults[key] !== undefined ? { ...schema, default: defaults[key] } : schema;
     }
     // ParamSchema is a subset of the SDK's JSON schema type except for `default: unknown`, which the SDK
@@ -160,6 +160,8 @@ function notApplicableThrower(reason: string) {
             }
             if (error === undefined) throw new Error(`@pulumi/policy notApplicable("${reason}") returned instead of throwing`);
         }
+        // The SDK's own NotApplicableError, caught above: rethrown as is, so the SDK recognises it.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the SDK's error object, typed unknown by the catch
         throw error;
     };
 }

@@ -22,6 +22,7 @@ export function applyChanges(target: object, before: unknown, after: unknown): v
     }
     if (!isRecord(before) || !isRecord(after)) return;
     for (const key of Object.keys(after)) applyEntry(t, key, before[key], after[key]);
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing the keys a remediation removed is the point
     for (const key of Object.keys(before)) if (!(key in after)) delete t[key];
 }
 

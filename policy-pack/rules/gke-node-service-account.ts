@@ -20,7 +20,7 @@ function computeDefaultServiceAccount(value: unknown): string | undefined {
     if (typeof value !== "string") return undefined;
     if (value === "default") return "is \"default\", the Compute Engine default service account";
     const number = value.endsWith(COMPUTE_DEFAULT_SA_SUFFIX) ? value.slice(0, -COMPUTE_DEFAULT_SA_SUFFIX.length) : "";
-    if (number.length > 0 && number.length <= 20 && [...number].every((c) => c >= "0" && c <= "9")) {
+    if (number.length > 0 && number.length <= 20 && Array.from(number).every((c) => c >= "0" && c <= "9")) {
         return "is the Compute Engine default service account";
     }
     return undefined;

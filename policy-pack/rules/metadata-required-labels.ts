@@ -86,7 +86,7 @@ function celLabelValidation(labels: string, path: string, applies: string) {
     const missing = `variables.requiredLabels.filter(l, !${celLabelOk(labels)})`;
     return {
         expression: `!(${applies}) || variables.requiredLabels.all(l, ${celLabelOk(labels)})`,
-        messageExpression: `${CEL_SUBJECT} + ': ${path} needs label \"' + ${missing}[0].key + '\" with an allowed value'`,
+        messageExpression: `${CEL_SUBJECT} + ': ${path} needs label "' + ${missing}[0].key + '" with an allowed value'`,
     };
 }
 

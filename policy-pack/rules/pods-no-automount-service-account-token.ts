@@ -85,7 +85,7 @@ export const rule = kubernetesRule<NoAutomountParams>({
                     "variables.serviceAccount in variables.allowedServiceAccounts || " +
                     "(variables.namespace + '/' + variables.serviceAccount) in variables.allowedServiceAccounts",
                 messageExpression:
-                    `${CEL_SUBJECT} + ': pod (service account \"' + variables.serviceAccount + '\") mounts an API token; ` +
+                    `${CEL_SUBJECT} + ': pod (service account "' + variables.serviceAccount + '") mounts an API token; ` +
                     `set automountServiceAccountToken: false in the pod spec, or allow-list the service account if it calls the Kubernetes API'`,
             },
         ],

@@ -39,7 +39,7 @@ function celValidation(section: Section, resource: Resource): CelValidation {
     return {
         expression: `${guard}size(${missing}) == 0`,
         messageExpression:
-            `${CEL_SUBJECT} + ': container \"' + ${missing}[0].name + '\" has no resources.${section}.${resource}; ` +
+            `${CEL_SUBJECT} + ': container "' + ${missing}[0].name + '" has no resources.${section}.${resource}; ` +
             `set it from the measured usage'`,
     };
 }

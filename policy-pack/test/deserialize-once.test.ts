@@ -28,9 +28,9 @@ describe("deserialize-once patch of @pulumi/policy", () => {
     it("returns one object per Struct for proxySecrets=false and a fresh one for proxySecrets=true", () => {
         deserializeOncePerRequest();
         deserializeOncePerRequest(); // idempotent: no second wrapper
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, as the patch sees it
         const sdk = require(resolveFromPack("@pulumi/policy/deserialize")) as { deserializeProperties(s: object, p: boolean): Record<string, unknown> };
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's own copy of google-protobuf, resolved from it
         const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(resolveFromPack("@pulumi/policy/server"))] }));
         const struct = Struct.fromJavaScript({ metadata: { name: "a" }, spec: { replicas: 2 } });
         const other = Struct.fromJavaScript({ metadata: { name: "b" } });

@@ -39,9 +39,11 @@ export function layoutProblems(dir: string, rules: readonly Pick<Rule, "id">[]):
         const factoryCalls = text.match(FACTORY_CALL) ?? [];
         if (factoryCalls.length !== 1) problems.push(`${file}: declares ${factoryCalls.length} rules (${factoryCalls.join(", ") || "none"}); exactly one is allowed`);
         if (!/^export const rule = (kubernetesRule|cloudRule|podRule|pssRule)(<[^>(]*>)?\(\{$/m.test(text)) problems.push(`${file}: does not declare \`export const rule = <factory>({\``);
-        const exported = Object.keys(require(path.join(dir, file)) as Record<string, unknown>);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads each file found on disk by path (also temp copies)
+        const loaded = require(path.join(dir, file)) as { rule?: { id?: unknown } };
+        const exported = Object.keys(loaded);
         if (exported.length !== 1 || exported[0] !== "rule") problems.push(`${file}: exports ${exported.join(", ") || "nothing"}; a rule file exports only \`rule\``);
-        const declared = (require(path.join(dir, file)) as { rule?: { id?: unknown } }).rule?.id;
+        const declared = loaded.rule?.id;
         if (declared !== id) problems.push(`${file}: holds rule ${String(declared)}, not ${id}`);
     }
     return problems;

@@ -11,6 +11,7 @@ import { K8sObject, KubernetesRule } from "../catalogue/types";
 import { loadCorpus } from "./corpus";
 import { evaluateCel } from "./gatekeeper-cel";
 import { isValidPodSecurityVersion, LATEST_MINOR, NEWEST_KNOWN_MINOR, POD_SECURITY_VERSION_PATTERN, pssMinor } from "../lib/pss-version";
+import { PssParams } from "../lib/define-rule";
 
 /** The Pod Security Standards rules plus readOnlyRootFilesystem, which is written the same way. */
 const podSecurityRules = RULES.filter((r) => r.id.startsWith("pss-") || r.id === "containers-read-only-root-filesystem");
@@ -29,14 +30,14 @@ const remediationCases = (parse(fs.readFileSync(path.join(__dirname, "fixtures",
 
 describe("Pod Security remediation", () => {
     it("is defined exactly for the rules with a safe fix", () => {
-        const withFix = podSecurityRules.filter((r) => r.target === "kubernetes" && r.remediate).map((r) => r.id);
+        const withFix = podSecurityRules.filter((r) => r.target === "kubernetes" && r.remediate !== undefined).map((r) => r.id);
         assert.deepEqual(withFix.sort(), ["pss-restricted-privilege-escalation", "pss-restricted-seccomp"]);
     });
 
     for (const c of remediationCases) {
         it(`${c.rule}: ${c.name}`, () => {
             const rule = ruleById(c.rule) as KubernetesRule;
-            assert.ok(rule.remediate, `${c.rule} has no remediate`);
+            assert.ok(rule.remediate !== undefined, `${c.rule} has no remediate`);
             const input = structuredClone(c.object);
             const fixed = rule.remediate(input, effectiveParams(rule, c.params));
             assert.deepEqual(input, c.object, "remediate must not mutate its input");
@@ -68,7 +69,7 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
     it("every PSS rule takes podSecurityVersion, default latest, with PSA's syntax as its schema pattern", () => {
         assert.ok(pssRules.length >= 19, `only ${pssRules.length} PSS rules`);
         for (const rule of pssRules) {
-            assert.equal(rule.defaultParams.podSecurityVersion, "latest", rule.id);
+            assert.equal((rule.defaultParams as Partial<PssParams>).podSecurityVersion, "latest", rule.id);
             assert.equal(rule.paramsSchema.podSecurityVersion?.pattern, POD_SECURITY_VERSION_PATTERN, rule.id);
         }
         // readOnlyRootFilesystem is not a Pod Security Standard, so it has no version.

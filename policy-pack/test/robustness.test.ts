@@ -32,7 +32,7 @@ function oracleIssue(image: string, requireDigest: boolean): string | undefined 
     if (image.includes("@")) return undefined;
     if (requireDigest) return "no-digest";
     if (!TAG_RE.test(image)) return "untagged";
-    return /:latest$/.test(image) ? "latest" : undefined;
+    return image.endsWith(":latest") ? "latest" : undefined;
 }
 function oracleQualified(image: string): string {
     if (REGISTRY_HOST_RE.test(image)) return image;
@@ -139,8 +139,8 @@ describe("typed view over user data", () => {
         assert.deepEqual(Object.keys(target), ["__proto__", "name"]);
         assert.deepEqual(own(target, "__proto__"), { spec: 1 });
         assert.equal((target as { spec?: unknown }).spec, undefined, "nothing inherited");
-        target["name"] = "m";
-        target["__proto__"] = 3;
+        target.name = "m";
+        target.__proto__ = 3;
         assert.equal(own(target, "__proto__"), 3, "writable");
         Object.defineProperty(target, "__proto__", { value: 2 });
         assert.equal(own(target, "__proto__"), 2, "configurable");
@@ -201,10 +201,11 @@ describe("rules on hostile input (seeded, bounded)", () => {
                 const mutated = replaceAt(props, path, hostileValue(rng));
                 for (const rule of RULES) {
                     // rule.check directly, not through the guard: the rules themselves must not throw.
-                    const params = effectiveParams(rule, rule.id === c.rule ? c.params : undefined);
+                    const overrides = rule.id === c.rule ? c.params : undefined;
                     try {
-                        if (rule.target === "kubernetes") rule.check({ ...mutated, apiVersion: c.object?.apiVersion, kind: c.object?.kind }, params);
-                        else rule.check(mutated, params, String(c.resourceType));
+                        if (rule.target === "kubernetes") {
+                            rule.check({ ...mutated, apiVersion: c.object?.apiVersion, kind: c.object?.kind }, effectiveParams(rule, overrides));
+                        } else rule.check(mutated, effectiveParams(rule, overrides), String(c.resourceType));
                     } catch (error) {
                         assert.fail(`${rule.id} threw ${(error as Error).message} on ${c.file} / ${c.name} with ${JSON.stringify(path)} replaced`);
                     }
