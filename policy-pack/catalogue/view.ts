@@ -14,7 +14,6 @@ import { isUnknown } from "./types";
 
 export type Json = Record<string, unknown>;
 
-
 /** A JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Json {
     return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -74,7 +73,9 @@ export function show(value: unknown): string {
     if (isUnknown(value)) return "(unknown)";
     switch (typeof value) {
         case "string":
-            return value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}...(${value.length - MAX_SHOWN_CHARS} more characters)` : value;
+            return value.length > MAX_SHOWN_CHARS
+                ? `${value.slice(0, MAX_SHOWN_CHARS)}...(${value.length - MAX_SHOWN_CHARS} more characters)`
+                : value;
         case "number":
         case "boolean":
             return JSON.stringify(value);

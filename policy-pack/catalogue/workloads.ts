@@ -49,7 +49,9 @@ export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
         case "CronJob": {
             const template = asRecord(own(own(own(spec, "jobTemplate"), "spec"), "template"));
             const podSpec = asRecord(own(template, "spec"));
-            return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(own(template, "metadata")) } : undefined;
+            return podSpec
+                ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(own(template, "metadata")) }
+                : undefined;
         }
         default: {
             // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController and the configured

@@ -57,7 +57,9 @@ export function deserializeOncePerRequest(): void {
     const module = require("@pulumi/policy/deserialize") as DeserializeModule & { [CACHED]?: true };
     if (module[CACHED]) return;
     if (typeof module.deserializeProperties !== "function") {
-        throw new Error(`@pulumi/policy ${installed}: deserialize.deserializeProperties is not a function; pack/deserialize-once.ts cannot patch it.`);
+        throw new Error(
+            `@pulumi/policy ${installed}: deserialize.deserializeProperties is not a function; pack/deserialize-once.ts cannot patch it.`,
+        );
     }
     const original = module.deserializeProperties;
     const structs = new Array<object | undefined>(SLOTS);
@@ -74,7 +76,8 @@ export function deserializeOncePerRequest(): void {
         next = (next + 1) % SLOTS;
         return props;
     };
-    if (module.deserializeProperties === original) throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
+    if (module.deserializeProperties === original)
+        throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
     module[CACHED] = true;
 }
 

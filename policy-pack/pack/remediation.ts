@@ -29,7 +29,8 @@ export function applyChanges(target: object, before: unknown, after: unknown): v
 function applyEntry(target: Container, key: string | number, before: unknown, after: unknown): void {
     if (sameJson(before, after)) return;
     const descend =
-        !isUnknown(before) && ((isRecord(before) && isRecord(after)) || (Array.isArray(before) && Array.isArray(after) && before.length === after.length));
+        !isUnknown(before) &&
+        ((isRecord(before) && isRecord(after)) || (Array.isArray(before) && Array.isArray(after) && before.length === after.length));
     if (descend) applyChanges(target[key] as object, before, after);
     else target[key] = after;
 }

@@ -52,7 +52,8 @@ export const rule = kubernetesRule<NoAutomountParams>({
         if (typeof serviceAccount !== "string") return [];
         // With an unknown namespace only a namespace-qualified entry could still match: do not guess.
         if (isUnknown(namespace) && allowed.some((entry) => entry.endsWith(`/${serviceAccount}`))) return [];
-        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`))) return [];
+        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`)))
+            return [];
         return [
             {
                 message:

@@ -41,7 +41,12 @@ export const rule = pssRule({
             .map(({ volume, index }) => {
                 const declared = (volume as { name?: unknown }).name;
                 const name = typeof declared === "string" ? declared : String(index);
-                return finding(object, `${ctx.pod.path}.volumes[name=${name}].hostPath`, `volume "${name}" is a hostPath volume`, HOST_PATH_FIX);
+                return finding(
+                    object,
+                    `${ctx.pod.path}.volumes[name=${name}].hostPath`,
+                    `volume "${name}" is a hostPath volume`,
+                    HOST_PATH_FIX,
+                );
             });
     },
     cel: {
