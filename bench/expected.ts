@@ -26,7 +26,7 @@ export function expectedVerdicts(resources: readonly AnalyzerResourceInput[]): E
             if (rule.defaultEnforcement === "disabled") continue;
             if (rule.target === "kubernetes") {
                 // The catalogue's Rule union leaves parameters as `any`; the evaluators take the common shape.
-                const k8sRule: KubernetesRule = rule as KubernetesRule;
+                const k8sRule: KubernetesRule = rule;
                 if (!type || !matchesKind(k8sRule, { apiVersion: type.apiVersion, kind: type.kind })) {
                     notApplicable++;
                     continue;
@@ -38,7 +38,7 @@ export function expectedVerdicts(resources: readonly AnalyzerResourceInput[]): E
             } else if (!rule.resourceTypes.includes(resource.type)) {
                 notApplicable++;
             } else {
-                const cloudRule: CloudRule = rule as CloudRule;
+                const cloudRule: CloudRule = rule;
                 diagnostics += evaluateCloud(cloudRule, resource.type, props, cloudRule.defaultParams).length;
             }
         }

@@ -37,7 +37,7 @@ export function ruleSettings(policy: StackPolicy, rules: readonly Rule[] = RULES
     const overrides = stackOverrides(policy);
     const settings = new Map<string, RuleSetting>();
     for (const rule of rules) {
-        const params: Record<string, unknown> = { ...effectiveParams<Record<string, unknown>>(rule, overrides[rule.id]) };
+        const params: Record<string, unknown> = { ...effectiveParams<object>(rule, overrides[rule.id]) };
         if (rule.target === "kubernetes") {
             const declared = Array.isArray(params.exemptNamespaces) ? (params.exemptNamespaces as string[]) : [];
             params.exemptNamespaces = [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort();

@@ -12,7 +12,8 @@ deserializeOncePerRequest();
 
 new PolicyPack("secure-gitops", {
     displayName: "Secure GitOps platform policies",
-    description: "Pod Security Standards, image provenance, resource hygiene and GKE/GCS hardening; the same catalogue Gatekeeper enforces at admission.",
+    description:
+        "Pod Security Standards, image provenance, resource hygiene and GKE/GCS hardening; the same catalogue Gatekeeper enforces at admission.",
     tags: ["kubernetes", "gcp", "gke", "pod-security", "supply-chain"],
     // Each policy carries its own level (the rule's defaultEnforcement); this is only the fallback.
     enforcementLevel: "advisory",

@@ -7,7 +7,7 @@ import { configSchemaFor } from "../policy-pack/pack/policies";
 import { validateAgainstSchema } from "../tools/analyzer/policy-config";
 
 function errorsFor(ruleId: string, config: Record<string, unknown>): string[] {
-    const schema = configSchemaFor(ruleById(ruleId) as KubernetesRule) as unknown as Record<string, unknown>;
+    const schema = configSchemaFor(ruleById(ruleId)) as unknown as Record<string, unknown>;
     return validateAgainstSchema(config, { type: "object", ...schema }, ruleId);
 }
 

@@ -7,7 +7,7 @@ import { podTemplateKindMatches } from "./workloads";
 
 /** The rule's default parameters with overrides merged over them (shallow: each key replaces the default). */
 export function effectiveParams<P>(rule: { defaultParams: P }, overrides?: Record<string, unknown>): P {
-    return { ...rule.defaultParams, ...(overrides ?? {}) } as P;
+    return { ...rule.defaultParams, ...(overrides ?? {}) };
 }
 
 /**
@@ -28,8 +28,11 @@ function bounded(text: string, max: number): string {
 /** Caps the list (see MAX_FINDINGS_PER_RULE) and the length of each message and path. */
 export function capFindings(findings: readonly Finding[], max = MAX_FINDINGS_PER_RULE): Finding[] {
     // Most results are empty or small and within every bound: no copy (this runs per rule per resource).
-    if (findings.length <= max && findings.every((f) => f.message.length <= MAX_MESSAGE_CHARS && f.path.length <= MAX_PATH_CHARS)) return findings as Finding[];
-    const shown = findings.slice(0, max).map((f) => ({ message: bounded(f.message, MAX_MESSAGE_CHARS), path: bounded(f.path, MAX_PATH_CHARS) }));
+    if (findings.length <= max && findings.every((f) => f.message.length <= MAX_MESSAGE_CHARS && f.path.length <= MAX_PATH_CHARS))
+        return findings as Finding[];
+    const shown = findings
+        .slice(0, max)
+        .map((f) => ({ message: bounded(f.message, MAX_MESSAGE_CHARS), path: bounded(f.path, MAX_PATH_CHARS) }));
     if (findings.length > max) {
         const rest = findings.length - max;
         shown.push({
@@ -51,7 +54,12 @@ function guarded(rule: Rule, run: () => Finding[]): Finding[] {
         return capFindings(run());
     } catch (error) {
         const kind = error instanceof Error ? error.name : "error";
-        return [{ message: `the rule could not evaluate this resource (${kind} on malformed input); fix the resource's fields to the documented types.`, path: "(resource)" }];
+        return [
+            {
+                message: `the rule could not evaluate this resource (${kind} on malformed input); fix the resource's fields to the documented types.`,
+                path: "(resource)",
+            },
+        ];
     }
 }
 
@@ -64,11 +72,16 @@ export function matchesKind(rule: KubernetesRule, object: K8sObject, params: { p
     const slash = apiVersion.indexOf("/");
     const group = slash >= 0 ? apiVersion.slice(0, slash) : "";
     const kind = typeof object.kind === "string" ? object.kind : "";
-    return kindListMatches(rule.match, group, kind) || (params.podTemplateKinds !== undefined && kindListMatches(parsedPodTemplateKinds(params.podTemplateKinds), group, kind));
+    return (
+        kindListMatches(rule.match, group, kind) ||
+        (params.podTemplateKinds !== undefined && kindListMatches(parsedPodTemplateKinds(params.podTemplateKinds), group, kind))
+    );
 }
 
 function kindListMatches(list: readonly KindMatch[], group: string, kind: string): boolean {
-    return list.some((m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)));
+    return list.some(
+        (m) => (m.apiGroups.includes("*") || m.apiGroups.includes(group)) && (m.kinds.includes("*") || m.kinds.includes(kind)),
+    );
 }
 
 // podTemplateKinds parsed once per list: the pack asks for every pod-bearing rule on every resource, and
@@ -78,10 +91,11 @@ const parsedKinds = new WeakMap<readonly unknown[], { entries: unknown[]; matche
 
 function parsedPodTemplateKinds(podTemplateKinds: unknown): readonly KindMatch[] {
     if (!Array.isArray(podTemplateKinds)) return podTemplateKindMatches(podTemplateKinds);
-    const cached = parsedKinds.get(podTemplateKinds);
-    if (cached && cached.entries.length === podTemplateKinds.length && cached.entries.every((entry, i) => entry === podTemplateKinds[i])) return cached.matches;
-    const matches = podTemplateKindMatches(podTemplateKinds);
-    parsedKinds.set(podTemplateKinds, { entries: [...podTemplateKinds], matches });
+    const entries: readonly unknown[] = podTemplateKinds;
+    const cached = parsedKinds.get(entries);
+    if (cached?.entries.length === entries.length && cached.entries.every((entry, i) => entry === entries[i])) return cached.matches;
+    const matches = podTemplateKindMatches(entries);
+    parsedKinds.set(entries, { entries: [...entries], matches });
     return matches;
 }
 
@@ -98,7 +112,12 @@ export function evaluateKubernetesWith(rule: KubernetesRule, object: K8sObject, 
     return guarded(rule, () => rule.check(object, params));
 }
 
-export function evaluateCloud(rule: CloudRule, resourceType: string, props: Record<string, unknown>, overrides?: Record<string, unknown>): Finding[] {
+export function evaluateCloud(
+    rule: CloudRule,
+    resourceType: string,
+    props: Record<string, unknown>,
+    overrides?: Record<string, unknown>,
+): Finding[] {
     if (!rule.resourceTypes.includes(resourceType)) return [];
     return guarded(rule, () => rule.check(props, effectiveParams(rule, overrides), resourceType));
 }
@@ -109,7 +128,10 @@ export function formatFinding(rule: Rule, finding: Finding): string {
 }
 
 /** Evaluates a corpus-style case against its rule. */
-export function evaluate(rule: Rule, input: { object?: K8sObject; resourceType?: string; props?: Record<string, unknown>; params?: Record<string, unknown> }): Finding[] {
+export function evaluate(
+    rule: Rule,
+    input: { object?: K8sObject; resourceType?: string; props?: Record<string, unknown>; params?: Record<string, unknown> },
+): Finding[] {
     if (rule.target === "kubernetes") return input.object ? evaluateKubernetes(rule, input.object, input.params) : [];
     return input.props && input.resourceType ? evaluateCloud(rule, input.resourceType, input.props, input.params) : [];
 }

@@ -135,7 +135,8 @@ export interface CloudRule<P = Record<string, unknown>> extends RuleMetadata<P> 
     check(props: Record<string, unknown>, params: P, resourceType: string): Finding[];
 }
 
-export type Rule = KubernetesRule<any> | CloudRule<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- heterogeneous parameter types per rule
+/** Any rule: method parameters are bivariant, so a rule with its own parameter type is assignable here. */
+export type Rule = KubernetesRule | CloudRule;
 
 /** The sentinel the Pulumi engine sends for values unknown at preview. */
 export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -14,8 +14,6 @@ import { isUnknown } from "./types";
 
 export type Json = Record<string, unknown>;
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /** A JSON object (not an array, not null). */
 export function isRecord(value: unknown): value is Json {
     return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -28,12 +26,12 @@ export function asRecord(value: unknown): Json | undefined {
 
 /** `value[key]` when `value` is an object that has `key` as its own property; undefined otherwise. */
 export function own(value: unknown, key: string): unknown {
-    return isRecord(value) && hasOwn.call(value, key) ? value[key] : undefined;
+    return isRecord(value) && Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
 /** True when `value` is an object with `key` as its own property (the `in` operator also sees inherited keys). */
 export function hasKey(value: unknown, key: string): boolean {
-    return isRecord(value) && hasOwn.call(value, key);
+    return isRecord(value) && Object.hasOwn(value, key);
 }
 
 /**
@@ -75,7 +73,9 @@ export function show(value: unknown): string {
     if (isUnknown(value)) return "(unknown)";
     switch (typeof value) {
         case "string":
-            return value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}...(${value.length - MAX_SHOWN_CHARS} more characters)` : value;
+            return value.length > MAX_SHOWN_CHARS
+                ? `${value.slice(0, MAX_SHOWN_CHARS)}...(${value.length - MAX_SHOWN_CHARS} more characters)`
+                : value;
         case "number":
         case "boolean":
             return JSON.stringify(value);

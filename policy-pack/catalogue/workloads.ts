@@ -49,7 +49,9 @@ export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
         case "CronJob": {
             const template = asRecord(own(own(own(spec, "jobTemplate"), "spec"), "template"));
             const podSpec = asRecord(own(template, "spec"));
-            return podSpec ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(own(template, "metadata")) } : undefined;
+            return podSpec
+                ? { spec: podSpec, path: "spec.jobTemplate.spec.template.spec", metadata: asRecord(own(template, "metadata")) }
+                : undefined;
         }
         default: {
             // Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, ReplicationController and the configured
@@ -204,7 +206,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
             `object.kind == 'Pod' ? ${celMapAt("object", ["spec"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "spec"])} : ` +
             `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "spec"])} : ` +
-            `${celMapAt("object", ["spec", "template", "spec"])}`,
+            celMapAt("object", ["spec", "template", "spec"]),
     },
     {
         name: "podMeta",
@@ -212,7 +214,7 @@ export const POD_CEL_VARIABLES: CelVariable[] = [
             `object.kind == 'Pod' ? ${celMapAt("object", ["metadata"])} : ` +
             `object.kind == 'CronJob' ? ${celMapAt("object", ["spec", "jobTemplate", "spec", "template", "metadata"])} : ` +
             `object.kind == 'PodTemplate' ? ${celMapAt("object", ["template", "metadata"])} : ` +
-            `${celMapAt("object", ["spec", "template", "metadata"])}`,
+            celMapAt("object", ["spec", "template", "metadata"]),
     },
     {
         name: "exemptImages",

@@ -21,22 +21,43 @@ export interface LimitParams {
     maxCpuLimitRequestRatio: string;
 }
 
-export const LIMIT_PARAM_DEFAULTS: LimitParams = { maxCpuLimit: "", maxMemoryLimit: "", maxLimitRequestRatio: "", maxCpuLimitRequestRatio: "" };
+export const LIMIT_PARAM_DEFAULTS: LimitParams = {
+    maxCpuLimit: "",
+    maxMemoryLimit: "",
+    maxLimitRequestRatio: "",
+    maxCpuLimitRequestRatio: "",
+};
 
 /** A Kubernetes quantity or "" (linear: no nested quantifiers). */
 const QUANTITY_PATTERN = "^([+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)?$";
 const RATIO_PATTERN = "^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+))?$";
 
 export const LIMIT_PARAMS_SCHEMA: Record<keyof LimitParams, ParamSchema> = {
-    maxCpuLimit: { type: "string", pattern: QUANTITY_PATTERN, default: "", description: "Highest allowed limits.cpu, a quantity (e.g. 2 or 1500m); empty: no maximum." },
-    maxMemoryLimit: { type: "string", pattern: QUANTITY_PATTERN, default: "", description: "Highest allowed limits.memory, a quantity (e.g. 4Gi); empty: no maximum." },
+    maxCpuLimit: {
+        type: "string",
+        pattern: QUANTITY_PATTERN,
+        default: "",
+        description: "Highest allowed limits.cpu, a quantity (e.g. 2 or 1500m); empty: no maximum.",
+    },
+    maxMemoryLimit: {
+        type: "string",
+        pattern: QUANTITY_PATTERN,
+        default: "",
+        description: "Highest allowed limits.memory, a quantity (e.g. 4Gi); empty: no maximum.",
+    },
     maxLimitRequestRatio: {
         type: "string",
         pattern: RATIO_PATTERN,
         default: "",
-        description: "Highest allowed limits/requests ratio for memory and (unless maxCpuLimitRequestRatio is set) CPU, e.g. 2; empty: none.",
+        description:
+            "Highest allowed limits/requests ratio for memory and (unless maxCpuLimitRequestRatio is set) CPU, e.g. 2; empty: none.",
     },
-    maxCpuLimitRequestRatio: { type: "string", pattern: RATIO_PATTERN, default: "", description: "Highest allowed limits.cpu/requests.cpu ratio; empty: maxLimitRequestRatio." },
+    maxCpuLimitRequestRatio: {
+        type: "string",
+        pattern: RATIO_PATTERN,
+        default: "",
+        description: "Highest allowed limits.cpu/requests.cpu ratio; empty: maxLimitRequestRatio.",
+    },
 };
 
 type Resource = "cpu" | "memory";
@@ -61,7 +82,12 @@ export function limitFindings(subject: string, ref: ContainerRef, params: Partia
     const findings: Finding[] = [];
     const report = (path: string, problem: string, fix: string) =>
         findings.push({ path: `${ref.path}.${path}`, message: `${subject}: container "${ref.name}" ${problem}; ${fix}.` });
-    const unparsable = (path: string, value: unknown) => report(path, `has ${path} ${show(value)}, which is not a Kubernetes quantity`, "write it as a quantity such as 500m, 2, 512Mi or 1Gi");
+    const unparsable = (path: string, value: unknown) =>
+        report(
+            path,
+            `has ${path} ${show(value)}, which is not a Kubernetes quantity`,
+            "write it as a quantity such as 500m, 2, 512Mi or 1Gi",
+        );
 
     const maxima: [Resource, string | undefined][] = [
         ["cpu", nonEmpty(params.maxCpuLimit)],
@@ -75,8 +101,14 @@ export function limitFindings(subject: string, ref: ContainerRef, params: Partia
         const parsed = parseQuantity(limit);
         const max = parseQuantity(maxText);
         if (!parsed) unparsable(path, limit);
-        else if (!max) report(path, `cannot be checked: the rule's max${resource === "cpu" ? "Cpu" : "Memory"}Limit "${show(maxText)}" is not a quantity`, "fix the policy configuration");
-        else if (compareQuantities(parsed, max) > 0) report(path, `has ${path} ${show(limit)}, above the maximum ${maxText}`, `lower it to ${maxText} or less`);
+        else if (!max)
+            report(
+                path,
+                `cannot be checked: the rule's max${resource === "cpu" ? "Cpu" : "Memory"}Limit "${show(maxText)}" is not a quantity`,
+                "fix the policy configuration",
+            );
+        else if (compareQuantities(parsed, max) > 0)
+            report(path, `has ${path} ${show(limit)}, above the maximum ${maxText}`, `lower it to ${maxText} or less`);
     }
 
     const ratios: [Resource, string | undefined][] = [
@@ -94,7 +126,12 @@ export function limitFindings(subject: string, ref: ContainerRef, params: Partia
         if (!parsedLimit) unparsable(`resources.limits.${resource}`, limit);
         if (!parsedRequest) unparsable(`resources.requests.${resource}`, request);
         if (!parsedLimit || !parsedRequest) continue;
-        if (!ratio) report(`resources.limits.${resource}`, `cannot be checked: the rule's limit/request ratio "${show(ratioText)}" is not a number`, "fix the policy configuration");
+        if (!ratio)
+            report(
+                `resources.limits.${resource}`,
+                `cannot be checked: the rule's limit/request ratio "${show(ratioText)}" is not a number`,
+                "fix the policy configuration",
+            );
         else if (compareQuantities(parsedLimit, multiplyQuantities(ratio, parsedRequest)) > 0) {
             report(
                 `resources.limits.${resource}`,
@@ -112,7 +149,8 @@ export function limitFindings(subject: string, ref: ContainerRef, params: Partia
 const celIsQuantity = (x: string) => `(type(${x}) == string ? isQuantity(${x}) : (type(${x}) == int || type(${x}) == double))`;
 const celQuantity = (x: string) => `quantity(type(${x}) == string ? ${x} : string(${x}))`;
 const celSet = (x: string) => `${x} != null && ${x} != ${CEL_UNKNOWN}`;
-const param = (name: keyof LimitParams) => `((has(variables.params.${name}) && type(variables.params.${name}) == string) ? variables.params.${name} : '')`;
+const param = (name: keyof LimitParams) =>
+    `((has(variables.params.${name}) && type(variables.params.${name}) == string) ? variables.params.${name} : '')`;
 
 function celMaxVariable(resource: Resource, name: keyof LimitParams): { name: string; expression: string } {
     const max = param(name);
@@ -149,9 +187,27 @@ export function limitCelValidations(): { expression: string; messageExpression: 
     const message = (variable: string, what: string) =>
         `${CEL_SUBJECT} + ': container ' + ${celName(`variables.${variable}[0]`)} + ${celString(` ${what}`)}`;
     return [
-        { expression: "size(variables.cpuOverMaxLimit) == 0", messageExpression: message("cpuOverMaxLimit", "has a limits.cpu above maxCpuLimit or not a quantity; lower it") },
-        { expression: "size(variables.memoryOverMaxLimit) == 0", messageExpression: message("memoryOverMaxLimit", "has a limits.memory above maxMemoryLimit or not a quantity; lower it") },
-        { expression: "size(variables.cpuOverRatio) == 0", messageExpression: message("cpuOverRatio", "has a limits.cpu above the allowed ratio to its request, or a value that is not a quantity") },
-        { expression: "size(variables.memoryOverRatio) == 0", messageExpression: message("memoryOverRatio", "has a limits.memory above the allowed ratio to its request, or a value that is not a quantity") },
+        {
+            expression: "size(variables.cpuOverMaxLimit) == 0",
+            messageExpression: message("cpuOverMaxLimit", "has a limits.cpu above maxCpuLimit or not a quantity; lower it"),
+        },
+        {
+            expression: "size(variables.memoryOverMaxLimit) == 0",
+            messageExpression: message("memoryOverMaxLimit", "has a limits.memory above maxMemoryLimit or not a quantity; lower it"),
+        },
+        {
+            expression: "size(variables.cpuOverRatio) == 0",
+            messageExpression: message(
+                "cpuOverRatio",
+                "has a limits.cpu above the allowed ratio to its request, or a value that is not a quantity",
+            ),
+        },
+        {
+            expression: "size(variables.memoryOverRatio) == 0",
+            messageExpression: message(
+                "memoryOverRatio",
+                "has a limits.memory above the allowed ratio to its request, or a value that is not a quantity",
+            ),
+        },
     ];
 }

@@ -13,11 +13,19 @@ export const COMMON_DEFAULT_PARAMS: CommonK8sParams = { exemptNamespaces: [], ex
  * never change, which is why a rule whose kind predates the derivation keeps it as an explicit override.
  */
 export function gatekeeperKindFor(id: string): string {
-    return "Sg" + id.split("-").map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("");
+    return (
+        "Sg" +
+        id
+            .split("-")
+            .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+            .join("")
+    );
 }
 
 /** A Kubernetes rule as written: no target, and `gatekeeperKind` only to override the derived one. */
-export type KubernetesRuleSpec<P extends CommonK8sParams> = Omit<KubernetesRule<P>, "target" | "gatekeeperKind"> & { gatekeeperKind?: string };
+export type KubernetesRuleSpec<P extends CommonK8sParams> = Omit<KubernetesRule<P>, "target" | "gatekeeperKind"> & {
+    gatekeeperKind?: string;
+};
 
 /** A rule Gatekeeper enforces at admission and the pack at preview. */
 export function kubernetesRule<P extends CommonK8sParams = CommonK8sParams>(spec: KubernetesRuleSpec<P>): KubernetesRule<P> {
@@ -32,7 +40,8 @@ export function cloudRule<P = Record<string, unknown>>(spec: Omit<CloudRule<P>, 
 type PodDefaults = "match" | "defaultParams" | "paramsSchema" | "defaultEnforcement";
 
 /** A pod rule as written: the kubernetesRule spec with the pod defaults optional. */
-export type PodRuleSpec<P extends CommonK8sParams> = Omit<KubernetesRuleSpec<P>, PodDefaults> & Partial<Pick<KubernetesRuleSpec<P>, PodDefaults>>;
+export type PodRuleSpec<P extends CommonK8sParams> = Omit<KubernetesRuleSpec<P>, PodDefaults> &
+    Partial<Pick<KubernetesRuleSpec<P>, PodDefaults>>;
 
 /**
  * A rule over every pod-bearing kind, mandatory by default, with only the common parameters unless it

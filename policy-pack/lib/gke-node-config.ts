@@ -20,7 +20,8 @@ export interface NodeConfigSite {
  */
 export function nodeConfigSites(props: Props, resourceType: string): NodeConfigSite[] {
     const nodeConfig = own(props, "nodeConfig");
-    if (resourceType === NODE_POOL) return [{ path: "nodeConfig", nodeConfig: nodeConfig ?? {}, management: own(props, "management"), defaultPool: false }];
+    if (resourceType === NODE_POOL)
+        return [{ path: "nodeConfig", nodeConfig: nodeConfig ?? {}, management: own(props, "management"), defaultPool: false }];
     const sites: NodeConfigSite[] = [];
     const removeDefault = own(props, "removeDefaultNodePool");
     // An unknown removeDefaultNodePool may be true: without a nodeConfig there is nothing known to judge.
@@ -32,7 +33,12 @@ export function nodeConfigSites(props: Props, resourceType: string): NodeConfigS
         pools.forEach((pool, i) => {
             // A pool not known yet, or malformed, has nothing to judge.
             if (!isRecord(pool)) return;
-            sites.push({ path: `nodePools[${i}].nodeConfig`, nodeConfig: own(pool, "nodeConfig") ?? {}, management: own(pool, "management"), defaultPool: false });
+            sites.push({
+                path: `nodePools[${i}].nodeConfig`,
+                nodeConfig: own(pool, "nodeConfig") ?? {},
+                management: own(pool, "management"),
+                defaultPool: false,
+            });
         });
     }
     return sites;

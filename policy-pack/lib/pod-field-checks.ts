@@ -10,7 +10,16 @@
 // rejects field selection on a string while @bufbuild/cel returns false; `has(x.k)` is paired with
 // `x.k != null` because the two engines disagree on whether a JSON null key "has" a value.
 import { CommonK8sParams, Finding, isUnknown, K8sObject, UNKNOWN_SENTINEL } from "../catalogue/types";
-import { ContainerRef, containersOf, hasUnknownContainer, isExemptImage, isRecord, Json, PodSpecRef, podSpecOf } from "../catalogue/workloads";
+import {
+    ContainerRef,
+    containersOf,
+    hasUnknownContainer,
+    isExemptImage,
+    isRecord,
+    Json,
+    PodSpecRef,
+    podSpecOf,
+} from "../catalogue/workloads";
 import { CEL_SUBJECT, subject } from "./messages";
 
 export { isRecord };
@@ -208,7 +217,9 @@ export function checkContainers(object: K8sObject, ctx: PodContext, check: Field
     for (const ref of ctx.containers) {
         const value = readField(ref.container, check);
         if (check.violates(value)) {
-            findings.push(finding(object, `${ref.path}.${check.field.join(".")}`, `${containerLabel(ref)} ${check.problem(value)}`, check.fix));
+            findings.push(
+                finding(object, `${ref.path}.${check.field.join(".")}`, `${containerLabel(ref)} ${check.problem(value)}`, check.fix),
+            );
         }
     }
     return findings;
@@ -217,7 +228,9 @@ export function checkContainers(object: K8sObject, ctx: PodContext, check: Field
 /** Findings for `check` at pod level. */
 export function checkPod(object: K8sObject, ctx: PodContext, check: FieldCheck): Finding[] {
     const value = readField(ctx.pod.spec, check);
-    return check.violates(value) ? [finding(object, `${ctx.pod.path}.${check.field.join(".")}`, `the pod ${check.problem(value)}`, check.fix)] : [];
+    return check.violates(value)
+        ? [finding(object, `${ctx.pod.path}.${check.field.join(".")}`, `the pod ${check.problem(value)}`, check.fix)]
+        : [];
 }
 
 /** `value` bound to `v` for a CEL predicate, evaluating the lookup once. */
@@ -226,9 +239,15 @@ export function celLet(value: string, predicate: string): string {
 }
 
 /** CEL: the variable listing offending containers, and the validation over it. */
-export function celContainerCheck(variableName: string, check: FieldCheck): { variable: { name: string; expression: string }; validation: { expression: string; messageExpression: string } } {
+export function celContainerCheck(
+    variableName: string,
+    check: FieldCheck,
+): { variable: { name: string; expression: string }; validation: { expression: string; messageExpression: string } } {
     return {
-        variable: { name: variableName, expression: `variables.containers.filter(c, ${celLet(celReadField("c", check), check.celViolates)})` },
+        variable: {
+            name: variableName,
+            expression: `variables.containers.filter(c, ${celLet(celReadField("c", check), check.celViolates)})`,
+        },
         validation: {
             expression: `size(variables.${variableName}) == 0`,
             messageExpression: celFirstContainerMessage(variableName, `${check.celProblem}. Fix: ${check.fix}`),
@@ -286,7 +305,7 @@ export function profileType(root: unknown, profilePath: readonly string[]): unkn
     if (profile === undefined || isUnknown(profile)) return profile;
     if (!isRecord(profile)) return MALFORMED_PROFILE;
     const type = profile.type;
-    return type === undefined || type === null ? "" : type;
+    return type ?? "";
 }
 
 /** CEL twin of `profileType`; `base` must be a map expression. */
@@ -313,6 +332,5 @@ export function celUserNamespaceRelaxed(since: number): string {
     return `(variables.pssMinor >= ${since} && ${celLet(celGet("variables.podSpec", ["hostUsers"]), `v == false || v == ${CEL_UNKNOWN}`)})`;
 }
 
-
-
-export const CEL_ANNOTATIONS = "((has(variables.podMeta.annotations) && type(variables.podMeta.annotations) == map) ? variables.podMeta.annotations : {})";
+export const CEL_ANNOTATIONS =
+    "((has(variables.podMeta.annotations) && type(variables.podMeta.annotations) == map) ? variables.podMeta.annotations : {})";

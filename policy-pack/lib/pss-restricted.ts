@@ -5,7 +5,14 @@
 // optional in the docs and not enforced by PSA, nor here.
 import { K8sObject } from "../catalogue/types";
 import { PssParams } from "./define-rule";
-import { CEL_WINDOWS_OR_UNKNOWN_OS, celUserNamespaceRelaxed, isRecord, isWindowsOrUnknownOs, PodContext, podContext } from "./pod-field-checks";
+import {
+    CEL_WINDOWS_OR_UNKNOWN_OS,
+    celUserNamespaceRelaxed,
+    isRecord,
+    isWindowsOrUnknownOs,
+    PodContext,
+    podContext,
+} from "./pod-field-checks";
 import { CEL_MINOR, pssMinor, SINCE } from "./pss-version";
 
 /**

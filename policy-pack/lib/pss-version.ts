@@ -42,7 +42,7 @@ export const DEFAULT_POD_SECURITY_VERSION = "latest";
 export const POD_SECURITY_VERSION_SCHEMA: ParamSchema = {
     type: "string",
     description:
-        "Pod Security Standards version to enforce, as Pod Security Admission's enforce-version label: \"latest\" or \"v1.NN\" " +
+        'Pod Security Standards version to enforce, as Pod Security Admission\'s enforce-version label: "latest" or "v1.NN" ' +
         `(versions above v1.${NEWEST_KNOWN_MINOR} behave as latest).`,
     pattern: POD_SECURITY_VERSION_PATTERN,
     default: DEFAULT_POD_SECURITY_VERSION,

@@ -44,12 +44,12 @@ export function parseQuantity(value: unknown): Quantity | undefined {
     let exponent2 = 0;
     if (suffix in BINARY_SUFFIXES) exponent2 = BINARY_SUFFIXES[suffix];
     else if (suffix in DECIMAL_SUFFIXES) exponent10 += DECIMAL_SUFFIXES[suffix];
-    else if (suffix[0] === "e" || suffix[0] === "E") {
+    else if (suffix.startsWith("e") || suffix.startsWith("E")) {
         let j = 1;
         let expNegative = false;
         if (suffix[j] === "+" || suffix[j] === "-") expNegative = suffix[j++] === "-";
         const expDigits = suffix.slice(j);
-        if (expDigits === "" || ![...expDigits].every(isDigit) || expDigits.length > 3) return undefined;
+        if (expDigits === "" || !Array.from(expDigits).every(isDigit) || expDigits.length > 3) return undefined;
         const exp = Number(expDigits);
         if (exp > MAX_EXPONENT) return undefined;
         exponent10 += expNegative ? -exp : exp;

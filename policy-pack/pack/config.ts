@@ -40,8 +40,10 @@ const TYPE_CHECKS: Record<ParamSchema["type"], (v: unknown) => boolean> = {
 export function schemaProblems(value: unknown, schema: ParamSchema, at: string): string[] {
     if (!TYPE_CHECKS[schema.type](value)) return [`${at}: expected ${schema.type}, got ${typeName(value)}`];
     const problems: string[] = [];
-    if (schema.enum && !schema.enum.some((e) => e === value)) problems.push(`${at}: ${quote(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
-    if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum) problems.push(`${at}: must be >= ${schema.minimum}`);
+    if (schema.enum && !schema.enum.some((e) => e === value))
+        problems.push(`${at}: ${quote(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(", ")}`);
+    if (typeof schema.minimum === "number" && typeof value === "number" && value < schema.minimum)
+        problems.push(`${at}: must be >= ${schema.minimum}`);
     if (Array.isArray(value) && schema.items) {
         const items = schema.items;
         value.forEach((v, i) => problems.push(...schemaProblems(v, items, `${at}[${i}]`)));
@@ -52,7 +54,8 @@ export function schemaProblems(value: unknown, schema: ParamSchema, at: string):
             const property = Object.prototype.hasOwnProperty.call(properties, key) ? properties[key] : undefined;
             if (property) problems.push(...schemaProblems(value[key], property, `${at}.${key}`));
             else if (schema.additionalProperties === false) problems.push(`${at}: unknown property ${quote(key)}`);
-            else if (isRecord(schema.additionalProperties)) problems.push(...schemaProblems(value[key], schema.additionalProperties as ParamSchema, `${at}.${key}`));
+            else if (isRecord(schema.additionalProperties))
+                problems.push(...schemaProblems(value[key], schema.additionalProperties as ParamSchema, `${at}.${key}`));
         }
     }
     return problems;

@@ -37,8 +37,9 @@ export const PATCHED_SDK_VERSION = "1.21.0";
 
 /** The installed @pulumi/policy version (its package.json spells it `v1.21.0`). */
 export function installedSdkVersion(): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const version: unknown = require("@pulumi/policy/package.json").version;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON file read at run time, outside the compiled tree
+    const manifest = require("@pulumi/policy/package.json") as { version?: unknown };
+    const version = manifest.version;
     return typeof version === "string" ? version.replace(/^v/, "") : String(version);
 }
 
@@ -52,27 +53,31 @@ export function deserializeOncePerRequest(): void {
         );
     }
     // The SDK's internal module (not part of its typed API): pinned by package.json, checked above.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the mutable CommonJS module object, patched below
     const module = require("@pulumi/policy/deserialize") as DeserializeModule & { [CACHED]?: true };
     if (module[CACHED]) return;
     if (typeof module.deserializeProperties !== "function") {
-        throw new Error(`@pulumi/policy ${installed}: deserialize.deserializeProperties is not a function; pack/deserialize-once.ts cannot patch it.`);
+        throw new Error(
+            `@pulumi/policy ${installed}: deserialize.deserializeProperties is not a function; pack/deserialize-once.ts cannot patch it.`,
+        );
     }
     const original = module.deserializeProperties;
-    const structs: (object | undefined)[] = new Array(SLOTS);
-    const results: (Record<string, unknown> | undefined)[] = new Array(SLOTS);
+    const structs = new Array<object | undefined>(SLOTS);
+    const results = new Array<Record<string, unknown> | undefined>(SLOTS);
     let next = 0;
     module.deserializeProperties = (struct, proxySecrets) => {
         if (proxySecrets || struct === null || typeof struct !== "object") return original(struct, proxySecrets);
         const slot = structs.indexOf(struct);
-        if (slot >= 0) return results[slot]!;
+        const remembered = slot >= 0 ? results[slot] : undefined;
+        if (remembered !== undefined) return remembered;
         const props = deserializeRemembering(struct, original);
         structs[next] = struct;
         results[next] = props;
         next = (next + 1) % SLOTS;
         return props;
     };
-    if (module.deserializeProperties === original) throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
+    if (module.deserializeProperties === original)
+        throw new Error("@pulumi/policy deserialize.deserializeProperties is read-only; pack/deserialize-once.ts cannot patch it.");
     module[CACHED] = true;
 }
 

@@ -42,7 +42,7 @@ let last: Entry | undefined;
 export function sharedKubernetesObject(type: KubernetesType, props: Json, providerProps: Json | undefined): K8sObject {
     const target = proxyTarget(props);
     const providerTarget = providerProps ? proxyTarget(providerProps) : undefined;
-    if (target && last && last.props === target && last.provider === providerTarget && last.type === type) return last.object;
+    if (target && last?.props === target && last.provider === providerTarget && last.type === type) return last.object;
     const object = toK8sObject(type, plainProps(props), providerProps ? plainProps(providerProps).namespace : undefined);
     if (target && (providerProps === undefined || providerTarget)) last = { props: target, provider: providerTarget, type, object };
     return object;
@@ -52,7 +52,7 @@ export function sharedKubernetesObject(type: KubernetesType, props: Json, provid
 let lastCloud: { props: object; copy: Json } | undefined;
 export function sharedPlainProps(props: Json): Json {
     const target = proxyTarget(props);
-    if (target && lastCloud && lastCloud.props === target) return lastCloud.copy;
+    if (target && lastCloud?.props === target) return lastCloud.copy;
     const copy = plainProps(props);
     if (target) lastCloud = { props: target, copy };
     return copy;

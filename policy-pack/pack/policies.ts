@@ -1,7 +1,13 @@
 // Turns catalogue rules into CrossGuard ResourceValidationPolicies: metadata, configSchema (common
 // exemption parameters + the rule's own), validation through the catalogue's evaluate functions and, for
 // rules that define a fix, remediation. See ../README.md for enforcement levels and unknown handling.
-import { PolicyConfigSchema, PolicyComplianceFramework, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    PolicyComplianceFramework,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+} from "@pulumi/policy";
 import { effectiveParams, evaluateCloud, evaluateKubernetesWith, formatFinding, matchesKind } from "../catalogue/evaluate";
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
 import { POD_BEARING_MATCH } from "../catalogue/workloads";
@@ -42,17 +48,28 @@ export function tagsFor(rule: Rule): string[] {
     return [rule.target, `severity:${rule.severity}`, ...rule.frameworks.map((f: FrameworkControl) => `${f.framework}:${f.control}`)];
 }
 
-const STRING_LIST = (description: string, defaults: unknown): ParamSchema => ({ type: "array", items: { type: "string" }, default: defaults, description });
+const STRING_LIST = (description: string, defaults: unknown): ParamSchema => ({
+    type: "array",
+    items: { type: "string" },
+    default: defaults,
+    description,
+});
 
 /** The policy's configSchema: common exemption parameters (Kubernetes rules) and the rule's own, with the catalogue defaults. */
 export function configSchemaFor(rule: Rule): PolicyConfigSchema {
     const defaults = rule.defaultParams as Record<string, unknown>;
     const properties: Record<string, ParamSchema> = {};
     if (rule.target === "kubernetes") {
-        properties.exemptNamespaces = STRING_LIST("Namespaces this rule skips (Gatekeeper: match.excludedNamespaces).", defaults.exemptNamespaces ?? []);
-        properties.exemptImages = STRING_LIST("Image prefixes (or full references) whose containers this rule skips.", defaults.exemptImages ?? []);
+        properties.exemptNamespaces = STRING_LIST(
+            "Namespaces this rule skips (Gatekeeper: match.excludedNamespaces).",
+            defaults.exemptNamespaces ?? [],
+        );
+        properties.exemptImages = STRING_LIST(
+            "Image prefixes (or full references) whose containers this rule skips.",
+            defaults.exemptImages ?? [],
+        );
     }
-    for (const [key, schema] of Object.entries(rule.paramsSchema as Record<string, ParamSchema>)) {
+    for (const [key, schema] of Object.entries(rule.paramsSchema)) {
         properties[key] = schema.default === undefined && defaults[key] !== undefined ? { ...schema, default: defaults[key] } : schema;
     }
     // ParamSchema is a subset of the SDK's JSON schema type except for `default: unknown`, which the SDK
@@ -71,7 +88,12 @@ function requestSecrets(args: Pick<ResourceValidationArgs, "props" | "provider">
 }
 
 /** Reports each finding as one violation, secrets replaced by `[secret]`. */
-function report(rule: Rule, findings: readonly Finding[], args: Pick<ResourceValidationArgs, "props" | "provider">, reportViolation: ReportViolation): void {
+function report(
+    rule: Rule,
+    findings: readonly Finding[],
+    args: Pick<ResourceValidationArgs, "props" | "provider">,
+    reportViolation: ReportViolation,
+): void {
     if (findings.length === 0) return;
     const secrets = requestSecrets(args);
     for (const finding of findings) {
@@ -105,14 +127,26 @@ function appliesTo(rule: KubernetesRule) {
  * stack's configured podTemplateKinds. `shared`: the validation path, where every policy of a request reads
  * the same copy (per-request.ts); the remediation path writes between policies and builds its own.
  */
-function kubernetesObject(rule: KubernetesRule, applies: (type: KubernetesType) => boolean, args: ResourceValidationArgs, shared: boolean): { object: K8sObject; config: Record<string, unknown> } | undefined {
+function kubernetesObject(
+    rule: KubernetesRule,
+    applies: (type: KubernetesType) => boolean,
+    args: ResourceValidationArgs,
+    shared: boolean,
+): { object: K8sObject; config: Record<string, unknown> } | undefined {
     const type = kubernetesTypeOf(args.type);
     if (!type) return undefined;
     let config: Record<string, unknown> | undefined;
     if (!applies(type)) {
         if (!("podTemplateKinds" in rule.defaultParams)) return undefined;
         config = overrides(args);
-        if (!matchesKind(rule, { apiVersion: type.apiVersion, kind: type.kind }, { podTemplateKinds: effectiveParams(rule, config).podTemplateKinds })) return undefined;
+        if (
+            !matchesKind(
+                rule,
+                { apiVersion: type.apiVersion, kind: type.kind },
+                { podTemplateKinds: effectiveParams(rule, config).podTemplateKinds },
+            )
+        )
+            return undefined;
     }
     config ??= overrides(args);
     if (shared) return { object: sharedKubernetesObject(type, args.props, args.provider?.props), config };
@@ -132,7 +166,13 @@ export function kubernetesFindings(rule: KubernetesRule, object: K8sObject, conf
  * What a rule reports on one resource as the pack sees it (type token, plain props with unknowns as the
  * sentinel, the provider's props): the same path Analyze takes, minus the SDK. For tests and tools.
  */
-export function findingsForResource(rule: Rule, type: string, props: Json, config: Record<string, unknown> = {}, providerProps?: Json): Finding[] {
+export function findingsForResource(
+    rule: Rule,
+    type: string,
+    props: Json,
+    config: Record<string, unknown> = {},
+    providerProps?: Json,
+): Finding[] {
     if (rule.target === "gcp") return evaluateCloud(rule, type, props, config);
     const k8sType = parseKubernetesType(type);
     if (!k8sType || !matchesKind(rule, { apiVersion: k8sType.apiVersion, kind: k8sType.kind }, effectiveParams(rule, config))) return [];
@@ -160,6 +200,8 @@ function notApplicableThrower(reason: string) {
             }
             if (error === undefined) throw new Error(`@pulumi/policy notApplicable("${reason}") returned instead of throwing`);
         }
+        // The SDK's own NotApplicableError, caught above: rethrown as is, so the SDK recognises it.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the SDK's error object, typed unknown by the catch
         throw error;
     };
 }

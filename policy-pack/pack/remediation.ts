@@ -22,13 +22,15 @@ export function applyChanges(target: object, before: unknown, after: unknown): v
     }
     if (!isRecord(before) || !isRecord(after)) return;
     for (const key of Object.keys(after)) applyEntry(t, key, before[key], after[key]);
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- removing the keys a remediation removed is the point
     for (const key of Object.keys(before)) if (!(key in after)) delete t[key];
 }
 
 function applyEntry(target: Container, key: string | number, before: unknown, after: unknown): void {
     if (sameJson(before, after)) return;
     const descend =
-        !isUnknown(before) && ((isRecord(before) && isRecord(after)) || (Array.isArray(before) && Array.isArray(after) && before.length === after.length));
+        !isUnknown(before) &&
+        ((isRecord(before) && isRecord(after)) || (Array.isArray(before) && Array.isArray(after) && before.length === after.length));
     if (descend) applyChanges(target[key] as object, before, after);
     else target[key] = after;
 }

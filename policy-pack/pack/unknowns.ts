@@ -70,7 +70,7 @@ function plainTargetValue(value: unknown): unknown {
         for (let i = 0; i < value.length; i++) copy[i] = plainTargetValue(value[i]);
         return copy;
     }
-    const prototype = Object.getPrototypeOf(value);
+    const prototype: unknown = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) throw new NotPlainJson();
     const copy: Json = {};
     for (const key of Object.keys(value)) setOwn(copy, key, plainTargetValue((value as Json)[key]));

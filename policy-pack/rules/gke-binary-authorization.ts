@@ -12,7 +12,8 @@ export const rule = cloudRule<NoParams>({
     title: "GKE enforces Binary Authorization",
     description: "Only images allowed by the project's Binary Authorization policy (attested, from trusted registries) may be deployed.",
     severity: "high",
-    remediation: "Set `binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE` and maintain the project's Binary Authorization policy.",
+    remediation:
+        "Set `binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE` and maintain the project's Binary Authorization policy.",
     frameworks: [cisGke("5.10.4"), nist("SI-7"), nist("CM-14"), soc2("CC8.1"), pci("6.3.2"), pci("6.4.3")],
     defaultEnforcement: "advisory",
     defaultParams: {},
@@ -22,7 +23,18 @@ export const rule = cloudRule<NoParams>({
         const mode = at(props, "binaryAuthorization.evaluationMode");
         const enabled = at(props, "binaryAuthorization.enabled"); // deprecated boolean form
         // GKE default: DISABLED.
-        if (isUnknown(mode) || mode === "PROJECT_SINGLETON_POLICY_ENFORCE" || isUnknown(enabled) || (mode === undefined && enabled === true)) return [];
-        return [finding("binaryAuthorization.evaluationMode", `Binary Authorization is ${mode === undefined ? "not configured" : show(mode)}: set \`binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE\``)];
+        if (
+            isUnknown(mode) ||
+            mode === "PROJECT_SINGLETON_POLICY_ENFORCE" ||
+            isUnknown(enabled) ||
+            (mode === undefined && enabled === true)
+        )
+            return [];
+        return [
+            finding(
+                "binaryAuthorization.evaluationMode",
+                `Binary Authorization is ${mode === undefined ? "not configured" : show(mode)}: set \`binaryAuthorization.evaluationMode: PROJECT_SINGLETON_POLICY_ENFORCE\``,
+            ),
+        ];
     },
 });

@@ -10,9 +10,11 @@ import { CLUSTER } from "../lib/resource-types";
 export const rule = cloudRule<NoParams>({
     id: "gke-client-certificate-disabled",
     title: "GKE issues no client certificate and no basic-auth credentials",
-    description: "A cluster client certificate grants cluster-admin and cannot be revoked; static basic-auth passwords likewise. Users authenticate with Google identities.",
+    description:
+        "A cluster client certificate grants cluster-admin and cannot be revoked; static basic-auth passwords likewise. Users authenticate with Google identities.",
     severity: "critical",
-    remediation: "Set `masterAuth.clientCertificateConfig.issueClientCertificate: false` (the default) and never set `masterAuth.username/password`.",
+    remediation:
+        "Set `masterAuth.clientCertificateConfig.issueClientCertificate: false` (the default) and never set `masterAuth.username/password`.",
     frameworks: [cisGke("5.8.1"), nist("IA-2"), nist("IA-5"), soc2("CC6.1"), pci("8.2.1"), pci("8.3.1")],
     defaultEnforcement: "mandatory",
     defaultParams: {},
@@ -22,7 +24,12 @@ export const rule = cloudRule<NoParams>({
         const findings: Finding[] = [];
         // Default false: only an explicit true is a finding.
         if (at(props, "masterAuth.clientCertificateConfig.issueClientCertificate") === true) {
-            findings.push(finding("masterAuth.clientCertificateConfig.issueClientCertificate", "the cluster issues an irrevocable admin client certificate: set `issueClientCertificate: false`"));
+            findings.push(
+                finding(
+                    "masterAuth.clientCertificateConfig.issueClientCertificate",
+                    "the cluster issues an irrevocable admin client certificate: set `issueClientCertificate: false`",
+                ),
+            );
         }
         for (const key of ["username", "password"]) {
             const value = at(props, `masterAuth.${key}`);

@@ -11,13 +11,20 @@ import { CLUSTER, NODE_POOL } from "../lib/resource-types";
 export const rule = cloudRule<{ allowedImageTypes: string[] }>({
     id: "gke-cos-containerd",
     title: "GKE nodes run Container-Optimized OS with containerd",
-    description: "COS is a minimal, read-only, auto-updated node OS with a verified boot chain; containerd replaces the removed Docker runtime.",
+    description:
+        "COS is a minimal, read-only, auto-updated node OS with a verified boot chain; containerd replaces the removed Docker runtime.",
     severity: "medium",
     remediation: "Set `nodeConfig.imageType: COS_CONTAINERD` on every node pool.",
     frameworks: [cisGke("5.5.1"), nist("CM-6"), nist("CM-7"), soc2("CC7.1"), pci("2.2.1")],
     defaultEnforcement: "advisory",
     defaultParams: { allowedImageTypes: ["COS_CONTAINERD"] },
-    paramsSchema: { allowedImageTypes: { type: "array", items: { type: "string" }, description: "Accepted node image types (e.g. add WINDOWS_LTSC_CONTAINERD for Windows pools)." } },
+    paramsSchema: {
+        allowedImageTypes: {
+            type: "array",
+            items: { type: "string" },
+            description: "Accepted node image types (e.g. add WINDOWS_LTSC_CONTAINERD for Windows pools).",
+        },
+    },
     resourceTypes: [CLUSTER, NODE_POOL],
     check(props, params, resourceType) {
         const allowed = strings(params.allowedImageTypes).map((t) => t.toUpperCase());
@@ -25,8 +32,18 @@ export const rule = cloudRule<{ allowedImageTypes: string[] }>({
         for (const site of nodeConfigSites(props, resourceType)) {
             const imageType = at(site.nodeConfig, "imageType");
             // Missing: GKE's default image is COS_CONTAINERD.
-            if (imageType === undefined || isUnknown(imageType) || (typeof imageType === "string" && allowed.includes(imageType.toUpperCase()))) continue;
-            findings.push(finding(`${site.path}.imageType`, `node image ${show(imageType)} is not allowed: set \`${site.path}.imageType: COS_CONTAINERD\``));
+            if (
+                imageType === undefined ||
+                isUnknown(imageType) ||
+                (typeof imageType === "string" && allowed.includes(imageType.toUpperCase()))
+            )
+                continue;
+            findings.push(
+                finding(
+                    `${site.path}.imageType`,
+                    `node image ${show(imageType)} is not allowed: set \`${site.path}.imageType: COS_CONTAINERD\``,
+                ),
+            );
         }
         return findings;
     },

@@ -10,19 +10,32 @@ import { CLUSTER } from "../lib/resource-types";
 export const rule = cloudRule<{ unprotectedEnvironments: string[] }>({
     id: "gke-deletion-protection",
     title: "GKE cluster has deletion protection",
-    description: "A cluster holding production workloads must not be deletable by a mistaken destroy or replace. Environments listed in `unprotectedEnvironments` (matched on the cluster's `environment` resource label) may opt out.",
+    description:
+        "A cluster holding production workloads must not be deletable by a mistaken destroy or replace. Environments listed in `unprotectedEnvironments` (matched on the cluster's `environment` resource label) may opt out.",
     severity: "medium",
     remediation: "Set `deletionProtection: true` (the provider default) on the cluster, and protect it with the Pulumi `protect` option.",
     frameworks: [nist("CP-10"), nist("CM-3"), soc2("A1.2"), soc2("CC8.1")],
     defaultEnforcement: "advisory",
     defaultParams: { unprotectedEnvironments: ["dev"] },
-    paramsSchema: { unprotectedEnvironments: { type: "array", items: { type: "string" }, description: "Values of the cluster's `environment` label that may disable deletion protection (throwaway clusters)." } },
+    paramsSchema: {
+        unprotectedEnvironments: {
+            type: "array",
+            items: { type: "string" },
+            description: "Values of the cluster's `environment` label that may disable deletion protection (throwaway clusters).",
+        },
+    },
     resourceTypes: [CLUSTER],
     check(props, params) {
         // Provider default: true. Only an explicit false is a finding.
         if (own(props, "deletionProtection") !== false) return [];
         const environment = at(props, "resourceLabels.environment");
-        if (isUnknown(environment) || (typeof environment === "string" && strings(params.unprotectedEnvironments).includes(environment))) return [];
-        return [finding("deletionProtection", `deletion protection is off${typeof environment === "string" ? ` in environment ${environment}` : ""}: set \`deletionProtection: true\``)];
+        if (isUnknown(environment) || (typeof environment === "string" && strings(params.unprotectedEnvironments).includes(environment)))
+            return [];
+        return [
+            finding(
+                "deletionProtection",
+                `deletion protection is off${typeof environment === "string" ? ` in environment ${environment}` : ""}: set \`deletionProtection: true\``,
+            ),
+        ];
     },
 });

@@ -19,6 +19,8 @@ export const rule = cloudRule<NoParams>({
     resourceTypes: [CLUSTER],
     check(props) {
         // Default false: only an explicit true is a finding.
-        return own(props, "enableLegacyAbac") === true ? [finding("enableLegacyAbac", "legacy ABAC authorization is on: set `enableLegacyAbac: false` and use RBAC")] : [];
+        return own(props, "enableLegacyAbac") === true
+            ? [finding("enableLegacyAbac", "legacy ABAC authorization is on: set `enableLegacyAbac: false` and use RBAC")]
+            : [];
     },
 });

@@ -24,24 +24,62 @@ export const rule = cloudRule<{ requiredLoggingComponents: string[]; requiredMon
     title: "GKE sends control-plane and workload logs and metrics to Cloud Logging/Monitoring",
     description: "Cloud Logging and Monitoring must be on, including API server logs, so incidents can be detected and investigated.",
     severity: "high",
-    remediation: "Set `loggingConfig.enableComponents` to include SYSTEM_COMPONENTS, APISERVER and WORKLOADS, `monitoringConfig.enableComponents` to include SYSTEM_COMPONENTS, and never set loggingService/monitoringService to none.",
+    remediation:
+        "Set `loggingConfig.enableComponents` to include SYSTEM_COMPONENTS, APISERVER and WORKLOADS, `monitoringConfig.enableComponents` to include SYSTEM_COMPONENTS, and never set loggingService/monitoringService to none.",
     frameworks: [cisGke("5.7.1"), nist("AU-2"), nist("AU-12"), nist("SI-4"), soc2("CC7.2"), soc2("CC7.3"), pci("10.2.1"), pci("10.4.1")],
     defaultEnforcement: "mandatory",
-    defaultParams: { requiredLoggingComponents: ["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"], requiredMonitoringComponents: ["SYSTEM_COMPONENTS"] },
+    defaultParams: {
+        requiredLoggingComponents: ["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"],
+        requiredMonitoringComponents: ["SYSTEM_COMPONENTS"],
+    },
     paramsSchema: {
-        requiredLoggingComponents: { type: "array", items: { type: "string" }, description: "Components `loggingConfig.enableComponents` must include." },
-        requiredMonitoringComponents: { type: "array", items: { type: "string" }, description: "Components `monitoringConfig.enableComponents` must include." },
+        requiredLoggingComponents: {
+            type: "array",
+            items: { type: "string" },
+            description: "Components `loggingConfig.enableComponents` must include.",
+        },
+        requiredMonitoringComponents: {
+            type: "array",
+            items: { type: "string" },
+            description: "Components `monitoringConfig.enableComponents` must include.",
+        },
     },
     resourceTypes: [CLUSTER],
     check(props, params) {
         const findings: Finding[] = [];
         for (const key of ["loggingService", "monitoringService"]) {
-            if (props[key] === "none") findings.push(finding(key, `${key} is none: remove it (defaults to Cloud ${key === "loggingService" ? "Logging" : "Monitoring"} for Kubernetes)`));
+            if (props[key] === "none")
+                findings.push(
+                    finding(
+                        key,
+                        `${key} is none: remove it (defaults to Cloud ${key === "loggingService" ? "Logging" : "Monitoring"} for Kubernetes)`,
+                    ),
+                );
         }
-        const logging = missingComponents(at(props, "loggingConfig.enableComponents"), DEFAULT_LOGGING_COMPONENTS, params.requiredLoggingComponents);
-        if (logging) findings.push(finding("loggingConfig.enableComponents", `logging misses ${logging.join(", ")}: add them to \`loggingConfig.enableComponents\``));
-        const monitoring = missingComponents(at(props, "monitoringConfig.enableComponents"), DEFAULT_MONITORING_COMPONENTS, params.requiredMonitoringComponents);
-        if (monitoring) findings.push(finding("monitoringConfig.enableComponents", `monitoring misses ${monitoring.join(", ")}: add them to \`monitoringConfig.enableComponents\``));
+        const logging = missingComponents(
+            at(props, "loggingConfig.enableComponents"),
+            DEFAULT_LOGGING_COMPONENTS,
+            params.requiredLoggingComponents,
+        );
+        if (logging)
+            findings.push(
+                finding(
+                    "loggingConfig.enableComponents",
+                    `logging misses ${logging.join(", ")}: add them to \`loggingConfig.enableComponents\``,
+                ),
+            );
+        const monitoring = missingComponents(
+            at(props, "monitoringConfig.enableComponents"),
+            DEFAULT_MONITORING_COMPONENTS,
+            params.requiredMonitoringComponents,
+        );
+        if (monitoring)
+            findings.push(
+                finding(
+                    "monitoringConfig.enableComponents",
+                    `monitoring misses ${monitoring.join(", ")}: add them to \`monitoringConfig.enableComponents\``,
+                ),
+            );
         return findings;
     },
 });

@@ -11,9 +11,11 @@ import { CLUSTER, NODE_POOL } from "../lib/resource-types";
 export const rule = cloudRule<NoParams>({
     id: "gke-metadata-server",
     title: "GKE nodes use the GKE metadata server",
-    description: "Node pools must run the GKE metadata server (GKE_METADATA) so pods cannot read the node's credentials or kube-env from the Compute Engine metadata server.",
+    description:
+        "Node pools must run the GKE metadata server (GKE_METADATA) so pods cannot read the node's credentials or kube-env from the Compute Engine metadata server.",
     severity: "high",
-    remediation: "Set `nodeConfig.workloadMetadataConfig.mode: GKE_METADATA` on every node pool (requires Workload Identity on the cluster).",
+    remediation:
+        "Set `nodeConfig.workloadMetadataConfig.mode: GKE_METADATA` on every node pool (requires Workload Identity on the cluster).",
     frameworks: [cisGke("5.4.2"), nist("AC-6"), nist("SC-4"), soc2("CC6.1"), pci("7.2.1")],
     defaultEnforcement: "mandatory",
     defaultParams: {},
@@ -29,7 +31,12 @@ export const rule = cloudRule<NoParams>({
             // NodePool cannot see its cluster, so it must say so explicitly; a Cluster passes if it enables WI.
             if (mode === undefined && clusterHasWorkloadIdentity) continue;
             const field = `${site.path}.workloadMetadataConfig.mode`;
-            findings.push(finding(field, `${mode === undefined ? "no metadata mode set" : `metadata mode ${show(mode)}`}: pods can reach the node's Compute Engine metadata; set \`${field}: GKE_METADATA\``));
+            findings.push(
+                finding(
+                    field,
+                    `${mode === undefined ? "no metadata mode set" : `metadata mode ${show(mode)}`}: pods can reach the node's Compute Engine metadata; set \`${field}: GKE_METADATA\``,
+                ),
+            );
         }
         return findings;
     },

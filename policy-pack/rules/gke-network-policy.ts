@@ -10,9 +10,11 @@ import { CLUSTER } from "../lib/resource-types";
 export const rule = cloudRule<NoParams>({
     id: "gke-network-policy",
     title: "GKE enforces Kubernetes NetworkPolicy",
-    description: "The cluster must enforce NetworkPolicy (Dataplane V2, or the Calico network policy addon), otherwise the platform's default-deny policies are silently ignored.",
+    description:
+        "The cluster must enforce NetworkPolicy (Dataplane V2, or the Calico network policy addon), otherwise the platform's default-deny policies are silently ignored.",
     severity: "high",
-    remediation: "Set `datapathProvider: ADVANCED_DATAPATH` (Dataplane V2, preferred) or `networkPolicy: { enabled: true }` with `addonsConfig.networkPolicyConfig.disabled: false`.",
+    remediation:
+        "Set `datapathProvider: ADVANCED_DATAPATH` (Dataplane V2, preferred) or `networkPolicy: { enabled: true }` with `addonsConfig.networkPolicyConfig.disabled: false`.",
     frameworks: [cisGke("5.6.7"), nist("SC-7"), nist("AC-4"), soc2("CC6.6"), pci("1.2.1"), pci("1.3.1")],
     defaultEnforcement: "mandatory",
     defaultParams: {},
@@ -23,6 +25,11 @@ export const rule = cloudRule<NoParams>({
         const calico = at(props, "networkPolicy.enabled");
         // GKE default: legacy datapath without network policy enforcement.
         if (isUnknown(datapath) || datapath === "ADVANCED_DATAPATH" || isUnknown(calico) || calico === true) return [];
-        return [finding("datapathProvider", "NetworkPolicy objects are not enforced: set `datapathProvider: ADVANCED_DATAPATH` (Dataplane V2) or enable `networkPolicy` (Calico)")];
+        return [
+            finding(
+                "datapathProvider",
+                "NetworkPolicy objects are not enforced: set `datapathProvider: ADVANCED_DATAPATH` (Dataplane V2) or enable `networkPolicy` (Calico)",
+            ),
+        ];
     },
 });

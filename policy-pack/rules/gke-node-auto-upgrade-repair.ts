@@ -26,7 +26,13 @@ export const rule = cloudRule<NoParams>({
             const prefix = resourceType === NODE_POOL ? "management" : site.path.replace(/\.nodeConfig$/, ".management");
             // Provider default: both true. Only an explicit false is a finding.
             for (const key of ["autoUpgrade", "autoRepair"]) {
-                if (at(site.management, key) === false) findings.push(finding(`${prefix}.${key}`, `node ${key === "autoUpgrade" ? "auto-upgrade" : "auto-repair"} is off: set \`${prefix}.${key}: true\``));
+                if (at(site.management, key) === false)
+                    findings.push(
+                        finding(
+                            `${prefix}.${key}`,
+                            `node ${key === "autoUpgrade" ? "auto-upgrade" : "auto-repair"} is off: set \`${prefix}.${key}: true\``,
+                        ),
+                    );
             }
         }
         return findings;

@@ -18,9 +18,9 @@ const COMPUTE_DEFAULT_SA_SUFFIX = "-compute@developer.gserviceaccount.com";
 function computeDefaultServiceAccount(value: unknown): string | undefined {
     if (value === undefined || value === null || value === "") return "is not set, so GKE uses the Compute Engine default service account";
     if (typeof value !== "string") return undefined;
-    if (value === "default") return "is \"default\", the Compute Engine default service account";
+    if (value === "default") return 'is "default", the Compute Engine default service account';
     const number = value.endsWith(COMPUTE_DEFAULT_SA_SUFFIX) ? value.slice(0, -COMPUTE_DEFAULT_SA_SUFFIX.length) : "";
-    if (number.length > 0 && number.length <= 20 && [...number].every((c) => c >= "0" && c <= "9")) {
+    if (number.length > 0 && number.length <= 20 && Array.from(number).every((c) => c >= "0" && c <= "9")) {
         return "is the Compute Engine default service account";
     }
     return undefined;
@@ -33,7 +33,7 @@ export const rule = cloudRule<NoParams>({
         "CIS GKE 5.2.1: the Compute Engine default service account has the Editor role on the project by default, so every pod that " +
         "reaches the node's credentials could change the project. Every node pool (a NodePool's nodeConfig, a Cluster's default-pool " +
         "nodeConfig and inline nodePools) and, with node auto-provisioning, clusterAutoscaling.autoProvisioningDefaults must set " +
-        "serviceAccount to a dedicated, least-privilege account; unset, \"default\" and <project-number>-compute@developer.gserviceaccount.com are violations.",
+        'serviceAccount to a dedicated, least-privilege account; unset, "default" and <project-number>-compute@developer.gserviceaccount.com are violations.',
     severity: "high",
     remediation:
         "Create a service account with only roles/logging.logWriter, roles/monitoring.metricWriter, roles/monitoring.viewer and " +
@@ -51,7 +51,9 @@ export const rule = cloudRule<NoParams>({
         // Not known yet: which node configurations apply is not known either, so nothing is judged.
         if (resourceType === CLUSTER && isUnknown(autopilotFlag)) return [];
         const autopilot = resourceType === CLUSTER && autopilotFlag === true;
-        if (!autopilot) for (const site of nodeConfigSites(props, resourceType)) sites.push({ path: `${site.path}.serviceAccount`, value: at(site.nodeConfig, "serviceAccount") });
+        if (!autopilot)
+            for (const site of nodeConfigSites(props, resourceType))
+                sites.push({ path: `${site.path}.serviceAccount`, value: at(site.nodeConfig, "serviceAccount") });
         if (resourceType === CLUSTER && (autopilot || at(props, "clusterAutoscaling.enabled") === true)) {
             const path = "clusterAutoscaling.autoProvisioningDefaults.serviceAccount";
             sites.push({ path, value: at(props, path) });
@@ -59,7 +61,10 @@ export const rule = cloudRule<NoParams>({
         for (const { path, value } of sites) {
             if (isUnknown(value)) continue;
             const why = computeDefaultServiceAccount(value);
-            if (why) findings.push(finding(path, `the node service account ${why}: set \`${path}\` to a dedicated least-privilege service account`));
+            if (why)
+                findings.push(
+                    finding(path, `the node service account ${why}: set \`${path}\` to a dedicated least-privilege service account`),
+                );
         }
         return findings;
     },

@@ -12,7 +12,8 @@ export const rule = cloudRule<NoParams>({
     title: "GKE nodes have private IPs only",
     description: "Cluster nodes must not have public IP addresses, so they are reachable only from the VPC; egress goes through Cloud NAT.",
     severity: "critical",
-    remediation: "Set `privateClusterConfig.enablePrivateNodes: true` with a `masterIpv4CidrBlock` on the cluster, and do not set `networkConfig.enablePrivateNodes: false` on node pools. Add Cloud NAT for egress.",
+    remediation:
+        "Set `privateClusterConfig.enablePrivateNodes: true` with a `masterIpv4CidrBlock` on the cluster, and do not set `networkConfig.enablePrivateNodes: false` on node pools. Add Cloud NAT for egress.",
     frameworks: [cisGke("5.6.5"), nist("SC-7"), nist("AC-4"), soc2("CC6.6"), pci("1.3.1"), pci("1.4.1")],
     defaultEnforcement: "mandatory",
     defaultParams: {},
@@ -22,11 +23,23 @@ export const rule = cloudRule<NoParams>({
         if (resourceType === NODE_POOL) {
             // A pool inherits the cluster setting unless it overrides it; only an explicit `false` is a finding.
             const value = at(props, "networkConfig.enablePrivateNodes");
-            return value === false ? [finding("networkConfig.enablePrivateNodes", "node pool overrides the cluster to give nodes public IPs: remove `networkConfig.enablePrivateNodes: false`")] : [];
+            return value === false
+                ? [
+                      finding(
+                          "networkConfig.enablePrivateNodes",
+                          "node pool overrides the cluster to give nodes public IPs: remove `networkConfig.enablePrivateNodes: false`",
+                      ),
+                  ]
+                : [];
         }
         // GKE default: public nodes. So a missing value is a finding.
         const value = at(props, "privateClusterConfig.enablePrivateNodes");
         if (isUnknown(value) || value === true) return [];
-        return [finding("privateClusterConfig.enablePrivateNodes", "nodes get public IPs: set `privateClusterConfig.enablePrivateNodes: true` (with `masterIpv4CidrBlock`) and route egress through Cloud NAT")];
+        return [
+            finding(
+                "privateClusterConfig.enablePrivateNodes",
+                "nodes get public IPs: set `privateClusterConfig.enablePrivateNodes: true` (with `masterIpv4CidrBlock`) and route egress through Cloud NAT",
+            ),
+        ];
     },
 });

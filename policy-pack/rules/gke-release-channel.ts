@@ -16,13 +16,24 @@ export const rule = cloudRule<{ allowedChannels: string[] }>({
     frameworks: [cisGke("5.5.4"), nist("SI-2"), nist("CM-3"), soc2("CC7.1"), soc2("CC8.1"), pci("6.3.3")],
     defaultEnforcement: "advisory",
     defaultParams: { allowedChannels: ["RAPID", "REGULAR", "STABLE", "EXTENDED"] },
-    paramsSchema: { allowedChannels: { type: "array", items: { type: "string", enum: ["RAPID", "REGULAR", "STABLE", "EXTENDED"] }, description: "Channels this stack accepts." } },
+    paramsSchema: {
+        allowedChannels: {
+            type: "array",
+            items: { type: "string", enum: ["RAPID", "REGULAR", "STABLE", "EXTENDED"] },
+            description: "Channels this stack accepts.",
+        },
+    },
     resourceTypes: [CLUSTER],
     check(props, params) {
         const channel = at(props, "releaseChannel.channel");
         // Missing: GKE enrolls new clusters in REGULAR. Judge that default against the allowed list.
         const effective = channel === undefined ? "REGULAR" : channel;
         if (isUnknown(effective) || (typeof effective === "string" && strings(params.allowedChannels).includes(effective))) return [];
-        return [finding("releaseChannel.channel", `release channel ${show(effective)} is not allowed: set \`releaseChannel.channel\` to one of ${strings(params.allowedChannels).join(", ")}`)];
+        return [
+            finding(
+                "releaseChannel.channel",
+                `release channel ${show(effective)} is not allowed: set \`releaseChannel.channel\` to one of ${strings(params.allowedChannels).join(", ")}`,
+            ),
+        ];
     },
 });

@@ -22,7 +22,8 @@ export const rule = kubernetesRule<AllowedRegistriesParams>({
         "(`nginx` is `docker.io/library/nginx`, `bitnami/nginx` is `docker.io/bitnami/nginx`), so it matches only a `docker.io/...` entry. " +
         "End each entry with `/` so `gcr.io/team` does not also admit `gcr.io/team-evil/...`.",
     severity: "high",
-    remediation: "Mirror the image into an allowed registry (e.g. Artifact Registry) and reference it there, or add its registry prefix to `allowedRegistries`.",
+    remediation:
+        "Mirror the image into an allowed registry (e.g. Artifact Registry) and reference it there, or add its registry prefix to `allowedRegistries`.",
     frameworks: [cisK8s("5.5.1"), nist("CM-7"), nist("SI-7"), soc2("CC6.8"), soc2("CC8.1"), pci("6.3.2")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], allowedRegistries: [] },
@@ -64,14 +65,17 @@ export const rule = kubernetesRule<AllowedRegistriesParams>({
                 name: "disallowed",
                 expression:
                     "size(variables.allowedRegistries) == 0 ? [] : variables.containers.filter(c, has(c.image) && " +
-                    "!variables.allowedRegistries.exists(p, " + CEL_QUALIFIED_IMAGE + ".startsWith(p)))",
+                    "!variables.allowedRegistries.exists(p, " +
+                    CEL_QUALIFIED_IMAGE +
+                    ".startsWith(p)))",
             },
         ],
         validations: [
             {
                 expression: "size(variables.disallowed) == 0",
                 messageExpression:
-                    CEL_SUBJECT + " + ': container \"' + variables.disallowed[0].name + '\" image \"' + variables.disallowed[0].image + " +
+                    CEL_SUBJECT +
+                    " + ': container \"' + variables.disallowed[0].name + '\" image \"' + variables.disallowed[0].image + " +
                     "'\" is not from an allowed registry; mirror it into one of the allowedRegistries'",
             },
         ],

@@ -21,7 +21,8 @@ export const rule = kubernetesRule<DisallowLatestParams>({
         "An untagged image means `latest`; `registry:5000/app` is untagged (5000 is the registry port). " +
         "A digest pins the image whatever tag it also carries (`app:1.2@sha256:...`). With `requireDigest` every image needs a digest.",
     severity: "high",
-    remediation: "Pin the image to a release tag (e.g. `nginx:1.27.3`) or, better, to its digest (`nginx@sha256:...`), and let a bot such as Renovate bump it.",
+    remediation:
+        "Pin the image to a release tag (e.g. `nginx:1.27.3`) or, better, to its digest (`nginx@sha256:...`), and let a bot such as Renovate bump it.",
     frameworks: [cisK8s("5.5.1"), nist("CM-2"), nist("SI-7"), soc2("CC8.1"), pci("6.3.2"), pci("2.2.1")],
     defaultEnforcement: "mandatory",
     defaultParams: { exemptNamespaces: [], exemptImages: [], requireDigest: false },
@@ -56,7 +57,9 @@ export const rule = kubernetesRule<DisallowLatestParams>({
             {
                 name: "unpinned",
                 expression:
-                    "variables.containers.filter(c, has(c.image) && !" + CEL_HAS_DIGEST + " && " +
+                    "variables.containers.filter(c, has(c.image) && !" +
+                    CEL_HAS_DIGEST +
+                    " && " +
                     "(variables.requireDigest || !c.image.matches(':[^/]+$') || c.image.matches(':latest$')))",
             },
         ],
@@ -64,7 +67,8 @@ export const rule = kubernetesRule<DisallowLatestParams>({
             {
                 expression: "size(variables.unpinned) == 0",
                 messageExpression:
-                    CEL_SUBJECT + " + ': container \"' + variables.unpinned[0].name + '\" image \"' + variables.unpinned[0].image + " +
+                    CEL_SUBJECT +
+                    " + ': container \"' + variables.unpinned[0].name + '\" image \"' + variables.unpinned[0].image + " +
                     "'\" is not pinned (latest, untagged' + (variables.requireDigest ? ', or no digest' : '') + '); pin it to a release tag or a digest (@sha256:...)'",
             },
         ],

@@ -31,13 +31,16 @@ function labelSetsOf(object: K8sObject): LabelSet[] {
     const sets: LabelSet[] = [{ path: "metadata.labels", labels: at(object, "metadata.labels") }];
     if (object.kind !== "Pod" && object.kind !== "Service") {
         // Pods (and ReplicaSets) get the template's labels, and Gatekeeper checks those pods too.
-        const templatePath = object.kind === "CronJob" ? "spec.jobTemplate.spec.template" : object.kind === "PodTemplate" ? "template" : "spec.template";
+        const templatePath =
+            object.kind === "CronJob" ? "spec.jobTemplate.spec.template" : object.kind === "PodTemplate" ? "template" : "spec.template";
         const template = at(object, templatePath);
         // No pod template at all (not a workload shape): nothing the controllers would copy.
-        if (isUnknown(template) || podSpecOf(object)) sets.push({ path: `${templatePath}.metadata.labels`, labels: at(template, "metadata.labels") });
+        if (isUnknown(template) || podSpecOf(object))
+            sets.push({ path: `${templatePath}.metadata.labels`, labels: at(template, "metadata.labels") });
     }
     // Jobs a CronJob creates get jobTemplate.metadata.labels.
-    if (object.kind === "CronJob") sets.push({ path: "spec.jobTemplate.metadata.labels", labels: at(object, "spec.jobTemplate.metadata.labels") });
+    if (object.kind === "CronJob")
+        sets.push({ path: "spec.jobTemplate.metadata.labels", labels: at(object, "spec.jobTemplate.metadata.labels") });
     return sets;
 }
 
@@ -71,10 +74,14 @@ function labelProblem(labels: Json, required: RequiredLabel): string | undefined
     if (isUnknown(value) || !allowedRegex) return undefined;
     if (typeof value !== "string") return `has label "${show(key)}" = ${show(value)}, which is not a string`;
     const pattern = allowedPattern(allowedRegex);
-    if (!pattern) return `cannot be checked: allowedRegex "${show(allowedRegex)}" of label "${show(key)}" is not a valid regular expression`;
+    if (!pattern)
+        return `cannot be checked: allowedRegex "${show(allowedRegex)}" of label "${show(key)}" is not a valid regular expression`;
     // Bounded input for a pattern from the config: Kubernetes label values are at most 63 characters.
-    if (value.length > MAX_LABEL_VALUE) return `has label "${show(key)}" with a value longer than ${MAX_LABEL_VALUE} characters (not a valid label value)`;
-    return pattern.test(value) ? undefined : `has label "${show(key)}" = "${show(value)}", which does not match ^(?:${show(allowedRegex)})$`;
+    if (value.length > MAX_LABEL_VALUE)
+        return `has label "${show(key)}" with a value longer than ${MAX_LABEL_VALUE} characters (not a valid label value)`;
+    return pattern.test(value)
+        ? undefined
+        : `has label "${show(key)}" = "${show(value)}", which does not match ^(?:${show(allowedRegex)})$`;
 }
 
 /** CEL: `labels` (a map expression) carries label `l` with an allowed value. */
@@ -86,7 +93,7 @@ function celLabelValidation(labels: string, path: string, applies: string) {
     const missing = `variables.requiredLabels.filter(l, !${celLabelOk(labels)})`;
     return {
         expression: `!(${applies}) || variables.requiredLabels.all(l, ${celLabelOk(labels)})`,
-        messageExpression: `${CEL_SUBJECT} + ': ${path} needs label \"' + ${missing}[0].key + '\" with an allowed value'`,
+        messageExpression: `${CEL_SUBJECT} + ': ${path} needs label "' + ${missing}[0].key + '" with an allowed value'`,
     };
 }
 
@@ -135,7 +142,11 @@ export const rule = kubernetesRule<RequiredLabelsParams>({
             if (!labels) continue;
             for (const label of required) {
                 const problem = labelProblem(labels, label);
-                if (problem) findings.push({ message: `${describeObject(object)}: ${set.path} ${problem}; add it with an allowed value.`, path: `${set.path}["${show(label.key)}"]` });
+                if (problem)
+                    findings.push({
+                        message: `${describeObject(object)}: ${set.path} ${problem}; add it with an allowed value.`,
+                        path: `${set.path}["${show(label.key)}"]`,
+                    });
             }
         }
         return findings;
@@ -155,7 +166,11 @@ export const rule = kubernetesRule<RequiredLabelsParams>({
         ],
         validations: [
             celLabelValidation("variables.ownLabels", "metadata.labels", "true"),
-            celLabelValidation("variables.templateLabels", "the pod template metadata.labels", "object.kind != 'Pod' && object.kind != 'Service'"),
+            celLabelValidation(
+                "variables.templateLabels",
+                "the pod template metadata.labels",
+                "object.kind != 'Pod' && object.kind != 'Service'",
+            ),
             celLabelValidation("variables.jobLabels", "spec.jobTemplate.metadata.labels", "object.kind == 'CronJob'"),
         ],
     },

@@ -52,7 +52,8 @@ export const rule = kubernetesRule<NoAutomountParams>({
         if (typeof serviceAccount !== "string") return [];
         // With an unknown namespace only a namespace-qualified entry could still match: do not guess.
         if (isUnknown(namespace) && allowed.some((entry) => entry.endsWith(`/${serviceAccount}`))) return [];
-        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`))) return [];
+        if (allowed.includes(serviceAccount) || (typeof namespace === "string" && allowed.includes(`${namespace}/${serviceAccount}`)))
+            return [];
         return [
             {
                 message:
@@ -85,7 +86,7 @@ export const rule = kubernetesRule<NoAutomountParams>({
                     "variables.serviceAccount in variables.allowedServiceAccounts || " +
                     "(variables.namespace + '/' + variables.serviceAccount) in variables.allowedServiceAccounts",
                 messageExpression:
-                    `${CEL_SUBJECT} + ': pod (service account \"' + variables.serviceAccount + '\") mounts an API token; ` +
+                    `${CEL_SUBJECT} + ': pod (service account "' + variables.serviceAccount + '") mounts an API token; ` +
                     `set automountServiceAccountToken: false in the pod spec, or allow-list the service account if it calls the Kubernetes API'`,
             },
         ],

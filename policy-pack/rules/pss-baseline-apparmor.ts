@@ -37,7 +37,8 @@ const APPARMOR_TYPE: FieldCheck = {
     celRead: (base) => celProfileType(base, APPARMOR_PROFILE),
     violates: (v) => isSet(v) && v !== "RuntimeDefault" && v !== "Localhost",
     celViolates: `${CEL_V_IS_SET} && !(v in ['RuntimeDefault', 'Localhost'])`,
-    problem: (v) => (v === "" ? "sets securityContext.appArmorProfile without a type" : `sets securityContext.appArmorProfile.type: ${show(v)}`),
+    problem: (v) =>
+        v === "" ? "sets securityContext.appArmorProfile without a type" : `sets securityContext.appArmorProfile.type: ${show(v)}`,
     celProblem: "sets securityContext.appArmorProfile.type to a value other than RuntimeDefault or Localhost",
     fix: "remove appArmorProfile or set its type to RuntimeDefault (or Localhost with a reviewed profile)",
 };
@@ -46,7 +47,8 @@ function allowedAppArmorAnnotation(value: unknown): boolean {
     return value === "" || value === "runtime/default" || (typeof value === "string" && value.startsWith("localhost/"));
 }
 
-const APPARMOR_ANNOTATION_FIX = "remove the annotation (use securityContext.appArmorProfile) or set it to runtime/default or localhost/<profile>";
+const APPARMOR_ANNOTATION_FIX =
+    "remove the annotation (use securityContext.appArmorProfile) or set it to runtime/default or localhost/<profile>";
 
 const appArmorContainerCel = celContainerCheck("unconfinedAppArmorContainers", APPARMOR_TYPE);
 
@@ -76,7 +78,14 @@ export const rule = pssRule({
                 if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX) || value === null || value === undefined || isUnknown(value)) continue;
                 if (isExemptContainerName(object, key.slice(APPARMOR_ANNOTATION_PREFIX.length), params.exemptImages)) continue;
                 if (!allowedAppArmorAnnotation(value)) {
-                    findings.push(finding(object, `${metaPath}.annotations["${key}"]`, `annotation ${key} is ${show(value)}`, APPARMOR_ANNOTATION_FIX));
+                    findings.push(
+                        finding(
+                            object,
+                            `${metaPath}.annotations["${key}"]`,
+                            `annotation ${key} is ${show(value)}`,
+                            APPARMOR_ANNOTATION_FIX,
+                        ),
+                    );
                 }
             }
         }

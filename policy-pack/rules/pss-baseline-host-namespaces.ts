@@ -29,8 +29,19 @@ export const rule = pssRule({
         "traffic, processes and shared memory. spec.hostNetwork, spec.hostPID and spec.hostIPC must be unset or false. " +
         "Pods whose every container runs an exempt image are not judged.",
     severity: "high",
-    remediation: "Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false); expose ports through a Service instead of the host network.",
-    frameworks: [cisK8s("5.2.3"), cisK8s("5.2.4"), cisK8s("5.2.5"), nist("AC-6"), nist("SC-7"), nist("SC-39"), soc2("CC6.1"), soc2("CC6.6"), pci("2.2.6")],
+    remediation:
+        "Remove hostNetwork, hostPID and hostIPC from the pod spec (or set them to false); expose ports through a Service instead of the host network.",
+    frameworks: [
+        cisK8s("5.2.3"),
+        cisK8s("5.2.4"),
+        cisK8s("5.2.5"),
+        nist("AC-6"),
+        nist("SC-7"),
+        nist("SC-39"),
+        soc2("CC6.1"),
+        soc2("CC6.6"),
+        pci("2.2.6"),
+    ],
     check(object, params) {
         const ctx = podContext(object, params);
         return ctx ? HOST_NAMESPACES.flatMap((c) => checkPod(object, ctx, c)) : [];

@@ -36,11 +36,17 @@ export const rule = pssRule({
         const volumes = get(ctx.pod.spec, ["volumes"]);
         if (!Array.isArray(volumes)) return [];
         return volumes
-            .map((volume, index) => ({ volume, index }))
+            .map((volume: unknown, index) => ({ volume, index }))
             .filter(({ volume }) => isRecord(volume) && isSet(get(volume, ["hostPath"])))
             .map(({ volume, index }) => {
-                const name = typeof (volume as { name?: unknown }).name === "string" ? String((volume as { name: string }).name) : String(index);
-                return finding(object, `${ctx.pod.path}.volumes[name=${name}].hostPath`, `volume "${name}" is a hostPath volume`, HOST_PATH_FIX);
+                const declared = (volume as { name?: unknown }).name;
+                const name = typeof declared === "string" ? declared : String(index);
+                return finding(
+                    object,
+                    `${ctx.pod.path}.volumes[name=${name}].hostPath`,
+                    `volume "${name}" is a hostPath volume`,
+                    HOST_PATH_FIX,
+                );
             });
     },
     cel: {

@@ -37,17 +37,25 @@ const CEL_BAD_HOST_PORT = `${CEL_V_IS_SET} && v != 0 && !${CEL_ALLOWED_HOST_PORT
 
 const HOST_PORTS_FIX = "remove hostPort (expose the port through a Service) or add it to the rule's allowedHostPorts parameter";
 
-const HOST_NETWORK_PORTS_FIX = "drop hostNetwork (expose the port through a Service) or add the port to the rule's allowedHostPorts parameter";
+const HOST_NETWORK_PORTS_FIX =
+    "drop hostNetwork (expose the port through a Service) or add the port to the rule's allowedHostPorts parameter";
 
 /**
  * The hostPort the API server stores: for a Pod with hostNetwork: true, a container or init container port
  * without hostPort (or hostPort 0) gets its containerPort (SetDefaults_Pod; since Kubernetes v1.28 for Pods
  * only, not pod templates, and never for ephemeral containers). PSA judges the defaulted Pod.
  */
-function effectiveHostPort(object: K8sObject, hostNetwork: unknown, ref: ContainerRef, port: Record<string, unknown>): { value: unknown; defaulted: boolean } {
+function effectiveHostPort(
+    object: K8sObject,
+    hostNetwork: unknown,
+    ref: ContainerRef,
+    port: Record<string, unknown>,
+): { value: unknown; defaulted: boolean } {
     const hostPort = get(port, ["hostPort"]);
     const defaults = object.kind === "Pod" && hostNetwork === true && ref.list !== "ephemeralContainers";
-    return defaults && (hostPort === undefined || hostPort === 0) ? { value: get(port, ["containerPort"]), defaulted: true } : { value: hostPort, defaulted: false };
+    return defaults && (hostPort === undefined || hostPort === 0)
+        ? { value: get(port, ["containerPort"]), defaulted: true }
+        : { value: hostPort, defaulted: false };
 }
 
 /** CEL: a Pod's containers and init containers (not exempt) that the hostNetwork default gives a forbidden hostPort. */
@@ -66,7 +74,8 @@ export const rule = pssRule<HostPortsParams>({
         "ports[*].hostPort must be unset or 0 on every container, init container and ephemeral container, unless the port is in allowedHostPorts. " +
         "In a Pod with hostNetwork: true the API server sets an unset hostPort to the containerPort (containers and init containers), so those ports count too.",
     severity: "high",
-    remediation: "Remove hostPort and publish the port through a Service; if a node-level port is truly required, list it in allowedHostPorts.",
+    remediation:
+        "Remove hostPort and publish the port through a Service; if a node-level port is truly required, list it in allowedHostPorts.",
     frameworks: [cisK8s("5.2.13"), nist("CM-7"), nist("SC-7"), soc2("CC6.6"), pci("1.2.5"), pci("2.2.4")],
     defaultParams: { exemptNamespaces: [], exemptImages: [], podSecurityVersion: "latest", allowedHostPorts: [] },
     paramsSchema: {
@@ -93,8 +102,18 @@ export const rule = pssRule<HostPortsParams>({
                 const label = typeof port.name === "string" ? `name=${port.name}` : String(index);
                 findings.push(
                     hostPort.defaulted
-                        ? finding(object, `${ref.path}.ports[${label}].containerPort`, `${containerLabel(ref)} binds hostPort ${show(hostPort.value)} (with hostNetwork the API server sets hostPort to the containerPort)`, HOST_NETWORK_PORTS_FIX)
-                        : finding(object, `${ref.path}.ports[${label}].hostPort`, `${containerLabel(ref)} binds hostPort ${show(hostPort.value)}`, HOST_PORTS_FIX),
+                        ? finding(
+                              object,
+                              `${ref.path}.ports[${label}].containerPort`,
+                              `${containerLabel(ref)} binds hostPort ${show(hostPort.value)} (with hostNetwork the API server sets hostPort to the containerPort)`,
+                              HOST_NETWORK_PORTS_FIX,
+                          )
+                        : finding(
+                              object,
+                              `${ref.path}.ports[${label}].hostPort`,
+                              `${containerLabel(ref)} binds hostPort ${show(hostPort.value)}`,
+                              HOST_PORTS_FIX,
+                          ),
                 );
             });
         }
@@ -113,13 +132,11 @@ export const rule = pssRule<HostPortsParams>({
         validations: [
             {
                 expression: "size(variables.hostNetworkPortContainers) == 0",
-                messageExpression:
-                    `${CEL_SUBJECT} + ': container ' + ${celName("variables.hostNetworkPortContainers[0]")} + ${celString(` binds its containerPort as hostPort (hostNetwork: the API server sets hostPort to the containerPort), not in allowedHostPorts. Fix: ${HOST_NETWORK_PORTS_FIX}`)}`,
+                messageExpression: `${CEL_SUBJECT} + ': container ' + ${celName("variables.hostNetworkPortContainers[0]")} + ${celString(` binds its containerPort as hostPort (hostNetwork: the API server sets hostPort to the containerPort), not in allowedHostPorts. Fix: ${HOST_NETWORK_PORTS_FIX}`)}`,
             },
             {
                 expression: "size(variables.hostPortContainers) == 0",
-                messageExpression:
-                    `${CEL_SUBJECT} + ': container ' + ${celName("variables.hostPortContainers[0]")} + ${celString(` binds a hostPort that is not 0 nor in allowedHostPorts. Fix: ${HOST_PORTS_FIX}`)}`,
+                messageExpression: `${CEL_SUBJECT} + ': container ' + ${celName("variables.hostPortContainers[0]")} + ${celString(` binds a hostPort that is not 0 nor in allowedHostPorts. Fix: ${HOST_PORTS_FIX}`)}`,
             },
         ],
     },

@@ -58,7 +58,14 @@ export const rule = pssRule({
             for (const field of PROBE_AND_LIFECYCLE_HOST_FIELDS) {
                 const host = getStrict(ref.container, field);
                 if (badProbeHost(host)) {
-                    findings.push(finding(object, `${ref.path}.${field.join(".")}`, `${containerLabel(ref)} sets ${field.join(".")}: ${show(host)}`, PROBE_HOST_FIX));
+                    findings.push(
+                        finding(
+                            object,
+                            `${ref.path}.${field.join(".")}`,
+                            `${containerLabel(ref)} sets ${field.join(".")}: ${show(host)}`,
+                            PROBE_HOST_FIX,
+                        ),
+                    );
                 }
             }
         }
@@ -74,7 +81,10 @@ export const rule = pssRule({
         validations: [
             {
                 expression: `${CEL_MINOR} < ${SINCE.hostProbesAndLifecycle} || size(variables.hostProbeContainers) == 0`,
-                messageExpression: celFirstContainerMessage("hostProbeContainers", `sets a host on a probe or lifecycle handler. Fix: ${PROBE_HOST_FIX}`),
+                messageExpression: celFirstContainerMessage(
+                    "hostProbeContainers",
+                    `sets a host on a probe or lifecycle handler. Fix: ${PROBE_HOST_FIX}`,
+                ),
             },
         ],
     },

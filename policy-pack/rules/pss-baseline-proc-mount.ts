@@ -29,7 +29,10 @@ export const rule = pssRule({
     cel: {
         variables: [procMountCel.variable],
         validations: [
-            { ...procMountCel.validation, expression: `${celUserNamespaceRelaxed(SINCE.userNamespaceRelaxation)} || ${procMountCel.validation.expression}` },
+            {
+                ...procMountCel.validation,
+                expression: `${celUserNamespaceRelaxed(SINCE.userNamespaceRelaxation)} || ${procMountCel.validation.expression}`,
+            },
         ],
     },
 });

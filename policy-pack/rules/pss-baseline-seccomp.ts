@@ -39,7 +39,8 @@ const SECCOMP_BASELINE: FieldCheck = {
     celRead: (base) => celProfileType(base, SECCOMP_PROFILE),
     violates: (v) => isSet(v) && !ALLOWED_SECCOMP_TYPES.includes(v as (typeof ALLOWED_SECCOMP_TYPES)[number]),
     celViolates: `${CEL_V_IS_SET} && !(v in ${celList(ALLOWED_SECCOMP_TYPES)})`,
-    problem: (v) => (v === "" ? "sets securityContext.seccompProfile without a type" : `sets securityContext.seccompProfile.type: ${show(v)}`),
+    problem: (v) =>
+        v === "" ? "sets securityContext.seccompProfile without a type" : `sets securityContext.seccompProfile.type: ${show(v)}`,
     celProblem: "sets securityContext.seccompProfile.type to a value other than RuntimeDefault or Localhost",
     fix: "set seccompProfile.type to RuntimeDefault (or Localhost with a reviewed profile), never Unconfined",
 };
@@ -62,14 +63,26 @@ const SECCOMP_ANNOTATION_FIX = "set the annotation to runtime/default (or localh
 function seccompAnnotationFindings(object: K8sObject, ctx: PodContext): Finding[] {
     const annotations = isRecord(ctx.pod.metadata) ? get(ctx.pod.metadata, ["annotations"]) : undefined;
     if (!isRecord(annotations)) return [];
-    const keys = [SECCOMP_POD_ANNOTATION, ...ctx.containers.filter((ref) => typeof ref.container.name === "string").map((ref) => SECCOMP_CONTAINER_ANNOTATION_PREFIX + ref.name)];
+    const keys = [
+        SECCOMP_POD_ANNOTATION,
+        ...ctx.containers
+            .filter((ref) => typeof ref.container.name === "string")
+            .map((ref) => SECCOMP_CONTAINER_ANNOTATION_PREFIX + ref.name),
+    ];
     const metaPath = ctx.pod.path === "spec" ? "metadata" : `${ctx.pod.path.replace(/\.spec$/, "")}.metadata`;
     const findings: Finding[] = [];
     for (const key of new Set(keys)) {
         if (!Object.prototype.hasOwnProperty.call(annotations, key)) continue;
         const value = annotations[key];
         if (isUnknown(value) || allowedSeccompAnnotation(value)) continue;
-        findings.push(finding(object, `${metaPath}.annotations["${key}"]`, `annotation ${key} is ${value === null || value === "" ? "empty" : show(value)}`, SECCOMP_ANNOTATION_FIX));
+        findings.push(
+            finding(
+                object,
+                `${metaPath}.annotations["${key}"]`,
+                `annotation ${key} is ${value === null || value === "" ? "empty" : show(value)}`,
+                SECCOMP_ANNOTATION_FIX,
+            ),
+        );
     }
     return findings;
 }
@@ -103,8 +116,14 @@ export const rule = pssRule({
             },
         ],
         validations: [
-            { ...celPodCheck(SECCOMP_BASELINE), expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${celPodCheck(SECCOMP_BASELINE).expression}` },
-            { ...seccompBaselineCel.validation, expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${seccompBaselineCel.validation.expression}` },
+            {
+                ...celPodCheck(SECCOMP_BASELINE),
+                expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${celPodCheck(SECCOMP_BASELINE).expression}`,
+            },
+            {
+                ...seccompBaselineCel.validation,
+                expression: `${CEL_MINOR} < ${SINCE.seccompFields} || ${seccompBaselineCel.validation.expression}`,
+            },
             {
                 expression: `${CEL_MINOR} >= ${SINCE.seccompFields} || ${CEL_NOTHING_TO_JUDGE} || size(variables.badSeccompAnnotations) == 0`,
                 messageExpression: `${CEL_SUBJECT} + ': annotation ' + variables.badSeccompAnnotations[0] + ${celString(` disables or overrides seccomp. Fix: ${SECCOMP_ANNOTATION_FIX}`)}`,

@@ -40,16 +40,14 @@ const seLinuxChecks = (prefix: readonly string[], allowedTypes: readonly string[
         celProblem: "sets securityContext.seLinuxOptions.type outside the allowed container types",
         fix: SELINUX_FIX,
     },
-    ...(["user", "role"] as const).map(
-        (key): FieldCheck => ({
-            field: [...prefix, "seLinuxOptions", key],
-            violates: (v) => isSet(v) && v !== "",
-            celViolates: `${CEL_V_IS_SET} && v != ''`,
-            problem: (v) => `sets securityContext.seLinuxOptions.${key}: ${show(v)}`,
-            celProblem: `sets securityContext.seLinuxOptions.${key}`,
-            fix: SELINUX_FIX,
-        }),
-    ),
+    ...(["user", "role"] as const).map((key): FieldCheck => ({
+        field: [...prefix, "seLinuxOptions", key],
+        violates: (v) => isSet(v) && v !== "",
+        celViolates: `${CEL_V_IS_SET} && v != ''`,
+        problem: (v) => `sets securityContext.seLinuxOptions.${key}: ${show(v)}`,
+        celProblem: `sets securityContext.seLinuxOptions.${key}`,
+        fix: SELINUX_FIX,
+    })),
 ];
 
 const SELINUX_BY_VERSION = {
@@ -73,7 +71,8 @@ export const rule = pssRule({
     check(object, params) {
         const ctx = podContext(object, params);
         if (!ctx) return [];
-        const checks = allowedSeLinuxTypes(pssMinor(params)) === ALLOWED_SELINUX_TYPES ? SELINUX_BY_VERSION.latest : SELINUX_BY_VERSION.v1_0;
+        const checks =
+            allowedSeLinuxTypes(pssMinor(params)) === ALLOWED_SELINUX_TYPES ? SELINUX_BY_VERSION.latest : SELINUX_BY_VERSION.v1_0;
         return checks.flatMap((c) => [...checkPod(object, ctx, c), ...checkContainers(object, ctx, c)]);
     },
     cel: {

@@ -27,9 +27,21 @@ import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
  * added them. Each version's list is its own entries plus every earlier one.
  */
 const SAFE_SYSCTLS_BY_VERSION: readonly { since: number; names: readonly string[] }[] = [
-    { since: 0, names: ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"] },
+    {
+        since: 0,
+        names: [
+            "kernel.shm_rmid_forced",
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_syncookies",
+            "net.ipv4.ping_group_range",
+            "net.ipv4.ip_unprivileged_port_start",
+        ],
+    },
     { since: SINCE.sysctlsV27, names: ["net.ipv4.ip_local_reserved_ports"] },
-    { since: SINCE.sysctlsV29, names: ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"] },
+    {
+        since: SINCE.sysctlsV29,
+        names: ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"],
+    },
     { since: SINCE.sysctlsV32, names: ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"] },
     { since: SINCE.sysctlsV37, names: ["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"] },
 ];
@@ -43,7 +55,11 @@ function safeSysctls(minor: number): string[] {
 const SAFE_SYSCTLS: readonly string[] = safeSysctls(Number.MAX_SAFE_INTEGER);
 
 /** CEL: the safe list for `variables.pssMinor` (built oldest first, so the newest version is tested first). */
-const CEL_SAFE_SYSCTLS = SAFE_SYSCTLS_BY_VERSION.reduce((otherwise, v) => (v.since === 0 ? celList(safeSysctls(0)) : `(${CEL_MINOR} >= ${v.since} ? ${celList(safeSysctls(v.since))} : ${otherwise})`), "[]");
+const CEL_SAFE_SYSCTLS = SAFE_SYSCTLS_BY_VERSION.reduce(
+    (otherwise, v) =>
+        v.since === 0 ? celList(safeSysctls(0)) : `(${CEL_MINOR} >= ${v.since} ? ${celList(safeSysctls(v.since))} : ${otherwise})`,
+    "[]",
+);
 
 const SYSCTL_FIX = "set only the safe sysctls of the enforced Pod Security Standards version, or tune the node instead";
 
@@ -53,7 +69,9 @@ export const rule = pssRule({
     description:
         "Pod Security Standards (baseline), Sysctls: spec.securityContext.sysctls[*].name may only name the safe, pod-isolated set of " +
         `the enforced version (latest: ${SAFE_SYSCTLS.join(", ")}; ` +
-        SAFE_SYSCTLS_BY_VERSION.filter((v) => v.since > 0).map((v) => `${v.names.join(", ")} since v1.${v.since}`).join("; ") +
+        SAFE_SYSCTLS_BY_VERSION.filter((v) => v.since > 0)
+            .map((v) => `${v.names.join(", ")} since v1.${v.since}`)
+            .join("; ") +
         "). Other sysctls can affect the node or other pods. Pods whose every container runs an exempt image are not judged.",
     severity: "medium",
     remediation: "Remove unsafe sysctls from spec.securityContext.sysctls; tune the node instead if the setting is really needed.",
@@ -71,7 +89,14 @@ export const rule = pssRule({
             // PSA compares the name as given (a missing name is "", which is not safe).
             const effective = name === undefined ? "" : name;
             if (!isUnknown(effective) && !safe.includes(effective as string)) {
-                findings.push(finding(object, `${ctx.pod.path}.securityContext.sysctls[${index}].name`, `the pod sets the unsafe sysctl ${show(effective) || "(no name)"}`, SYSCTL_FIX));
+                findings.push(
+                    finding(
+                        object,
+                        `${ctx.pod.path}.securityContext.sysctls[${index}].name`,
+                        `the pod sets the unsafe sysctl ${show(effective) || "(no name)"}`,
+                        SYSCTL_FIX,
+                    ),
+                );
             }
         });
         return findings;

@@ -44,7 +44,8 @@ export const rule = pssRule({
         "Pod Security Standards (restricted), Capabilities: every container, init container and ephemeral container must list ALL in " +
         "securityContext.capabilities.drop and may add back only NET_BIND_SERVICE. Checked from v1.22; from v1.25 Windows pods are skipped.",
     severity: "medium",
-    remediation: "Set securityContext.capabilities: {drop: [ALL]} and add back only NET_BIND_SERVICE if the process binds a port below 1024.",
+    remediation:
+        "Set securityContext.capabilities: {drop: [ALL]} and add back only NET_BIND_SERVICE if the process binds a port below 1024.",
     frameworks: [cisK8s("5.2.8"), cisK8s("5.2.9"), cisK8s("5.2.10"), nist("AC-6"), nist("CM-7"), soc2("CC6.1"), pci("2.2.4")],
     check(object, params) {
         const ctx = restrictedPodContext(object, params, SINCE.capabilitiesRestricted);
@@ -52,6 +53,9 @@ export const rule = pssRule({
     },
     cel: {
         variables: [dropAllCel.variable, restrictedAddCel.variable],
-        validations: [restrictedOnly(dropAllCel.validation, SINCE.capabilitiesRestricted), restrictedOnly(restrictedAddCel.validation, SINCE.capabilitiesRestricted)],
+        validations: [
+            restrictedOnly(dropAllCel.validation, SINCE.capabilitiesRestricted),
+            restrictedOnly(restrictedAddCel.validation, SINCE.capabilitiesRestricted),
+        ],
     },
 });

@@ -12,7 +12,10 @@ const PRIVILEGE_ESCALATION: FieldCheck = {
     field: ["securityContext", "allowPrivilegeEscalation"],
     violates: (v) => v !== false && !isUnknown(v),
     celViolates: `v != false && v != ${CEL_UNKNOWN}`,
-    problem: (v) => (v === undefined ? "does not set securityContext.allowPrivilegeEscalation: false (it defaults to true)" : `sets securityContext.allowPrivilegeEscalation: ${show(v)}`),
+    problem: (v) =>
+        v === undefined
+            ? "does not set securityContext.allowPrivilegeEscalation: false (it defaults to true)"
+            : `sets securityContext.allowPrivilegeEscalation: ${show(v)}`,
     celProblem: "does not set securityContext.allowPrivilegeEscalation: false",
     fix: "set securityContext.allowPrivilegeEscalation: false",
 };
@@ -41,7 +44,10 @@ export const rule = pssRule({
         const ctx = restrictedPodContext(object, params, SINCE.allowPrivilegeEscalation);
         return ctx ? checkContainers(object, ctx, PRIVILEGE_ESCALATION) : [];
     },
-    cel: { variables: [privilegeEscalationCel.variable], validations: [restrictedOnly(privilegeEscalationCel.validation, SINCE.allowPrivilegeEscalation)] },
+    cel: {
+        variables: [privilegeEscalationCel.variable],
+        validations: [restrictedOnly(privilegeEscalationCel.validation, SINCE.allowPrivilegeEscalation)],
+    },
     /**
      * Sets allowPrivilegeEscalation: false where it is unset on a non-exempt container. Safe: a compliant
      * workload already has false everywhere and is returned unchanged; an explicit `true` (or an unknown

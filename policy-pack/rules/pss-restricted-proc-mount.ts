@@ -27,7 +27,10 @@ export const rule = pssRule({
     cel: {
         variables: [restrictedProcMountCel.variable],
         validations: [
-            { ...restrictedProcMountCel.validation, expression: `${CEL_MINOR} < ${SINCE.procMountRestricted} || ${restrictedProcMountCel.validation.expression}` },
+            {
+                ...restrictedProcMountCel.validation,
+                expression: `${CEL_MINOR} < ${SINCE.procMountRestricted} || ${restrictedProcMountCel.validation.expression}`,
+            },
         ],
     },
 });

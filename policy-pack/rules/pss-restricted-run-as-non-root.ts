@@ -25,7 +25,8 @@ import { pssMinor, SINCE } from "../lib/pss-version";
 
 const RUN_AS_NON_ROOT_FIELD = ["securityContext", "runAsNonRoot"] as const;
 
-const RUN_AS_NON_ROOT_FIX = "set securityContext.runAsNonRoot: true on the pod (and never false on a container) and run the image as a non-zero UID";
+const RUN_AS_NON_ROOT_FIX =
+    "set securityContext.runAsNonRoot: true on the pod (and never false on a container) and run the image as a non-zero UID";
 
 const CEL_POD_RUN_AS_NON_ROOT = "variables.podRunAsNonRoot";
 
@@ -37,7 +38,8 @@ export const rule = pssRule({
         "securityContext.runAsNonRoot: true. A container's own false overrides the pod's true and is a violation, and so is an explicit false on the pod. " +
         "From v1.35 a pod with its own user namespace (spec.hostUsers: false) may set any value.",
     severity: "high",
-    remediation: "Set spec.securityContext.runAsNonRoot: true, remove any container-level runAsNonRoot: false, and build images with a non-root USER.",
+    remediation:
+        "Set spec.securityContext.runAsNonRoot: true, remove any container-level runAsNonRoot: false, and build images with a non-root USER.",
     frameworks: [cisK8s("5.2.7"), nist("AC-6"), soc2("CC6.1"), pci("2.2.6")],
     check(object, params) {
         const ctx = podContext(object, params);
@@ -47,16 +49,37 @@ export const rule = pssRule({
         const podCovers = podValue === true || isUnknown(podValue);
         const findings: Finding[] = [];
         if (isSet(podValue) && podValue !== true) {
-            findings.push(finding(object, `${ctx.pod.path}.securityContext.runAsNonRoot`, `the pod sets securityContext.runAsNonRoot: ${show(podValue)}`, RUN_AS_NON_ROOT_FIX));
+            findings.push(
+                finding(
+                    object,
+                    `${ctx.pod.path}.securityContext.runAsNonRoot`,
+                    `the pod sets securityContext.runAsNonRoot: ${show(podValue)}`,
+                    RUN_AS_NON_ROOT_FIX,
+                ),
+            );
         }
         for (const ref of ctx.containers) {
             const value = get(ref.container, RUN_AS_NON_ROOT_FIELD);
             if (isUnknown(value)) continue;
             const path = `${ref.path}.securityContext.runAsNonRoot`;
             if (value === undefined && !podCovers) {
-                findings.push(finding(object, path, `${containerLabel(ref)} does not set securityContext.runAsNonRoot: true and neither does the pod`, RUN_AS_NON_ROOT_FIX));
+                findings.push(
+                    finding(
+                        object,
+                        path,
+                        `${containerLabel(ref)} does not set securityContext.runAsNonRoot: true and neither does the pod`,
+                        RUN_AS_NON_ROOT_FIX,
+                    ),
+                );
             } else if (value !== undefined && value !== true) {
-                findings.push(finding(object, path, `${containerLabel(ref)} sets securityContext.runAsNonRoot: ${show(value)} (a container value overrides the pod's)`, RUN_AS_NON_ROOT_FIX));
+                findings.push(
+                    finding(
+                        object,
+                        path,
+                        `${containerLabel(ref)} sets securityContext.runAsNonRoot: ${show(value)} (a container value overrides the pod's)`,
+                        RUN_AS_NON_ROOT_FIX,
+                    ),
+                );
             }
         }
         return findings;
@@ -66,11 +89,10 @@ export const rule = pssRule({
             { name: "podRunAsNonRoot", expression: celGet("variables.podSpec", RUN_AS_NON_ROOT_FIELD) },
             {
                 name: "rootContainers",
-                expression:
-                    `variables.containers.filter(c, ${celLet(
-                        celGet("c", RUN_AS_NON_ROOT_FIELD),
-                        `v == null ? !(${CEL_POD_RUN_AS_NON_ROOT} == true || ${CEL_POD_RUN_AS_NON_ROOT} == ${CEL_UNKNOWN}) : (v != true && v != ${CEL_UNKNOWN})`,
-                    )})`,
+                expression: `variables.containers.filter(c, ${celLet(
+                    celGet("c", RUN_AS_NON_ROOT_FIELD),
+                    `v == null ? !(${CEL_POD_RUN_AS_NON_ROOT} == true || ${CEL_POD_RUN_AS_NON_ROOT} == ${CEL_UNKNOWN}) : (v != true && v != ${CEL_UNKNOWN})`,
+                )})`,
             },
         ],
         validations: [

@@ -3,7 +3,15 @@
 // Linux-only controls: lib/pss-restricted.ts). Covers containers, initContainers, ephemeralContainers.
 import { pssRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
-import { celContainerCheck, celPodCheck, checkContainers, checkPod, FieldCheck, podContext, userNamespaceRelaxed } from "../lib/pod-field-checks";
+import {
+    celContainerCheck,
+    celPodCheck,
+    checkContainers,
+    checkPod,
+    FieldCheck,
+    podContext,
+    userNamespaceRelaxed,
+} from "../lib/pod-field-checks";
 import { CEL_RELAXED } from "../lib/pss-restricted";
 import { CEL_MINOR, pssMinor, SINCE } from "../lib/pss-version";
 

@@ -55,7 +55,14 @@ export const rule = pssRule({
         const podCovers = isAllowedSeccomp(podValue) || isUnknown(podValue);
         const findings: Finding[] = [];
         if (isSet(podValue) && !isAllowedSeccomp(podValue)) {
-            findings.push(finding(object, `${ctx.pod.path}.securityContext.seccompProfile.type`, `the pod sets seccompProfile.type: ${show(podValue)}`, SECCOMP_FIX));
+            findings.push(
+                finding(
+                    object,
+                    `${ctx.pod.path}.securityContext.seccompProfile.type`,
+                    `the pod sets seccompProfile.type: ${show(podValue)}`,
+                    SECCOMP_FIX,
+                ),
+            );
         }
         for (const ref of ctx.containers) {
             const value = profileType(ref.container, SECCOMP_PROFILE);
@@ -74,22 +81,30 @@ export const rule = pssRule({
             { name: "podSeccompType", expression: celProfileType("variables.podSpec", SECCOMP_PROFILE) },
             {
                 name: "unconfinedContainers",
-                expression:
-                    `variables.containers.filter(c, ${celLet(
-                        celProfileType("c", SECCOMP_PROFILE),
-                        `v == null ? !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP} || ${CEL_POD_SECCOMP} == ${CEL_UNKNOWN}) : (v != ${CEL_UNKNOWN} && !(v in ${CEL_ALLOWED_SECCOMP}))`,
-                    )})`,
+                expression: `variables.containers.filter(c, ${celLet(
+                    celProfileType("c", SECCOMP_PROFILE),
+                    `v == null ? !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP} || ${CEL_POD_SECCOMP} == ${CEL_UNKNOWN}) : (v != ${CEL_UNKNOWN} && !(v in ${CEL_ALLOWED_SECCOMP}))`,
+                )})`,
             },
         ],
         validations: [
-            restrictedOnly({
-                expression: `${CEL_NOTHING_TO_JUDGE} || !(${CEL_POD_SECCOMP} != null && ${CEL_POD_SECCOMP} != ${CEL_UNKNOWN} && !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP}))`,
-                messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets seccompProfile.type to a value other than RuntimeDefault or Localhost. Fix: ${SECCOMP_FIX}`)}`,
-            }, SINCE.seccompFields),
-            restrictedOnly({
-                expression: "size(variables.unconfinedContainers) == 0",
-                messageExpression: celFirstContainerMessage("unconfinedContainers", `has no RuntimeDefault or Localhost seccomp profile (on itself or the pod). Fix: ${SECCOMP_FIX}`),
-            }, SINCE.seccompFields),
+            restrictedOnly(
+                {
+                    expression: `${CEL_NOTHING_TO_JUDGE} || !(${CEL_POD_SECCOMP} != null && ${CEL_POD_SECCOMP} != ${CEL_UNKNOWN} && !(${CEL_POD_SECCOMP} in ${CEL_ALLOWED_SECCOMP}))`,
+                    messageExpression: `${CEL_SUBJECT} + ${celString(`: the pod sets seccompProfile.type to a value other than RuntimeDefault or Localhost. Fix: ${SECCOMP_FIX}`)}`,
+                },
+                SINCE.seccompFields,
+            ),
+            restrictedOnly(
+                {
+                    expression: "size(variables.unconfinedContainers) == 0",
+                    messageExpression: celFirstContainerMessage(
+                        "unconfinedContainers",
+                        `has no RuntimeDefault or Localhost seccomp profile (on itself or the pod). Fix: ${SECCOMP_FIX}`,
+                    ),
+                },
+                SINCE.seccompFields,
+            ),
         ],
     },
     /**
@@ -110,7 +125,9 @@ export const rule = pssRule({
         const unprofiled = (ref: ContainerRef) => get(ref.container, ["securityContext", "seccompProfile"]) === undefined;
         const targets = ctx.containers.filter(unprofiled);
         if (targets.length === 0) return copy;
-        const exemptReached = allContainerRefs(copy).some((ref) => unprofiled(ref) && isExemptImage(ref.container.image, params.exemptImages));
+        const exemptReached = allContainerRefs(copy).some(
+            (ref) => unprofiled(ref) && isExemptImage(ref.container.image, params.exemptImages),
+        );
         if (!exemptReached) {
             ctx.pod.spec.securityContext = { ...(isRecord(podSc) ? podSc : {}), seccompProfile: { type: "RuntimeDefault" } };
             return copy;

@@ -19,7 +19,17 @@ import {
 } from "../lib/pod-field-checks";
 
 /** Volume sources the restricted profile allows (PSA's list; `image` volumes included). */
-const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"] as const;
+const RESTRICTED_VOLUME_TYPES = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+] as const;
 
 const isRestrictedVolumeType = (key: string): boolean => RESTRICTED_VOLUME_TYPES.includes(key as (typeof RESTRICTED_VOLUME_TYPES)[number]);
 
@@ -66,7 +76,14 @@ export const rule = pssRule({
             if (!verdict.forbidden) return;
             const name = typeof volume.name === "string" ? volume.name : String(index);
             for (const source of verdict.sources) {
-                findings.push(finding(object, `${ctx.pod.path}.volumes[name=${name}].${source}`, `volume "${name}" uses the ${source} source`, VOLUME_TYPES_FIX));
+                findings.push(
+                    finding(
+                        object,
+                        `${ctx.pod.path}.volumes[name=${name}].${source}`,
+                        `volume "${name}" uses the ${source} source`,
+                        VOLUME_TYPES_FIX,
+                    ),
+                );
             }
         });
         return findings;

@@ -3,7 +3,13 @@
 import { CelValidation, CommonK8sParams, Finding, isUnknown } from "../catalogue/types";
 import { own, show, strings } from "../catalogue/view";
 import { containersOf, POD_BEARING_MATCH, POD_CEL_VARIABLES } from "../catalogue/workloads";
-import { LIMIT_CEL_VARIABLES, LIMIT_PARAM_DEFAULTS, LIMIT_PARAMS_SCHEMA, limitCelValidations, limitFindings } from "../lib/container-limits";
+import {
+    LIMIT_CEL_VARIABLES,
+    LIMIT_PARAM_DEFAULTS,
+    LIMIT_PARAMS_SCHEMA,
+    limitCelValidations,
+    limitFindings,
+} from "../lib/container-limits";
 import { kubernetesRule } from "../lib/define-rule";
 import { nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject as describeObject } from "../lib/messages";
@@ -33,13 +39,12 @@ function requiredResources(params: RequestsLimitsParams): Resource[] {
 
 /** One CEL validation per (section, resource), so the denial names the missing field. */
 function celValidation(section: Section, resource: Resource): CelValidation {
-    const missing =
-        `variables.resourceContainers.filter(c, !(has(c.resources) && has(c.resources.${section}) && '${resource}' in c.resources.${section}))`;
+    const missing = `variables.resourceContainers.filter(c, !(has(c.resources) && has(c.resources.${section}) && '${resource}' in c.resources.${section}))`;
     const guard = resource === "ephemeral-storage" ? "!variables.requireEphemeralStorage || " : "";
     return {
         expression: `${guard}size(${missing}) == 0`,
         messageExpression:
-            `${CEL_SUBJECT} + ': container \"' + ${missing}[0].name + '\" has no resources.${section}.${resource}; ` +
+            `${CEL_SUBJECT} + ': container "' + ${missing}[0].name + '" has no resources.${section}.${resource}; ` +
             `set it from the measured usage'`,
     };
 }
@@ -60,7 +65,13 @@ export const rule = kubernetesRule<RequestsLimitsParams>({
         "e.g. from a VerticalPodAutoscaler recommendation; use a LimitRange in the namespace to give defaults.",
     frameworks: [nist("SC-5"), nist("SC-6"), nist("CM-2"), soc2("A1.1"), soc2("CC7.2"), pci("2.2.1")],
     defaultEnforcement: "mandatory",
-    defaultParams: { exemptNamespaces: [], exemptImages: [], requireEphemeralStorage: false, exemptContainers: [], ...LIMIT_PARAM_DEFAULTS },
+    defaultParams: {
+        exemptNamespaces: [],
+        exemptImages: [],
+        requireEphemeralStorage: false,
+        exemptContainers: [],
+        ...LIMIT_PARAM_DEFAULTS,
+    },
     paramsSchema: {
         requireEphemeralStorage: { type: "boolean", default: false, description: "Also require ephemeral-storage requests and limits." },
         exemptContainers: {
@@ -119,6 +130,11 @@ export const rule = kubernetesRule<RequestsLimitsParams>({
             },
             ...LIMIT_CEL_VARIABLES,
         ],
-        validations: [...SECTIONS.flatMap((section) => (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource))), ...limitCelValidations()],
+        validations: [
+            ...SECTIONS.flatMap((section) =>
+                (["cpu", "memory", "ephemeral-storage"] as const).map((resource) => celValidation(section, resource)),
+            ),
+            ...limitCelValidations(),
+        ],
     },
 });

@@ -69,14 +69,14 @@ export const rule = kubernetesRule<NoPublicLoadBalancerParams>({
     title: "Services of type LoadBalancer are internal",
     description:
         "A Service of type LoadBalancer must carry its cloud's internal-load-balancer annotation: GKE `networking.gke.io/load-balancer-type: Internal` " +
-        "(or the legacy `cloud.google.com/load-balancer-type`; GKE also accepts `internal`), AWS `service.beta.kubernetes.io/aws-load-balancer-internal: \"true\"` " +
-        "or `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, Azure `service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"`. " +
-        "Only the clouds in `clouds` count (default GKE: other clouds' annotations do nothing there). Other values, including \"false\", are public. " +
+        '(or the legacy `cloud.google.com/load-balancer-type`; GKE also accepts `internal`), AWS `service.beta.kubernetes.io/aws-load-balancer-internal: "true"` ' +
+        'or `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`, Azure `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`. ' +
+        'Only the clouds in `clouds` count (default GKE: other clouds\' annotations do nothing there). Other values, including "false", are public. ' +
         "Public load balancers are allowed only in `allowedNamespaces` (a Service without namespace is taken to be in `default`). " +
         "NodePort Services and `loadBalancerClass` implementations are out of scope: on a private GKE cluster nodes have no public IPs, and firewall rules are checked by the GCP rules.",
     severity: "high",
     remediation:
-        "Add the internal annotation of your cloud (GKE: `networking.gke.io/load-balancer-type: \"Internal\"`), or expose the workload through the " +
+        'Add the internal annotation of your cloud (GKE: `networking.gke.io/load-balancer-type: "Internal"`), or expose the workload through the ' +
         "platform's ingress instead; if a public endpoint is intended, deploy it in a namespace listed in `allowedNamespaces`.",
     frameworks: [nist("SC-7"), nist("AC-4"), soc2("CC6.6"), pci("1.3.1"), pci("1.4.1")],
     defaultEnforcement: "mandatory",
@@ -111,7 +111,8 @@ export const rule = kubernetesRule<NoPublicLoadBalancerParams>({
         const namespace = rawNamespace === undefined ? "default" : rawNamespace;
         const allowedNamespaces = strings(params.allowedNamespaces);
         // An unknown namespace might be an allowed one; with no allowed namespace it cannot excuse anything.
-        if (isUnknown(namespace) ? allowedNamespaces.length > 0 : typeof namespace === "string" && allowedNamespaces.includes(namespace)) return [];
+        if (isUnknown(namespace) ? allowedNamespaces.length > 0 : typeof namespace === "string" && allowedNamespaces.includes(namespace))
+            return [];
         const clouds = Array.isArray(params.clouds) ? strings(params.clouds) : ["gke"];
         const verdict = loadBalancerVerdict(annotations, clouds);
         if (verdict !== "public") return [];

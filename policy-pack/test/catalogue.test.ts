@@ -17,7 +17,11 @@ function expectedSubject(object: K8sObject): string {
 }
 
 const POD_SECURITY_FAMILY = (id: string): boolean => id.startsWith("pss-") || id === "containers-read-only-root-filesystem";
-const CONTAINER_KIND: Record<string, string> = { containers: "container", initContainers: "init container", ephemeralContainers: "ephemeral container" };
+const CONTAINER_KIND: Record<string, string> = {
+    containers: "container",
+    initContainers: "init container",
+    ephemeralContainers: "ephemeral container",
+};
 
 /** A violation says which object and container it is about, and points at a place in the checked object. */
 function assertFindingNamesItsPlace(c: CorpusCase, finding: { message: string; path: string }): void {
@@ -38,13 +42,17 @@ describe("rule catalogue", () => {
         assert.deepEqual(ids, [...new Set(ids)], "duplicate rule ids");
         for (const rule of RULES) {
             assert.match(rule.id, /^[a-z0-9]+(-[a-z0-9]+)*$/, `${rule.id}: id must be kebab-case`);
-            for (const field of ["title", "description", "remediation"] as const) assert.ok(rule[field].length > 10, `${rule.id}: ${field} too short`);
+            for (const field of ["title", "description", "remediation"] as const)
+                assert.ok(rule[field].length > 10, `${rule.id}: ${field} too short`);
             assert.ok(rule.frameworks.length > 0, `${rule.id}: no framework mapping`);
             for (const f of rule.frameworks) assert.ok(FRAMEWORKS.includes(f.framework), `${rule.id}: unknown framework ${f.framework}`);
             if (rule.target === "kubernetes") {
                 assert.match(rule.gatekeeperKind, /^[A-Z][A-Za-z0-9]+$/, `${rule.id}: gatekeeperKind must be CamelCase`);
                 assert.ok(rule.cel.validations.length > 0, `${rule.id}: no CEL validations`);
-                assert.ok(Array.isArray(rule.defaultParams.exemptNamespaces) && Array.isArray(rule.defaultParams.exemptImages), `${rule.id}: missing common params`);
+                assert.ok(
+                    Array.isArray(rule.defaultParams.exemptNamespaces) && Array.isArray(rule.defaultParams.exemptImages),
+                    `${rule.id}: missing common params`,
+                );
             }
         }
     });
@@ -54,7 +62,10 @@ describe("rule catalogue", () => {
             const cases = corpus.filter((c) => c.rule === rule.id);
             assert.ok(cases.filter((c) => c.expect === "pass").length >= 1, `${rule.id}: needs a compliant case`);
             assert.ok(cases.filter((c) => c.expect === "violation").length >= 2, `${rule.id}: needs two non-compliant cases`);
-            assert.ok(cases.some((c) => c.unknown && c.expect === "pass"), `${rule.id}: needs an unknown-value case`);
+            assert.ok(
+                cases.some((c) => c.unknown && c.expect === "pass"),
+                `${rule.id}: needs an unknown-value case`,
+            );
         }
     });
 
@@ -68,8 +79,15 @@ describe("rule catalogue", () => {
                     assert.ok(f.message.length > 0 && f.path.length > 0, "finding needs a message and a path");
                     assertFindingNamesItsPlace(c, f);
                 }
-                if (c.paths) assert.deepEqual(findings.map((f) => f.path), c.paths, "finding paths");
-                (c.messages ?? []).forEach((text, i) => assert.ok(findings[i]?.message.includes(text), `finding ${i} should say "${text}": ${findings[i]?.message}`));
+                if (c.paths)
+                    assert.deepEqual(
+                        findings.map((f) => f.path),
+                        c.paths,
+                        "finding paths",
+                    );
+                (c.messages ?? []).forEach((text, i) =>
+                    assert.ok(findings[i]?.message.includes(text), `finding ${i} should say "${text}": ${findings[i]?.message}`),
+                );
             }
         });
     }

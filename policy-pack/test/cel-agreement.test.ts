@@ -17,7 +17,10 @@ const corpus = loadCorpus();
 function gatekeeperVerdict(rule: KubernetesRule, object: K8sObject, overrides?: Record<string, unknown>) {
     const { exemptNamespaces, ...parameters }: CommonK8sParams & Record<string, unknown> = { ...effectiveParams(rule, overrides) };
     const namespace = object.kind === "Namespace" ? object.metadata?.name : object.metadata?.namespace;
-    if (!matchesKind(rule, object, effectiveParams(rule, overrides)) || (typeof namespace === "string" && exemptNamespaces.includes(namespace))) {
+    if (
+        !matchesKind(rule, object, effectiveParams(rule, overrides)) ||
+        (typeof namespace === "string" && exemptNamespaces.includes(namespace))
+    ) {
         return { allowed: true, messages: [], errors: [] };
     }
     return evaluateCel(rule.cel, object, parameters);
@@ -26,7 +29,10 @@ function gatekeeperVerdict(rule: KubernetesRule, object: K8sObject, overrides?: 
 describe("CEL and TypeScript agree on every Kubernetes rule", () => {
     it("covers every Kubernetes rule with corpus cases", () => {
         for (const rule of KUBERNETES_RULES) {
-            assert.ok(corpus.some((c) => c.rule === rule.id && !c.unknown), `${rule.id}: no corpus case to compare CEL against`);
+            assert.ok(
+                corpus.some((c) => c.rule === rule.id && !c.unknown),
+                `${rule.id}: no corpus case to compare CEL against`,
+            );
         }
     });
 
@@ -43,7 +49,11 @@ describe("CEL and TypeScript agree on every Kubernetes rule", () => {
                     assert.deepEqual(verdict.errors, [], "CEL evaluation errors");
                     const checkAllowed = evaluateKubernetes(rule, object, c.params).length === 0;
                     assert.equal(checkAllowed, c.expect === "pass", "TypeScript check disagrees with the corpus");
-                    assert.equal(verdict.allowed, c.expect === "pass", `CEL disagrees with the corpus (messages: ${verdict.messages.join(" | ")})`);
+                    assert.equal(
+                        verdict.allowed,
+                        c.expect === "pass",
+                        `CEL disagrees with the corpus (messages: ${verdict.messages.join(" | ")})`,
+                    );
                     if (!verdict.allowed) {
                         assert.ok(verdict.messages.length > 0, "a denial needs a message");
                         for (const m of verdict.messages) assert.ok(m.trim().length > 0, "empty denial message");

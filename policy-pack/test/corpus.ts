@@ -44,16 +44,25 @@ export function kubernetesTypeToken(object: K8sObject): string {
 /** Every case of every `<id><suffix>` file in `dir` (other directories in the corpus format use plain `.yaml`). */
 export function loadCorpus(dir = CORPUS_DIR, suffix = dir === CORPUS_DIR ? CORPUS_SUFFIX : ".yaml"): CorpusCase[] {
     const cases: CorpusCase[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(suffix))
+        .sort()) {
         const doc = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CorpusFile;
         if (!doc || typeof doc.rule !== "string" || !Array.isArray(doc.cases)) throw new Error(`${file}: expected {rule, cases[]}`);
         if (path.basename(file, suffix) !== doc.rule) throw new Error(`${file}: file name must equal its rule id "${doc.rule}"`);
         for (const c of doc.cases) {
             if (c.expect !== "pass" && c.expect !== "violation") throw new Error(`${file} / ${c.name}: expect must be pass|violation`);
-            if (c.messages !== undefined && (c.expect !== "violation" || !Array.isArray(c.messages) || !c.messages.every((m) => typeof m === "string" && m !== ""))) {
+            if (
+                c.messages !== undefined &&
+                (c.expect !== "violation" || !Array.isArray(c.messages) || !c.messages.every((m) => typeof m === "string" && m !== ""))
+            ) {
                 throw new Error(`${file} / ${c.name}: messages must be a list of non-empty strings on a violation`);
             }
-            if (c.paths !== undefined && (c.expect !== "violation" || !Array.isArray(c.paths) || !c.paths.every((p) => typeof p === "string" && p !== ""))) {
+            if (
+                c.paths !== undefined &&
+                (c.expect !== "violation" || !Array.isArray(c.paths) || !c.paths.every((p) => typeof p === "string" && p !== ""))
+            ) {
                 throw new Error(`${file} / ${c.name}: paths must be a list of non-empty strings on a violation`);
             }
             if (!c.object === !c.props) throw new Error(`${file} / ${c.name}: give exactly one of object (kubernetes) or props (gcp)`);

@@ -20,7 +20,12 @@ describe("deserialize-once patch of @pulumi/policy", () => {
     it("matches the SDK handlers' call sites (through the module object, false except in Remediate)", () => {
         const server = fs.readFileSync(resolveFromPack("@pulumi/policy/server"), "utf8");
         const calls = [...server.matchAll(/deserializeProperties\(([^()]*(?:\([^()]*\))?[^()]*)\)/g)].map((m) => m[1]);
-        assert.deepEqual(calls, ["req.getProperties(), false", "r.getProperties(), false", "prov.getProperties(), false", "req.getProperties(), true"]);
+        assert.deepEqual(calls, [
+            "req.getProperties(), false",
+            "r.getProperties(), false",
+            "prov.getProperties(), false",
+            "req.getProperties(), true",
+        ]);
         const viaModule = server.match(/deserialize_1\.deserializeProperties\(/g) ?? [];
         assert.equal(viaModule.length, calls.length, "every call must go through the module object, or the wrapper is bypassed");
     });
@@ -28,10 +33,16 @@ describe("deserialize-once patch of @pulumi/policy", () => {
     it("returns one object per Struct for proxySecrets=false and a fresh one for proxySecrets=true", () => {
         deserializeOncePerRequest();
         deserializeOncePerRequest(); // idempotent: no second wrapper
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const sdk = require(resolveFromPack("@pulumi/policy/deserialize")) as { deserializeProperties(s: object, p: boolean): Record<string, unknown> };
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(resolveFromPack("@pulumi/policy/server"))] }));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, as the patch sees it
+        const sdk = require(resolveFromPack("@pulumi/policy/deserialize")) as {
+            deserializeProperties(s: object, p: boolean): Record<string, unknown>;
+        };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's own copy of google-protobuf, resolved from it
+        const { Struct } = require(
+            require.resolve("google-protobuf/google/protobuf/struct_pb", {
+                paths: [path.dirname(resolveFromPack("@pulumi/policy/server"))],
+            }),
+        );
         const struct = Struct.fromJavaScript({ metadata: { name: "a" }, spec: { replicas: 2 } });
         const other = Struct.fromJavaScript({ metadata: { name: "b" } });
 

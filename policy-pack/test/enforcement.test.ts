@@ -15,7 +15,10 @@ describe("enforcement levels and Gatekeeper actions", () => {
     });
 
     it("reject an unknown level, naming it and the known ones", () => {
-        assert.throws(() => toGatekeeperAction("Mandatory" as Enforcement), /^Error: unknown enforcement level "Mandatory"; expected one of mandatory, advisory, disabled, remediate$/);
+        assert.throws(
+            () => toGatekeeperAction("Mandatory" as Enforcement),
+            /^Error: unknown enforcement level "Mandatory"; expected one of mandatory, advisory, disabled, remediate$/,
+        );
         assert.throws(() => toGatekeeperAction("toString" as Enforcement), /unknown enforcement level "toString"/);
     });
 

@@ -1,14 +1,27 @@
 // catalogue/evaluate.ts and the shared workload helpers: what every caller (pack, checker, tests) relies on.
 import { strict as assert } from "assert";
 import { ruleById } from "../catalogue";
-import { capFindings, evaluate, evaluateKubernetes, formatFinding, matchesKind, MAX_MESSAGE_CHARS, MAX_PATH_CHARS } from "../catalogue/evaluate";
+import {
+    capFindings,
+    evaluate,
+    evaluateKubernetes,
+    formatFinding,
+    matchesKind,
+    MAX_MESSAGE_CHARS,
+    MAX_PATH_CHARS,
+} from "../catalogue/evaluate";
 import { KubernetesRule } from "../catalogue/types";
 import { isRecord, knownStr, own, setOwn } from "../catalogue/view";
 import { exemptImagePrefixes, parsePodTemplateKind, podTemplateKindMatches } from "../catalogue/workloads";
 
 const latest = ruleById("images-disallow-latest") as KubernetesRule;
 const labels = ruleById("metadata-required-labels") as KubernetesRule;
-const pod = (namespace: string, image = "nginx:latest") => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace }, spec: { containers: [{ name: "c", image }] } });
+const pod = (namespace: string, image = "nginx:latest") => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", namespace },
+    spec: { containers: [{ name: "c", image }] },
+});
 
 describe("evaluating one rule on one object", () => {
     it("bounds each message and path, saying how much was cut", () => {
@@ -17,8 +30,17 @@ describe("evaluating one rule on one object", () => {
         const [cut] = capFindings([{ message: "m".repeat(MAX_MESSAGE_CHARS + 7), path: "p".repeat(MAX_PATH_CHARS + 1) }]);
         assert.equal(cut.message, `${"m".repeat(MAX_MESSAGE_CHARS)}...(7 more characters)`);
         assert.equal(cut.path, `${"p".repeat(MAX_PATH_CHARS)}...(1 more characters)`);
-        const more = capFindings([{ message: "a", path: "x" }, { message: "b", path: "y" }], 1);
-        assert.deepEqual(more.map((f) => f.path), ["x", "(more)"]);
+        const more = capFindings(
+            [
+                { message: "a", path: "x" },
+                { message: "b", path: "y" },
+            ],
+            1,
+        );
+        assert.deepEqual(
+            more.map((f) => f.path),
+            ["x", "(more)"],
+        );
     });
 
     it("turns a rule that throws into one finding without the error's text (it may quote a secret)", () => {
@@ -31,11 +53,15 @@ describe("evaluating one rule on one object", () => {
         const findings = evaluateKubernetes(throwing, pod("apps"));
         assert.equal(findings.length, 1);
         assert.equal(findings[0].path, "(resource)");
-        assert.match(findings[0].message, /^the rule could not evaluate this resource \(TypeError on malformed input\); fix the resource's fields/);
+        assert.match(
+            findings[0].message,
+            /^the rule could not evaluate this resource \(TypeError on malformed input\); fix the resource's fields/,
+        );
         assert.ok(!findings[0].message.includes("hunter2"));
         const notAnError: KubernetesRule = {
             ...latest,
             check: () => {
+                // eslint-disable-next-line @typescript-eslint/only-throw-error -- the case under test: a rule throwing a non-Error
                 throw "plain";
             },
         };
@@ -79,7 +105,10 @@ describe("evaluating one rule on one object", () => {
     });
 
     it("names the unknown rule id and the known ones", () => {
-        assert.throws(() => ruleById("no-such-rule"), /^Error: unknown rule id "no-such-rule"; known: images-disallow-latest, images-allowed-registries, /);
+        assert.throws(
+            () => ruleById("no-such-rule"),
+            /^Error: unknown rule id "no-such-rule"; known: images-disallow-latest, images-allowed-registries, /,
+        );
     });
 });
 
@@ -88,7 +117,19 @@ describe("pod template kinds and exempt images", () => {
         assert.deepEqual(parsePodTemplateKind("argoproj.io/Rollout"), { group: "argoproj.io", kind: "Rollout" });
         assert.deepEqual(parsePodTemplateKind("ReplicationController"), { group: "", kind: "ReplicationController" });
         assert.deepEqual(parsePodTemplateKind("a/b.io/Kind"), undefined, "the group has no slash");
-        for (const bad of ["/Rollout", "argoproj.io/rollout", "Argoproj.io/Rollout", "x/Roll out", "x/Rollout!", "Rollout ", ` x/Rollout`, "x/", 5, undefined, `x/${"R".repeat(300)}`]) {
+        for (const bad of [
+            "/Rollout",
+            "argoproj.io/rollout",
+            "Argoproj.io/Rollout",
+            "x/Roll out",
+            "x/Rollout!",
+            "Rollout ",
+            ` x/Rollout`,
+            "x/",
+            5,
+            undefined,
+            `x/${"R".repeat(300)}`,
+        ]) {
             assert.equal(parsePodTemplateKind(bad), undefined, JSON.stringify(bad));
         }
         assert.deepEqual(parsePodTemplateKind(`x/R${"r".repeat(294)}`)?.kind.length, 295, "300 characters: still read");
@@ -100,7 +141,11 @@ describe("pod template kinds and exempt images", () => {
     });
 
     it("give Gatekeeper the exempt-image prefixes without the trailing * and without entries exempting nothing", () => {
-        assert.deepEqual(exemptImagePrefixes(["docker.io/falcosecurity/*", "gcr.io/x/", "*", "", 3, "quay.io/*"]), ["docker.io/falcosecurity/", "gcr.io/x/", "quay.io/"]);
+        assert.deepEqual(exemptImagePrefixes(["docker.io/falcosecurity/*", "gcr.io/x/", "*", "", 3, "quay.io/*"]), [
+            "docker.io/falcosecurity/",
+            "gcr.io/x/",
+            "quay.io/",
+        ]);
     });
 });
 
@@ -119,7 +164,7 @@ describe("typed view helpers", () => {
     it("set a __proto__ key as a deletable own property", () => {
         const target: Record<string, unknown> = {};
         setOwn(target, "__proto__", 1);
-        assert.equal(delete target["__proto__"], true);
+        assert.equal(delete target.__proto__, true);
         assert.equal(own(target, "__proto__"), undefined);
     });
 });

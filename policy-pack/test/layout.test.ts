@@ -34,14 +34,20 @@ export function layoutProblems(dir: string, rules: readonly Pick<Rule, "id">[]):
             continue;
         }
         const id = file.slice(0, -RULE_SUFFIX.length);
-        if (!ids.has(id)) problems.push(`${file}: no rule ${id} in the catalogue (a helper belongs in lib/, a new rule in catalogue/index.ts)`);
+        if (!ids.has(id))
+            problems.push(`${file}: no rule ${id} in the catalogue (a helper belongs in lib/, a new rule in catalogue/index.ts)`);
         const text = fs.readFileSync(path.join(dir, file), "utf8");
         const factoryCalls = text.match(FACTORY_CALL) ?? [];
-        if (factoryCalls.length !== 1) problems.push(`${file}: declares ${factoryCalls.length} rules (${factoryCalls.join(", ") || "none"}); exactly one is allowed`);
-        if (!/^export const rule = (kubernetesRule|cloudRule|podRule|pssRule)(<[^>(]*>)?\(\{$/m.test(text)) problems.push(`${file}: does not declare \`export const rule = <factory>({\``);
-        const exported = Object.keys(require(path.join(dir, file)) as Record<string, unknown>);
-        if (exported.length !== 1 || exported[0] !== "rule") problems.push(`${file}: exports ${exported.join(", ") || "nothing"}; a rule file exports only \`rule\``);
-        const declared = (require(path.join(dir, file)) as { rule?: { id?: unknown } }).rule?.id;
+        if (factoryCalls.length !== 1)
+            problems.push(`${file}: declares ${factoryCalls.length} rules (${factoryCalls.join(", ") || "none"}); exactly one is allowed`);
+        if (!/^export const rule = (kubernetesRule|cloudRule|podRule|pssRule)(<[^>(]*>)?\(\{$/m.test(text))
+            problems.push(`${file}: does not declare \`export const rule = <factory>({\``);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads each file found on disk by path (also temp copies)
+        const loaded = require(path.join(dir, file)) as { rule?: { id?: unknown } };
+        const exported = Object.keys(loaded);
+        if (exported.length !== 1 || exported[0] !== "rule")
+            problems.push(`${file}: exports ${exported.join(", ") || "nothing"}; a rule file exports only \`rule\``);
+        const declared = loaded.rule?.id;
         if (declared !== id) problems.push(`${file}: holds rule ${String(declared)}, not ${id}`);
     }
     return problems;
@@ -60,7 +66,9 @@ describe("rule layout: one file per rule id, its corpus beside it", () => {
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "rule-layout-"));
             for (const file of ["gcs-uniform-access.ts", "gcs-uniform-access" + CORPUS_SUFFIX]) {
                 // Copied with their imports pointing back at the real lib/ and catalogue/.
-                const text = fs.readFileSync(path.join(RULES_DIR, file), "utf8").replace(/from "\.\.\//g, `from "${path.join(RULES_DIR, "..")}/`);
+                const text = fs
+                    .readFileSync(path.join(RULES_DIR, file), "utf8")
+                    .replace(/from "\.\.\//g, `from "${path.join(RULES_DIR, "..")}/`);
                 fs.writeFileSync(path.join(dir, file), text);
             }
         });
@@ -73,8 +81,14 @@ describe("rule layout: one file per rule id, its corpus beside it", () => {
         it("a rule without a file of its id", () => {
             fs.renameSync(path.join(dir, "gcs-uniform-access.ts"), path.join(dir, "gcs-uniform.ts"));
             const problems = layoutProblems(dir, rules);
-            assert.ok(problems.some((p) => p.includes("has no file rules/gcs-uniform-access.ts")), problems.join("\n"));
-            assert.ok(problems.some((p) => p.includes("gcs-uniform.ts: holds rule gcs-uniform-access, not gcs-uniform")), problems.join("\n"));
+            assert.ok(
+                problems.some((p) => p.includes("has no file rules/gcs-uniform-access.ts")),
+                problems.join("\n"),
+            );
+            assert.ok(
+                problems.some((p) => p.includes("gcs-uniform.ts: holds rule gcs-uniform-access, not gcs-uniform")),
+                problems.join("\n"),
+            );
         });
         it("a file holding a rule of another id", () => {
             const file = path.join(dir, "gcs-uniform-access.ts");
@@ -83,9 +97,12 @@ describe("rule layout: one file per rule id, its corpus beside it", () => {
         });
         it("a file holding two rules", () => {
             const file = path.join(dir, "gcs-uniform-access.ts");
-            fs.appendFileSync(file, "\nconst second = cloudRule<NoParams>({ ...rule, id: \"gcs-second\" });\nvoid second;\n");
+            fs.appendFileSync(file, '\nconst second = cloudRule<NoParams>({ ...rule, id: "gcs-second" });\nvoid second;\n');
             const problems = layoutProblems(dir, rules);
-            assert.ok(problems.some((p) => p.includes("declares 2 rules")), problems.join("\n"));
+            assert.ok(
+                problems.some((p) => p.includes("declares 2 rules")),
+                problems.join("\n"),
+            );
         });
         it("a rule without a corpus, and a corpus without a rule", () => {
             fs.renameSync(path.join(dir, "gcs-uniform-access" + CORPUS_SUFFIX), path.join(dir, "gcs-uniform" + CORPUS_SUFFIX));
@@ -97,8 +114,14 @@ describe("rule layout: one file per rule id, its corpus beside it", () => {
         it("a helper module in rules/", () => {
             fs.writeFileSync(path.join(dir, "helpers.ts"), "export const x = 1;\n");
             const problems = layoutProblems(dir, rules);
-            assert.ok(problems.some((p) => p.startsWith("helpers.ts: no rule helpers in the catalogue")), problems.join("\n"));
-            assert.ok(problems.some((p) => p.startsWith("helpers.ts: exports x")), problems.join("\n"));
+            assert.ok(
+                problems.some((p) => p.startsWith("helpers.ts: no rule helpers in the catalogue")),
+                problems.join("\n"),
+            );
+            assert.ok(
+                problems.some((p) => p.startsWith("helpers.ts: exports x")),
+                problems.join("\n"),
+            );
         });
     });
 
@@ -108,7 +131,10 @@ describe("rule layout: one file per rule id, its corpus beside it", () => {
         const overridden = kubernetes.filter((r) => r.gatekeeperKind !== gatekeeperKindFor(r.id));
         for (const rule of overridden) {
             const text = fs.readFileSync(path.join(RULES_DIR, rule.id + RULE_SUFFIX), "utf8");
-            assert.ok(text.includes(`gatekeeperKind: "${rule.gatekeeperKind}"`), `${rule.id}: kind ${rule.gatekeeperKind} is not the derived one and not an explicit override`);
+            assert.ok(
+                text.includes(`gatekeeperKind: "${rule.gatekeeperKind}"`),
+                `${rule.id}: kind ${rule.gatekeeperKind} is not the derived one and not an explicit override`,
+            );
         }
         // The kinds Gatekeeper already knows under these names: renaming one would orphan deployed constraints.
         assert.deepEqual(

@@ -11,6 +11,7 @@ import { K8sObject, KubernetesRule } from "../catalogue/types";
 import { loadCorpus } from "./corpus";
 import { evaluateCel } from "./gatekeeper-cel";
 import { isValidPodSecurityVersion, LATEST_MINOR, NEWEST_KNOWN_MINOR, POD_SECURITY_VERSION_PATTERN, pssMinor } from "../lib/pss-version";
+import { PssParams } from "../lib/define-rule";
 
 /** The Pod Security Standards rules plus readOnlyRootFilesystem, which is written the same way. */
 const podSecurityRules = RULES.filter((r) => r.id.startsWith("pss-") || r.id === "containers-read-only-root-filesystem");
@@ -25,18 +26,20 @@ interface RemediationCase {
     stillViolates?: boolean;
 }
 
-const remediationCases = (parse(fs.readFileSync(path.join(__dirname, "fixtures", "pod-security-remediate.yaml"), "utf8")) as { cases: RemediationCase[] }).cases;
+const remediationCases = (
+    parse(fs.readFileSync(path.join(__dirname, "fixtures", "pod-security-remediate.yaml"), "utf8")) as { cases: RemediationCase[] }
+).cases;
 
 describe("Pod Security remediation", () => {
     it("is defined exactly for the rules with a safe fix", () => {
-        const withFix = podSecurityRules.filter((r) => r.target === "kubernetes" && r.remediate).map((r) => r.id);
+        const withFix = podSecurityRules.filter((r) => r.target === "kubernetes" && r.remediate !== undefined).map((r) => r.id);
         assert.deepEqual(withFix.sort(), ["pss-restricted-privilege-escalation", "pss-restricted-seccomp"]);
     });
 
     for (const c of remediationCases) {
         it(`${c.rule}: ${c.name}`, () => {
             const rule = ruleById(c.rule) as KubernetesRule;
-            assert.ok(rule.remediate, `${c.rule} has no remediate`);
+            assert.ok(rule.remediate !== undefined, `${c.rule} has no remediate`);
             const input = structuredClone(c.object);
             const fixed = rule.remediate(input, effectiveParams(rule, c.params));
             assert.deepEqual(input, c.object, "remediate must not mutate its input");
@@ -68,7 +71,7 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
     it("every PSS rule takes podSecurityVersion, default latest, with PSA's syntax as its schema pattern", () => {
         assert.ok(pssRules.length >= 19, `only ${pssRules.length} PSS rules`);
         for (const rule of pssRules) {
-            assert.equal(rule.defaultParams.podSecurityVersion, "latest", rule.id);
+            assert.equal((rule.defaultParams as Partial<PssParams>).podSecurityVersion, "latest", rule.id);
             assert.equal(rule.paramsSchema.podSecurityVersion?.pattern, POD_SECURITY_VERSION_PATTERN, rule.id);
         }
         // readOnlyRootFilesystem is not a Pod Security Standard, so it has no version.
@@ -102,7 +105,12 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
             [undefined, LATEST_MINOR],
         ];
         const rule = ruleById("pss-baseline-sysctls") as KubernetesRule;
-        const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "a" }, spec: { containers: [{ name: "c", image: "i:1" }] } };
+        const pod = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "p", namespace: "a" },
+            spec: { containers: [{ name: "c", image: "i:1" }] },
+        };
         for (const [version, minor] of expected) {
             assert.equal(pssMinor({ podSecurityVersion: version }), minor, String(version));
             // The CEL variable reaches the same number: a validation that is true exactly at that minor.
@@ -114,17 +122,34 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
     });
 
     it("changes verdicts at PSA's thresholds (one control per threshold, either side)", () => {
-        const pod = (spec: Record<string, unknown>): K8sObject => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "a" }, spec });
+        const pod = (spec: Record<string, unknown>): K8sObject => ({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "p", namespace: "a" },
+            spec,
+        });
         const app = { name: "app", image: "registry.example.com/a:1" };
         const cases: [string, K8sObject, number][] = [
             ["pss-restricted-privilege-escalation", pod({ containers: [app] }), 8],
             ["pss-restricted-seccomp", pod({ containers: [app] }), 19],
             ["pss-restricted-capabilities", pod({ containers: [app] }), 22],
             ["pss-restricted-run-as-user", pod({ securityContext: { runAsUser: 0 }, containers: [app] }), 23],
-            ["pss-baseline-sysctls", pod({ securityContext: { sysctls: [{ name: "net.ipv4.ip_local_reserved_ports" }] }, containers: [app] }), 27],
+            [
+                "pss-baseline-sysctls",
+                pod({ securityContext: { sysctls: [{ name: "net.ipv4.ip_local_reserved_ports" }] }, containers: [app] }),
+                27,
+            ],
             ["pss-baseline-selinux", pod({ securityContext: { seLinuxOptions: { type: "container_engine_t" } }, containers: [app] }), 31],
-            ["pss-baseline-host-probes", pod({ containers: [{ ...app, readinessProbe: { tcpSocket: { host: "10.0.0.1", port: 1 } } }] }), 34],
-            ["pss-restricted-proc-mount", pod({ hostUsers: false, containers: [{ ...app, securityContext: { procMount: "Unmasked" } }] }), 35],
+            [
+                "pss-baseline-host-probes",
+                pod({ containers: [{ ...app, readinessProbe: { tcpSocket: { host: "10.0.0.1", port: 1 } } }] }),
+                34,
+            ],
+            [
+                "pss-restricted-proc-mount",
+                pod({ hostUsers: false, containers: [{ ...app, securityContext: { procMount: "Unmasked" } }] }),
+                35,
+            ],
         ];
         for (const [id, object, since] of cases) {
             const rule = ruleById(id) as KubernetesRule;
@@ -132,7 +157,9 @@ describe("Pod Security version parameter (podSecurityVersion)", () => {
             const at = evaluateKubernetes(rule, object, { podSecurityVersion: `v1.${since}` }).length > 0;
             // Some controls start at the threshold (pass, then violation); the relaxations and additions end one (violation, then pass).
             assert.notEqual(before, at, `${id}: same verdict at v1.${since - 1} and v1.${since}`);
-            const { exemptNamespaces, ...params }: Record<string, unknown> = { ...effectiveParams(rule, { podSecurityVersion: `v1.${since}` }) };
+            const { exemptNamespaces, ...params }: Record<string, unknown> = {
+                ...effectiveParams(rule, { podSecurityVersion: `v1.${since}` }),
+            };
             assert.ok(Array.isArray(exemptNamespaces));
             assert.equal(evaluateCel(rule.cel, object, params).allowed, !at, `${id}: CEL disagrees at v1.${since}`);
         }
@@ -153,10 +180,39 @@ describe("Pod Security rules on malformed input", () => {
     ];
     const fields = [
         (v: unknown) => ({ securityContext: v, containers: [{ name: "c", image: "i:1" }] }),
-        (v: unknown) => ({ securityContext: { sysctls: [v], seccompProfile: v, appArmorProfile: v, seLinuxOptions: v, windowsOptions: v }, containers: [{ name: "c", image: "i:1" }] }),
-        (v: unknown) => ({ hostUsers: v, os: v, volumes: [{ name: "x", hostPath: v }, v], containers: [{ name: "c", image: "i:1", securityContext: v }] }),
-        (v: unknown) => ({ containers: [{ name: v, image: "i:1", ports: [v], livenessProbe: v, lifecycle: { preStop: v }, securityContext: { capabilities: { add: [v], drop: v }, procMount: v, privileged: v } }] }),
-        (v: unknown) => ({ containers: [v, { name: "c", image: v, readinessProbe: { httpGet: { host: v } }, securityContext: { runAsUser: v, runAsNonRoot: v, allowPrivilegeEscalation: v } }] }),
+        (v: unknown) => ({
+            securityContext: { sysctls: [v], seccompProfile: v, appArmorProfile: v, seLinuxOptions: v, windowsOptions: v },
+            containers: [{ name: "c", image: "i:1" }],
+        }),
+        (v: unknown) => ({
+            hostUsers: v,
+            os: v,
+            volumes: [{ name: "x", hostPath: v }, v],
+            containers: [{ name: "c", image: "i:1", securityContext: v }],
+        }),
+        (v: unknown) => ({
+            containers: [
+                {
+                    name: v,
+                    image: "i:1",
+                    ports: [v],
+                    livenessProbe: v,
+                    lifecycle: { preStop: v },
+                    securityContext: { capabilities: { add: [v], drop: v }, procMount: v, privileged: v },
+                },
+            ],
+        }),
+        (v: unknown) => ({
+            containers: [
+                v,
+                {
+                    name: "c",
+                    image: v,
+                    readinessProbe: { httpGet: { host: v } },
+                    securityContext: { runAsUser: v, runAsNonRoot: v, allowPrivilegeEscalation: v },
+                },
+            ],
+        }),
         (v: unknown) => ({ containers: v, initContainers: [{ name: "i", image: "i:1" }], ephemeralContainers: v }),
     ];
 
@@ -166,17 +222,28 @@ describe("Pod Security rules on malformed input", () => {
         for (const rule of rules) {
             for (const value of hostile) {
                 for (const [index, build] of fields.entries()) {
-                    const object = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "a", annotations: { "seccomp.security.alpha.kubernetes.io/pod": value } }, spec: build(value) } as K8sObject;
+                    const object = {
+                        apiVersion: "v1",
+                        kind: "Pod",
+                        metadata: { name: "p", namespace: "a", annotations: { "seccomp.security.alpha.kubernetes.io/pod": value } },
+                        spec: build(value),
+                    } as K8sObject;
                     for (const podSecurityVersion of ["latest", "v1.18"]) {
                         const where = `${rule.id} / field set ${index} / ${JSON.stringify(value)} / ${podSecurityVersion}`;
                         let findings: unknown[] = [];
                         assert.doesNotThrow(() => (findings = evaluateKubernetes(rule, object, { podSecurityVersion })), where);
                         for (const f of findings as { message: string }[]) assert.equal(typeof f.message, "string", where);
-                        const { exemptNamespaces, ...params }: Record<string, unknown> = { ...effectiveParams(rule, { podSecurityVersion }) };
+                        const { exemptNamespaces, ...params }: Record<string, unknown> = {
+                            ...effectiveParams(rule, { podSecurityVersion }),
+                        };
                         assert.ok(Array.isArray(exemptNamespaces));
                         const verdict = evaluateCel(rule.cel, object, params);
                         assert.deepEqual(verdict.errors, [], where);
-                        assert.equal(verdict.allowed, findings.length === 0, `${where}: CEL ${verdict.allowed ? "allows" : "denies"}, TypeScript found ${findings.length}`);
+                        assert.equal(
+                            verdict.allowed,
+                            findings.length === 0,
+                            `${where}: CEL ${verdict.allowed ? "allows" : "denies"}, TypeScript found ${findings.length}`,
+                        );
                     }
                 }
             }

@@ -37,7 +37,27 @@ describe("Kubernetes quantities", () => {
         [0.25, "1/4"],
         [1e21, "1000000000000000000000/1"],
     ];
-    const invalid: unknown[] = ["", "m", "1.2.3", "1Kb", "1MB", "1 Gi", "Gi", "1e", "1e+", "1ee3", "--1", "1e9999", "0x10", "1Gi ", null, true, {}, ["1"], Number.NaN];
+    const invalid: unknown[] = [
+        "",
+        "m",
+        "1.2.3",
+        "1Kb",
+        "1MB",
+        "1 Gi",
+        "Gi",
+        "1e",
+        "1e+",
+        "1ee3",
+        "--1",
+        "1e9999",
+        "0x10",
+        "1Gi ",
+        null,
+        true,
+        {},
+        ["1"],
+        Number.NaN,
+    ];
 
     it("parses Kubernetes' grammar to the exact value", () => {
         assert.ok(values.length > 0);
@@ -57,7 +77,11 @@ describe("Kubernetes quantities", () => {
         assert.equal(cmp("300m", "0.3"), 0);
         assert.equal(cmp("1000Ki", "1024k"), 0);
         assert.equal(cmp("1.000000000000000001", "1"), 1, "no float rounding");
-        assert.equal(compareQuantities(parseQuantity("0.3")!, multiplyQuantities(parseQuantity("3")!, parseQuantity("100m")!)), 0, "3 x 100m is exactly 0.3");
+        assert.equal(
+            compareQuantities(parseQuantity("0.3")!, multiplyQuantities(parseQuantity("3")!, parseQuantity("100m")!)),
+            0,
+            "3 x 100m is exactly 0.3",
+        );
     });
 
     it("refuses long input before scanning it (1 MB answers at once)", () => {

@@ -12,14 +12,24 @@ const automount = ruleById("pods-no-automount-service-account-token") as Kuberne
 
 /** A Pod as the engine may send it: labels and spec fields of any type (the API server would reject some). */
 function pod(labels: Record<string, unknown>, spec: Record<string, unknown> = {}, namespace?: string): K8sObject {
-    return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", ...(namespace ? { namespace } : {}), labels }, spec: { containers: [{ name: "c", image: "nginx:1.27" }], ...spec } } as K8sObject;
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "p", ...(namespace ? { namespace } : {}), labels },
+        spec: { containers: [{ name: "c", image: "nginx:1.27" }], ...spec },
+    } as K8sObject;
 }
 
 describe("metadata-required-labels on what the API server or the config gets wrong", () => {
     it("reports an allowedRegex that is not a regular expression instead of skipping the label", () => {
-        const findings = evaluateKubernetes(labelsRule, pod({ team: "payments" }), { labels: [{ key: "team", allowedRegex: "([edge-case-1" }] });
+        const findings = evaluateKubernetes(labelsRule, pod({ team: "payments" }), {
+            labels: [{ key: "team", allowedRegex: "([edge-case-1" }],
+        });
         assert.equal(findings.length, 1);
-        assert.match(findings[0].message, /metadata\.labels cannot be checked: allowedRegex "\(\[edge-case-1" of label "team" is not a valid regular expression/);
+        assert.match(
+            findings[0].message,
+            /metadata\.labels cannot be checked: allowedRegex "\(\[edge-case-1" of label "team" is not a valid regular expression/,
+        );
     });
 
     it("checks a value against a pattern it has not seen before", () => {
@@ -30,8 +40,14 @@ describe("metadata-required-labels on what the API server or the config gets wro
 
     it("reports a value that is not a string, and one longer than a label value can be, without matching it", () => {
         const params = { labels: [{ key: "team", allowedRegex: "[a-z]+" }] };
-        assert.match(evaluateKubernetes(labelsRule, pod({ team: 7 }), params)[0]?.message ?? "", /has label "team" = 7, which is not a string/);
-        assert.match(evaluateKubernetes(labelsRule, pod({ team: "a".repeat(64) }), params)[0]?.message ?? "", /has label "team" with a value longer than 63 characters/);
+        assert.match(
+            evaluateKubernetes(labelsRule, pod({ team: 7 }), params)[0]?.message ?? "",
+            /has label "team" = 7, which is not a string/,
+        );
+        assert.match(
+            evaluateKubernetes(labelsRule, pod({ team: "a".repeat(64) }), params)[0]?.message ?? "",
+            /has label "team" with a value longer than 63 characters/,
+        );
         assert.deepEqual(evaluateKubernetes(labelsRule, pod({ team: "a".repeat(63) }), params), [], "63 characters is a valid label value");
     });
 
@@ -42,7 +58,12 @@ describe("metadata-required-labels on what the API server or the config gets wro
     });
 
     it("skips a labels map of the wrong type (the API server rejects it)", () => {
-        assert.deepEqual(evaluateKubernetes(labelsRule, { ...pod({}), metadata: { name: "p", labels: ["team"] } } as unknown as K8sObject, { labels: [{ key: "team" }] }), []);
+        assert.deepEqual(
+            evaluateKubernetes(labelsRule, { ...pod({}), metadata: { name: "p", labels: ["team"] } } as unknown as K8sObject, {
+                labels: [{ key: "team" }],
+            }),
+            [],
+        );
     });
 });
 
@@ -52,13 +73,17 @@ describe("pods-no-automount-service-account-token on what the API server gets wr
     });
 
     it("reads a missing namespace as default for namespace/name entries", () => {
-        const findings = (entries: string[]) => evaluateKubernetes(automount, pod({}, { serviceAccountName: "web" }), { allowedServiceAccounts: entries });
+        const findings = (entries: string[]) =>
+            evaluateKubernetes(automount, pod({}, { serviceAccountName: "web" }), { allowedServiceAccounts: entries });
         assert.deepEqual(findings(["default/web"]), []);
         assert.equal(findings(["apps/web"]).length, 1);
     });
 
     it("names a non-boolean automount value as it is", () => {
-        assert.match(evaluateKubernetes(automount, pod({}, { automountServiceAccountToken: "yes" }, "apps"))[0]?.message ?? "", /automountServiceAccountToken is yes;/);
+        assert.match(
+            evaluateKubernetes(automount, pod({}, { automountServiceAccountToken: "yes" }, "apps"))[0]?.message ?? "",
+            /automountServiceAccountToken is yes;/,
+        );
     });
 });
 
@@ -69,15 +94,27 @@ describe("container limit maxima and ratios on configuration mistakes", () => {
         list,
         path: `spec.${list}[name=api]`,
     });
-    const run = (resources: unknown, params: Record<string, unknown>, list?: ContainerRef["list"]) => limitFindings("Pod shop/api", ref(resources, list), params);
+    const run = (resources: unknown, params: Record<string, unknown>, list?: ContainerRef["list"]) =>
+        limitFindings("Pod shop/api", ref(resources, list), params);
 
     it("reports a maximum or a ratio that is not a quantity instead of passing the container", () => {
         assert.deepEqual(run({ limits: { cpu: "1" } }, { maxCpuLimit: "two" }), [
-            { path: "spec.containers[name=api].resources.limits.cpu", message: 'Pod shop/api: container "api" cannot be checked: the rule\'s maxCpuLimit "two" is not a quantity; fix the policy configuration.' },
+            {
+                path: "spec.containers[name=api].resources.limits.cpu",
+                message:
+                    'Pod shop/api: container "api" cannot be checked: the rule\'s maxCpuLimit "two" is not a quantity; fix the policy configuration.',
+            },
         ]);
-        assert.match(run({ limits: { memory: "1Gi" } }, { maxMemoryLimit: "lots" })[0]?.message ?? "", /the rule's maxMemoryLimit "lots" is not a quantity/);
+        assert.match(
+            run({ limits: { memory: "1Gi" } }, { maxMemoryLimit: "lots" })[0]?.message ?? "",
+            /the rule's maxMemoryLimit "lots" is not a quantity/,
+        );
         assert.deepEqual(run({ limits: { cpu: "1" }, requests: { cpu: "1" } }, { maxCpuLimitRequestRatio: "x" }), [
-            { path: "spec.containers[name=api].resources.limits.cpu", message: 'Pod shop/api: container "api" cannot be checked: the rule\'s limit/request ratio "x" is not a number; fix the policy configuration.' },
+            {
+                path: "spec.containers[name=api].resources.limits.cpu",
+                message:
+                    'Pod shop/api: container "api" cannot be checked: the rule\'s limit/request ratio "x" is not a number; fix the policy configuration.',
+            },
         ]);
     });
 
@@ -86,7 +123,10 @@ describe("container limit maxima and ratios on configuration mistakes", () => {
             run({ limits: { memory: "1GB" }, requests: { memory: "1MB" } }, { maxLimitRequestRatio: "2" }).map((f) => f.path),
             ["spec.containers[name=api].resources.limits.memory", "spec.containers[name=api].resources.requests.memory"],
         );
-        assert.match(run({ limits: { memory: "1GB" } }, { maxMemoryLimit: "1Gi" })[0]?.message ?? "", /has resources\.limits\.memory 1GB, which is not a Kubernetes quantity; write it as a quantity/);
+        assert.match(
+            run({ limits: { memory: "1GB" } }, { maxMemoryLimit: "1Gi" })[0]?.message ?? "",
+            /has resources\.limits\.memory 1GB, which is not a Kubernetes quantity; write it as a quantity/,
+        );
     });
 
     it("checks nothing that is unset, empty, null or unknown, and no ephemeral container (the API rejects its resources)", () => {

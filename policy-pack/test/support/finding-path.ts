@@ -45,7 +45,8 @@ export function findingPathProblem(root: unknown, path: string): string | undefi
         if ("key" in segment) {
             if (missing) continue;
             const isMap = current !== null && typeof current === "object" && !Array.isArray(current);
-            if (isMap && Object.prototype.hasOwnProperty.call(current, segment.key)) current = (current as Record<string, unknown>)[segment.key];
+            if (isMap && Object.prototype.hasOwnProperty.call(current, segment.key))
+                current = (current as Record<string, unknown>)[segment.key];
             else missing = true;
             continue;
         }

@@ -101,6 +101,6 @@ export function hostileValue(rng: () => number): unknown {
 
 /** A corpus case's resource as the engine presents it: type token and props. */
 export function corpusResource(c: CorpusCase): { type: string; props: Record<string, unknown> } {
-    if (c.object) return { type: kubernetesTypeToken(c.object), props: c.object as Record<string, unknown> };
+    if (c.object) return { type: kubernetesTypeToken(c.object), props: c.object };
     return { type: String(c.resourceType), props: c.props ?? {} };
 }
