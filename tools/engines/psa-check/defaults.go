@@ -1,10 +1,7 @@
 package main
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 )
 
@@ -14,36 +11,16 @@ import (
 // Not modelled: fields a cluster drops when its feature gate is off, and the AppArmor annotation/field sync
 // (PSA checks both forms, so the sync does not change its verdict).
 
-// applyAPIServerDefaults mutates the decoded object as the API server's defaulting would.
-func applyAPIServerDefaults(obj runtime.Object) {
-	switch o := obj.(type) {
-	case *corev1.Pod:
-		defaultVolumes(o.Spec.Volumes)
-		// SetDefaults_Pod: with hostNetwork, a port without hostPort gets hostPort = containerPort, for
-		// containers and init containers (not ephemeral ones). Since Kubernetes v1.28 this is done for Pods
-		// only, not for pod templates (feature gate DefaultHostNetworkHostPortsInPodTemplates, off by default).
-		if o.Spec.HostNetwork {
-			defaultHostNetworkPorts(o.Spec.Containers)
-			defaultHostNetworkPorts(o.Spec.InitContainers)
-		}
-	case *corev1.PodTemplate:
-		defaultVolumes(o.Template.Spec.Volumes)
-	case *corev1.ReplicationController:
-		if o.Spec.Template != nil {
-			defaultVolumes(o.Spec.Template.Spec.Volumes)
-		}
-	case *appsv1.ReplicaSet:
-		defaultVolumes(o.Spec.Template.Spec.Volumes)
-	case *appsv1.Deployment:
-		defaultVolumes(o.Spec.Template.Spec.Volumes)
-	case *appsv1.StatefulSet:
-		defaultVolumes(o.Spec.Template.Spec.Volumes)
-	case *appsv1.DaemonSet:
-		defaultVolumes(o.Spec.Template.Spec.Volumes)
-	case *batchv1.Job:
-		defaultVolumes(o.Spec.Template.Spec.Volumes)
-	case *batchv1.CronJob:
-		defaultVolumes(o.Spec.JobTemplate.Spec.Template.Spec.Volumes)
+// applyAPIServerDefaults mutates the extracted pod spec (PSA's extractor returns pointers into the decoded
+// object) as the API server's defaulting would. isPod: the object is a Pod, not a pod template.
+func applyAPIServerDefaults(spec *corev1.PodSpec, isPod bool) {
+	defaultVolumes(spec.Volumes)
+	// SetDefaults_Pod: with hostNetwork, a port without hostPort gets hostPort = containerPort, for
+	// containers and init containers (not ephemeral ones). Since Kubernetes v1.28 this is done for Pods
+	// only, not for pod templates (feature gate DefaultHostNetworkHostPortsInPodTemplates, off by default).
+	if isPod && spec.HostNetwork {
+		defaultHostNetworkPorts(spec.Containers)
+		defaultHostNetworkPorts(spec.InitContainers)
 	}
 }
 

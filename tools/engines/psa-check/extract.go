@@ -40,7 +40,7 @@ type extracted struct {
 }
 
 // extractPod decodes the object as the API server would (typed, case-sensitive JSON, unknown fields dropped),
-// applies the API-server defaults PSA's verdicts depend on, and extracts the pod with PSA's own extractor.
+// extracts the pod with PSA's own extractor, and applies the API-server defaults PSA's verdicts depend on to it.
 func extractPod(raw json.RawMessage) (extracted, error) {
 	var typeMeta metav1.TypeMeta
 	if len(raw) == 0 {
@@ -60,7 +60,6 @@ func extractPod(raw json.RawMessage) (extracted, error) {
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err != nil {
 		return extracted{}, fmt.Errorf("the API server would reject this %s: %v", typeMeta.Kind, err)
 	}
-	applyAPIServerDefaults(obj)
 	meta, spec, err := extractor.ExtractPodSpec(obj)
 	if err != nil {
 		return extracted{}, fmt.Errorf("PSA's pod spec extractor: %v", err)
@@ -68,5 +67,7 @@ func extractPod(raw json.RawMessage) (extracted, error) {
 	if spec == nil {
 		return extracted{kind: typeMeta.Kind, notEvald: fmt.Sprintf("this %s has no pod template", typeMeta.Kind)}, nil
 	}
+	_, isPod := obj.(*corev1.Pod)
+	applyAPIServerDefaults(spec, isPod)
 	return extracted{kind: typeMeta.Kind, meta: meta, spec: spec}, nil
 }
