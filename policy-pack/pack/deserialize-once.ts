@@ -9,7 +9,8 @@
 // callers): a WeakMap kept every request's props alive until a full GC and doubled the pack's peak RSS.
 //
 // Sharing the result between policies is safe here because no policy in this pack writes to the props it
-// validates (they read a plain copy, see unknowns.ts). Only the `proxySecrets === false` calls are cached:
+// validates. The result is plain JSON made here (unknowns as UNKNOWN_SENTINEL), so the policies read it
+// as it is rather than copying it again (unknowns.ts markPlain). Only the `proxySecrets === false` calls are cached:
 // the Remediate handler deserializes with `true`, once per request, and then mutates that object on
 // purpose, so it keeps getting a fresh one.
 //
@@ -22,6 +23,7 @@
 // server.js call sites, then update PATCHED_SDK_VERSION. test/deserialize-once.test.ts pins the call
 // sites and the caching behaviour.
 import { deserializeNoting, NotPlainJson, rememberSecrets, secretsIn } from "./secrets";
+import { markPlain } from "./unknowns";
 
 type Deserialize = (struct: object, proxySecrets: boolean) => Record<string, unknown>;
 
@@ -32,7 +34,11 @@ interface DeserializeModule {
 const CACHED = Symbol.for("secure-gitops.deserializeOnce");
 /** Requests remembered; a miss only costs the deserialization the SDK would have done anyway. */
 const SLOTS = 64;
-/** The @pulumi/policy version whose handlers this was checked against (package.json pins it exactly). */
+/**
+ * The @pulumi/policy version whose handlers this was checked against (package.json pins it exactly). The
+ * same check guards pack/policies.ts's reliance on that version's server.js: reportViolation's object form
+ * and the `__pulumiType` type filter.
+ */
 export const PATCHED_SDK_VERSION = "1.21.0";
 
 /** The installed @pulumi/policy version (its package.json spells it `v1.21.0`). */
@@ -49,7 +55,8 @@ export function deserializeOncePerRequest(): void {
         throw new Error(
             `pack/deserialize-once.ts patches an internal of @pulumi/policy ${PATCHED_SDK_VERSION}, but ${installed} is installed: ` +
                 "check that its Analyze handlers still call deserialize.deserializeProperties(struct, false) through the module and never " +
-                "mutate the result, then update PATCHED_SDK_VERSION (or drop the patch).",
+                "mutate the result, and that reportViolation still takes an object and __pulumiType still filters (pack/policies.ts), " +
+                "then update PATCHED_SDK_VERSION (or drop the patch).",
         );
     }
     // The SDK's internal module (not part of its typed API): pinned by package.json, checked above.
@@ -92,6 +99,7 @@ function deserializeRemembering(struct: object, original: Deserialize): Record<s
         const value = deserializeNoting(json, secrets);
         if (value === null || typeof value !== "object" || Array.isArray(value)) return original(struct, false);
         props = value as Record<string, unknown>;
+        markPlain(props);
     } catch (error) {
         // Assets and archives: the SDK builds their runtime objects.
         if (!(error instanceof NotPlainJson)) throw error;

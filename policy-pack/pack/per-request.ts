@@ -1,11 +1,11 @@
 // Work shared by every policy of one Analyze request, done once instead of once per policy.
 //
-// The SDK calls each of the 43 policies with its own props proxy, but (with deserialize-once.ts) every
-// proxy of one request wraps the same deserialized object. So the plain copy of the props and the
-// Kubernetes object built from it - pod spec and containers included - are made once per request, keyed
-// by that object's identity, and the type token is parsed once per type. Only the validation path uses
-// this: nothing there writes to props or to the copy (rules read it). The Remediate path writes fixes
-// into the props between policies, so it keeps building its own copy every time.
+// The SDK calls each policy with its own props proxy, but (with deserialize-once.ts) every proxy of one
+// request wraps the same deserialized object, which the policies read as it is (unknowns.ts plainProps).
+// So the Kubernetes object built from it is made once per request, keyed by that object's identity, and
+// the type token is parsed once per type. Only the validation path uses this: nothing there writes to the
+// props or to the object (rules read them). The Remediate path writes fixes into the props between
+// policies, so it keeps building its own copy every time.
 import { K8sObject } from "../catalogue/types";
 import { KubernetesType, parseKubernetesType, toK8sObject } from "./kubernetes";
 import { Json, plainProps, proxyTarget } from "./unknowns";
@@ -46,14 +46,4 @@ export function sharedKubernetesObject(type: KubernetesType, props: Json, provid
     const object = toK8sObject(type, plainProps(props), providerProps ? plainProps(providerProps).namespace : undefined);
     if (target && (providerProps === undefined || providerTarget)) last = { props: target, provider: providerTarget, type, object };
     return object;
-}
-
-/** One plain copy of a cloud resource's props per request, as above. */
-let lastCloud: { props: object; copy: Json } | undefined;
-export function sharedPlainProps(props: Json): Json {
-    const target = proxyTarget(props);
-    if (target && lastCloud?.props === target) return lastCloud.copy;
-    const copy = plainProps(props);
-    if (target) lastCloud = { props: target, copy };
-    return copy;
 }

@@ -12,7 +12,7 @@ import { effectiveParams, evaluateCloud, evaluateKubernetesWith, formatFinding, 
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
 import { POD_BEARING_MATCH } from "../catalogue/workloads";
 import { KubernetesType, namespaceIsUnknown, parseKubernetesType, toK8sObject } from "./kubernetes";
-import { kubernetesTypeOf, sharedKubernetesObject, sharedPlainProps } from "./per-request";
+import { kubernetesTypeOf, sharedKubernetesObject } from "./per-request";
 import { applyChanges } from "./remediation";
 import { redact, secretsOf } from "./secrets";
 import { Json, plainProps } from "./unknowns";
@@ -87,6 +87,22 @@ function requestSecrets(args: Pick<ResourceValidationArgs, "props" | "provider">
     return new Set([...own, ...provider]);
 }
 
+/**
+ * One violation as the SDK sends it. @pulumi/policy 1.21.0's reportViolation also takes this object
+ * (server.js makeReportViolationFun), though its type declares only the string form; the version is pinned
+ * and checked at load (pack/deserialize-once.ts). Given a string, the SDK prefixes every message with the
+ * policy's whole description (310 characters on average, up to 963) and sends the description again in
+ * the diagnostic: about ten times the finding's own bytes, which the engine then prints for every finding.
+ * Encoding those bytes was the largest part of the pack's CPU beyond the empty pack's (bench/README).
+ * So the message is the finding (rule title, what is wrong, the field) and the diagnostic's description
+ * field, which the engine neither shows nor forwards, is the title. The full description and remediation
+ * stay in the pack's metadata (`pulumi policy`, Pulumi Cloud) and in README.md's rule table.
+ */
+interface Violation {
+    message: string;
+    description: string;
+}
+
 /** Reports each finding as one violation, secrets replaced by `[secret]`. */
 function report(
     rule: Rule,
@@ -96,9 +112,10 @@ function report(
 ): void {
     if (findings.length === 0) return;
     const secrets = requestSecrets(args);
+    const reportObject = reportViolation as unknown as (violation: Violation) => void;
     for (const finding of findings) {
         const message = formatFinding(rule, finding);
-        reportViolation(secrets.size > 0 ? redact(message, secrets) : message);
+        reportObject({ message: secrets.size > 0 ? redact(message, secrets) : message, description: rule.title });
     }
 }
 
@@ -227,12 +244,25 @@ function validateKubernetes(rule: KubernetesRule) {
     };
 }
 
+/**
+ * The SDK's own type filter, as `validateResourceOfType` sets it up: the SDK does not call a validation
+ * function carrying `__pulumiType` for other types, and reports the policy not applicable itself ("Policy
+ * only applies to resources of type '...'"), without building the call's arguments or catching a thrown
+ * error. Only possible for a rule of exactly one type. The type is set directly because the pack does not
+ * load @pulumi/gcp for its resource classes (seconds of startup).
+ */
+function onlyForType<F extends object>(validate: F, type: string): F {
+    return Object.assign(validate, { __pulumiType: type });
+}
+
 function validateCloud(rule: CloudRule) {
     const notApplicable = notApplicableThrower(`applies to ${rule.resourceTypes.join(", ")}`);
-    return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
+    const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
         if (!rule.resourceTypes.includes(args.type)) return notApplicable(args);
-        report(rule, evaluateCloud(rule, args.type, sharedPlainProps(args.props), overrides(args)), args, reportViolation);
+        report(rule, evaluateCloud(rule, args.type, plainProps(args.props), overrides(args)), args, reportViolation);
     };
+    const [onlyType, ...others] = rule.resourceTypes;
+    return onlyType !== undefined && others.length === 0 ? onlyForType(validate, onlyType) : validate;
 }
 
 /**

@@ -10,6 +10,7 @@
 // a secret namespace "apps" and the word "apps" elsewhere in a message) is hidden everywhere. Booleans and
 // null are not redacted (they carry no text a message could leak beyond the field's own verdict).
 import { isRecord, Json, setOwn } from "../catalogue/view";
+import { plainString } from "./unknowns";
 
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -55,9 +56,11 @@ export class NotPlainJson extends Error {}
 
 /**
  * What the SDK's deserializeProperties(struct, false) makes of `struct.toJavaScript()` (secrets unwrapped),
- * noting each secret's plaintext on the way. Throws NotPlainJson on any other special value.
+ * noting each secret's plaintext on the way, with unknowns as UNKNOWN_SENTINEL (as plainProps would make
+ * them). Throws NotPlainJson on any other special value.
  */
 export function deserializeNoting(value: unknown, secrets: Set<string>): unknown {
+    if (typeof value === "string") return plainString(value);
     if (value === null || typeof value !== "object") return value;
     if (Array.isArray(value)) return value.map((v) => deserializeNoting(v, secrets));
     const record = value as Json;

@@ -53,6 +53,20 @@ const SDK_UNKNOWNS: ReadonlySet<string> = new Set([
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 ]);
 
+/** UNKNOWN_SENTINEL for any of the SDK's unknown sentinels, the string itself otherwise. */
+export function plainString(value: string): string {
+    return SDK_UNKNOWNS.has(value) ? UNKNOWN_SENTINEL : value;
+}
+
+// Props pack/deserialize-once.ts deserialized itself are already what plainProps would make of them (fresh
+// plain JSON, owned by no one else, unknowns as UNKNOWN_SENTINEL), so they are read as they are: every
+// policy of a request reads the same object, and none writes to it.
+const alreadyPlain = new WeakSet();
+
+export function markPlain(props: Json): void {
+    alreadyPlain.add(props);
+}
+
 /** Thrown when the deserialized props hold something other than JSON (an asset, a Secret wrapper). */
 class NotPlainJson extends Error {}
 
@@ -63,7 +77,7 @@ class NotPlainJson extends Error {}
  * the proxy would have thrown.
  */
 function plainTargetValue(value: unknown): unknown {
-    if (typeof value === "string") return SDK_UNKNOWNS.has(value) ? UNKNOWN_SENTINEL : value;
+    if (typeof value === "string") return plainString(value);
     if (value === null || typeof value !== "object") return value;
     if (Array.isArray(value)) {
         const copy: unknown[] = new Array(value.length);
@@ -83,9 +97,11 @@ export function proxyTarget(props: Json): Json | undefined {
     return target !== null && typeof target === "object" && !Array.isArray(target) && target !== props ? (target as Json) : undefined;
 }
 
+/** A plain copy of the props (see above), or the deserialized props themselves when they are plain already. */
 export function plainProps(props: Json): Json {
     const target = proxyTarget(props);
     if (target) {
+        if (alreadyPlain.has(target)) return target;
         try {
             return plainTargetValue(target) as Json;
         } catch (error) {

@@ -5,7 +5,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { UNKNOWN_SENTINEL } from "../catalogue/types";
 import { deserializeOncePerRequest, installedSdkVersion, PATCHED_SDK_VERSION } from "../pack/deserialize-once";
+import { plainProps } from "../pack/unknowns";
 
 const PACK_DIR = path.join(__dirname, "..");
 const resolveFromPack = (request: string): string => require.resolve(request, { paths: [PACK_DIR] });
@@ -59,5 +61,32 @@ describe("deserialize-once patch of @pulumi/policy", () => {
         const again = sdk.deserializeProperties(struct, false);
         assert.notEqual(again, first);
         assert.deepEqual(again, first);
+    });
+
+    it("hands the policies its own plain result as it is, unknowns of any kind as the engine's sentinel", () => {
+        deserializeOncePerRequest();
+        /* eslint-disable @typescript-eslint/no-require-imports -- the SDK's internal modules, as the patch sees them */
+        const sdk = require(resolveFromPack("@pulumi/policy/deserialize")) as {
+            deserializeProperties(s: object, p: boolean): Record<string, unknown>;
+        };
+        const { unknownCheckingProxy } = require(resolveFromPack("@pulumi/policy/proxy")) as {
+            unknownCheckingProxy: (o: object) => Record<string, unknown>;
+        };
+        const { Struct } = require(
+            require.resolve("google-protobuf/google/protobuf/struct_pb", {
+                paths: [path.dirname(resolveFromPack("@pulumi/policy/server"))],
+            }),
+        );
+        /* eslint-enable @typescript-eslint/no-require-imports */
+        // 1c4a061d-...: one of the SDK's own unknown sentinels (proxy.ts), which its proxy throws on too.
+        const struct = Struct.fromJavaScript({ a: [UNKNOWN_SENTINEL, "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "x"] });
+        const deserialized = sdk.deserializeProperties(struct, false);
+        assert.deepEqual(deserialized, { a: [UNKNOWN_SENTINEL, UNKNOWN_SENTINEL, "x"] });
+        assert.equal(plainProps(unknownCheckingProxy(deserialized)), deserialized, "read as it is, not copied again");
+        // Props the SDK deserialized (Remediate) are still copied: they are written to.
+        const forRemediate = sdk.deserializeProperties(struct, true);
+        const copy = plainProps(unknownCheckingProxy(forRemediate));
+        assert.notEqual(copy, forRemediate);
+        assert.deepEqual(copy, { a: [UNKNOWN_SENTINEL, UNKNOWN_SENTINEL, "x"] });
     });
 });
