@@ -1,23 +1,14 @@
 // Profiles a policy pack under the throughput workload: `npx tsx bench/profile-pack.ts [ours|empty] [count]`
 // writes a V8 CPU profile of the pack process to bench/results/profiles/ (open in Chrome DevTools) and
-// prints the top self-time functions. The harness spawns the pack; we add --cpu-prof to that spawn, and a
-// preload that turns the harness's SIGTERM into a normal exit (so the profile gets written).
-import type * as ChildProcessModule from "child_process";
+// prints the top self-time functions. The harness spawns the pack with --cpu-prof and a preload that turns
+// its SIGTERM into a normal exit (so the profile gets written).
 import * as fs from "fs";
 import * as path from "path";
+import { PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
+import { EMPTY_PACK, OUR_PACK } from "./pack-throughput";
+import { generateResources } from "./resources";
 
 const PROFILE_DIR = path.join(__dirname, "results", "profiles");
-// The real module object (an `import *` namespace is read-only under tsx).
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the mutable module object, patched below
-const childProcess = require("child_process") as typeof ChildProcessModule;
-const realSpawn = childProcess.spawn;
-// Patch before the harness is loaded: it calls child_process.spawn through the module object.
-(childProcess as { spawn: unknown }).spawn = (command: string, args: readonly string[], options: ChildProcessModule.SpawnOptions) =>
-    realSpawn(
-        command,
-        ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js"), ...args],
-        options,
-    );
 
 interface ProfileNode {
     id: number;
@@ -48,13 +39,12 @@ async function main(): Promise<void> {
     const count = Number(process.argv[3] ?? 2000);
     fs.mkdirSync(PROFILE_DIR, { recursive: true });
     const before = new Set(fs.readdirSync(PROFILE_DIR));
-    /* eslint-disable @typescript-eslint/no-require-imports -- loaded after the spawn patch */
-    const { generateResources } = require("./resources") as typeof import("./resources");
-    const { PolicyPackAnalyzer } = require("../tools/analyzer/analyzer") as typeof import("../tools/analyzer/analyzer");
-    const { EMPTY_PACK, OUR_PACK } = require("./pack-throughput") as typeof import("./pack-throughput");
-    /* eslint-enable @typescript-eslint/no-require-imports */
     const pack = which === "empty" ? EMPTY_PACK : OUR_PACK;
-    const analyzer = await PolicyPackAnalyzer.start({ packDir: pack.dir, stack: "bench" });
+    const analyzer = await PolicyPackAnalyzer.start({
+        packDir: pack.dir,
+        stack: "bench",
+        nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, "--require", path.join(__dirname, "lib", "exit-on-sigterm.js")],
+    });
     await analyzer.configure({});
     const resources = generateResources(count);
     // As the engine calls a pack (bench/pack-throughput.ts): Remediate then Analyze, one resource at a time.

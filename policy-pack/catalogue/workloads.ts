@@ -34,8 +34,29 @@ export interface ContainerRef {
     path: string;
 }
 
+// Objects that every rule of one request reads and nothing writes to: the pack's per-request object
+// (pack/per-request.ts). Their pod spec and container list are worked out once for all rules instead of
+// once per rule (a fifth of what the rules allocated). Other objects (tests, the manifest checker) may be
+// changed between evaluations, so they are never remembered.
+const readOnly = new WeakMap<object, { pod?: PodSpecRef | null; containers?: readonly ContainerRef[] }>();
+
+/** Declares `object` read-only from now on, so podSpecOf and containersOf remember their answers for it. */
+export function rememberPodOf(object: K8sObject): void {
+    if (!readOnly.has(object)) readOnly.set(object, {});
+}
+
 /** The pod spec of a pod-bearing object, or undefined for other kinds (or an unknown spec). */
 export function podSpecOf(object: K8sObject): PodSpecRef | undefined {
+    const remembered = readOnly.get(object);
+    if (!remembered) return findPodSpec(object);
+    if (remembered.pod === undefined) {
+        const pod = findPodSpec(object);
+        remembered.pod = pod ? Object.freeze(pod) : null;
+    }
+    return remembered.pod ?? undefined;
+}
+
+function findPodSpec(object: K8sObject): PodSpecRef | undefined {
     if (object.kind === "PodTemplate") {
         const template = asRecord(own(object, "template"));
         const podSpec = asRecord(own(template, "spec"));
@@ -142,7 +163,15 @@ export function exemptImagePrefixes(entries: readonly unknown[]): string[] {
  * Every container (regular, init and ephemeral) of a pod-bearing object, minus those whose image is
  * exempt. Lists that are not arrays (e.g. unknown at preview) are skipped.
  */
-export function containersOf(object: K8sObject, exemptImages: readonly unknown[] = []): ContainerRef[] {
+export function containersOf(object: K8sObject, exemptImages: readonly unknown[] = []): readonly ContainerRef[] {
+    if (exemptImages.length > 0) return findContainers(object, exemptImages);
+    const remembered = readOnly.get(object);
+    if (!remembered) return findContainers(object, exemptImages);
+    remembered.containers ??= Object.freeze(findContainers(object, exemptImages));
+    return remembered.containers;
+}
+
+function findContainers(object: K8sObject, exemptImages: readonly unknown[]): ContainerRef[] {
     const pod = podSpecOf(object);
     if (!pod) return [];
     const result: ContainerRef[] = [];

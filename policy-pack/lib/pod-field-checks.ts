@@ -106,7 +106,7 @@ export function celList(values: readonly string[]): string {
 /** Pod spec plus its non-exempt containers, or undefined when the rule has nothing to check. */
 export interface PodContext {
     pod: PodSpecRef;
-    containers: ContainerRef[];
+    containers: readonly ContainerRef[];
 }
 
 /**
@@ -151,7 +151,7 @@ export function isWindowsOrUnknownOs(podSpec: Json): boolean {
 export const CEL_WINDOWS_OR_UNKNOWN_OS = `(${celGet("variables.podSpec", ["os", "name"])} == 'windows' || ${celGet("variables.podSpec", ["os", "name"])} == ${CEL_UNKNOWN})`;
 
 /** Every container in the pod, exempt or not (used where an exempt container must be recognised by name). */
-export function allContainerRefs(object: K8sObject): ContainerRef[] {
+export function allContainerRefs(object: K8sObject): readonly ContainerRef[] {
     return containersOf(object, []);
 }
 

@@ -2,11 +2,13 @@
 //
 // The SDK calls each policy with its own props proxy, but (with deserialize-once.ts) every proxy of one
 // request wraps the same deserialized object, which the policies read as it is (unknowns.ts plainProps).
-// So the Kubernetes object built from it is made once per request, keyed by that object's identity, and
-// the type token is parsed once per type. Only the validation path uses this: nothing there writes to the
+// So the Kubernetes object built from it is made once per request, keyed by that object's identity, its pod
+// spec and containers are found once (catalogue/workloads.ts rememberPodOf), and the type token is parsed
+// once per type. Only the validation path uses this: nothing there writes to the
 // props or to the object (rules read them). The Remediate path writes fixes into the props between
 // policies, so it keeps building its own copy every time.
 import { K8sObject } from "../catalogue/types";
+import { rememberPodOf } from "../catalogue/workloads";
 import { KubernetesType, parseKubernetesType, toK8sObject } from "./kubernetes";
 import { Json, plainProps, proxyTarget } from "./unknowns";
 
@@ -45,5 +47,7 @@ export function sharedKubernetesObject(type: KubernetesType, props: Json, provid
     if (target && last?.props === target && last.provider === providerTarget && last.type === type) return last.object;
     const object = toK8sObject(type, plainProps(props), providerProps ? plainProps(providerProps).namespace : undefined);
     if (target && (providerProps === undefined || providerTarget)) last = { props: target, provider: providerTarget, type, object };
+    // Read-only from here (every policy of the request reads it): its pod and containers are found once.
+    rememberPodOf(object);
     return object;
 }

@@ -10,7 +10,6 @@ import {
 } from "@pulumi/policy";
 import { effectiveParams, evaluateCloud, evaluateKubernetesWith, formatFinding, matchesKind } from "../catalogue/evaluate";
 import { CloudRule, Finding, Framework, FrameworkControl, K8sObject, KubernetesRule, ParamSchema, Rule } from "../catalogue/types";
-import { POD_BEARING_MATCH } from "../catalogue/workloads";
 import { KubernetesType, namespaceIsUnknown, parseKubernetesType, toK8sObject } from "./kubernetes";
 import { kubernetesTypeOf, sharedKubernetesObject } from "./per-request";
 import { applyChanges } from "./remediation";
@@ -197,45 +196,34 @@ export function findingsForResource(
 }
 
 /**
- * `args.notApplicable` reports by throwing an error the SDK catches and reads only `reason` from. Most
- * policies skip most resources, so each policy makes that error once (with the SDK's own function, no
- * stack trace) and throws the same instance again: the SDK's handling and the reason are unchanged, the
- * per-resource cost of building an error is gone.
+ * `args.notApplicable` reports by throwing an error the SDK catches: the policy is recorded as not
+ * applicable to the resource (counted neither passed nor failed in the engine's policy summary). No reason
+ * is sent: the engine keeps only the policy's name (pkg/resource/analyzer/summary.go in pulumi/pulumi), and
+ * short as they were, the reasons were an eighth of every Analyze response's bytes, which the SDK encodes
+ * one byte at a time into a growing array. Every policy skips most resources, so the error is made once
+ * (with the SDK's own function, no stack trace) and the same instance is thrown again.
  */
-function notApplicableThrower(reason: string) {
-    let error: unknown;
-    return (args: Pick<ResourceValidationArgs, "notApplicable">): never => {
-        if (error === undefined) {
-            const limit = Error.stackTraceLimit;
-            Error.stackTraceLimit = 0;
-            try {
-                args.notApplicable(reason);
-            } catch (thrown) {
-                error = thrown;
-            } finally {
-                Error.stackTraceLimit = limit;
-            }
-            if (error === undefined) throw new Error(`@pulumi/policy notApplicable("${reason}") returned instead of throwing`);
-        }
-        // The SDK's own NotApplicableError, caught above: rethrown as is, so the SDK recognises it.
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the SDK's error object, typed unknown by the catch
-        throw error;
-    };
-}
+let notApplicableError: unknown;
 
-/** Why a Kubernetes rule skips a resource (built once per rule: it is sent for most resources). */
-function kubernetesNotApplicableReason(rule: KubernetesRule): string {
-    // Short on purpose: it is encoded into every Analyze response for most policies. The pod-bearing kinds
-    // (catalogue/workloads.ts) are named as one group.
-    const podKinds = new Set(POD_BEARING_MATCH.flatMap((m) => m.kinds));
-    const kinds = rule.match.flatMap((m) => m.kinds);
-    const others = kinds.filter((k) => !podKinds.has(k));
-    const hasAllPodKinds = [...podKinds].every((k) => kinds.includes(k));
-    return `applies to ${[...(hasAllPodKinds ? ["pod-bearing kinds"] : kinds.filter((k) => podKinds.has(k))), ...others].join(", ")}`;
+function notApplicable(args: Pick<ResourceValidationArgs, "notApplicable">): never {
+    if (notApplicableError === undefined) {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 0;
+        try {
+            args.notApplicable();
+        } catch (thrown) {
+            notApplicableError = thrown;
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+        if (notApplicableError === undefined) throw new Error("@pulumi/policy notApplicable() returned instead of throwing");
+    }
+    // The SDK's own NotApplicableError, caught above: rethrown as is, so the SDK recognises it.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the SDK's error object, typed unknown by the catch
+    throw notApplicableError;
 }
 
 function validateKubernetes(rule: KubernetesRule) {
-    const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
     const applies = appliesTo(rule);
     return (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
         const target = kubernetesObject(rule, applies, args, true);
@@ -256,7 +244,6 @@ function onlyForType<F extends object>(validate: F, type: string): F {
 }
 
 function validateCloud(rule: CloudRule) {
-    const notApplicable = notApplicableThrower(`applies to ${rule.resourceTypes.join(", ")}`);
     const validate = (args: ResourceValidationArgs, reportViolation: ReportViolation): void => {
         if (!rule.resourceTypes.includes(args.type)) return notApplicable(args);
         report(rule, evaluateCloud(rule, args.type, plainProps(args.props), overrides(args)), args, reportViolation);
@@ -270,7 +257,6 @@ function validateCloud(rule: CloudRule) {
  * SDK's props (so secrets elsewhere in the object stay secret). Exempt objects are left alone.
  */
 function remediateKubernetes(rule: KubernetesRule, remediate: NonNullable<KubernetesRule["remediate"]>) {
-    const notApplicable = notApplicableThrower(kubernetesNotApplicableReason(rule));
     const applies = appliesTo(rule);
     return (args: ResourceValidationArgs): Json | undefined => {
         const target = kubernetesObject(rule, applies, args, false);

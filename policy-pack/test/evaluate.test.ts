@@ -12,7 +12,14 @@ import {
 } from "../catalogue/evaluate";
 import { KubernetesRule } from "../catalogue/types";
 import { isRecord, knownStr, own, setOwn } from "../catalogue/view";
-import { exemptImagePrefixes, parsePodTemplateKind, podTemplateKindMatches } from "../catalogue/workloads";
+import {
+    containersOf,
+    exemptImagePrefixes,
+    parsePodTemplateKind,
+    podSpecOf,
+    podTemplateKindMatches,
+    rememberPodOf,
+} from "../catalogue/workloads";
 
 const latest = ruleById("images-disallow-latest") as KubernetesRule;
 const labels = ruleById("metadata-required-labels") as KubernetesRule;
@@ -166,5 +173,30 @@ describe("typed view helpers", () => {
         setOwn(target, "__proto__", 1);
         assert.equal(delete target.__proto__, true);
         assert.equal(own(target, "__proto__"), undefined);
+    });
+});
+
+describe("pod and containers found once per read-only object", () => {
+    it("remembers them only for objects declared read-only, and never with exemptions", () => {
+        const changing = pod("apps");
+        assert.equal(containersOf(changing)[0]?.name, "c");
+        changing.spec.containers[0].name = "renamed";
+        assert.equal(containersOf(changing)[0]?.name, "renamed", "an object not declared read-only is read afresh");
+
+        const shared = pod("apps");
+        rememberPodOf(shared);
+        const containers = containersOf(shared);
+        assert.equal(containersOf(shared), containers, "the same list for every rule");
+        assert.ok(Object.isFrozen(containers), "shared between rules, so frozen");
+        assert.equal(podSpecOf(shared), podSpecOf(shared));
+        const exempt = containersOf(shared, ["nginx"]);
+        assert.deepEqual(exempt, [], "exemptions are applied, not answered from the remembered list");
+        assert.notEqual(containersOf(shared, ["other"]), containers);
+
+        const noPod = { apiVersion: "v1", kind: "Service", metadata: { name: "s" } };
+        rememberPodOf(noPod);
+        assert.equal(podSpecOf(noPod), undefined);
+        assert.equal(podSpecOf(noPod), undefined, "a remembered absence stays absent");
+        assert.deepEqual(containersOf(noPod), []);
     });
 });

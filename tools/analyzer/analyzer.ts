@@ -229,6 +229,8 @@ export interface StartOptions {
     entry?: string;
     /** Extra environment for the pack process (e.g. a fresh TMPDIR: ts-node keeps its cache there). */
     env?: NodeJS.ProcessEnv;
+    /** Node flags before run-policy-pack (the bench's probes: `--cpu-prof`, `--require <probe>`). */
+    nodeArgs?: readonly string[];
 }
 
 /** Where `@pulumi/pulumi/cmd/run-policy-pack` resolves from the pack directory, as the engine's shim resolves it. */
@@ -269,11 +271,15 @@ export class PolicyPackAnalyzer {
         };
         // The test runner's tsx loader must not leak into the pack: the pack runs under run-policy-pack's ts-node only.
         delete env.NODE_OPTIONS;
-        const child = spawn(process.execPath, [resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."], {
-            cwd: packDir,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        const child = spawn(
+            process.execPath,
+            [...(options.nodeArgs ?? []), resolveRunPolicyPack(packDir), engineAddress, options.entry ?? "."],
+            {
+                cwd: packDir,
+                env,
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
         const output = { stdout: "", stderr: "" };
         child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString()));
         let port: string;
