@@ -5,7 +5,7 @@
 // Prints a table and writes bench/results/latest.json; `--record` also writes bench/results/<date>.json and
 // regenerates README.md's performance section from it (bench/readme.ts).
 //
-// Knobs (environment): BENCH_RESOURCES (10000), BENCH_BLOCKS (10), BENCH_CONCURRENCY (1 = as the engine:
+// Knobs (environment): BENCH_RESOURCES (10000), BENCH_BLOCKS (40), BENCH_CONCURRENCY (1 = as the engine:
 // Remediate then Analyze, one resource at a time), BENCH_COLD_RUNS (5, per cache state), BENCH_SOURCE_COLD_RUNS
 // (3; 0 skips: the packs from their TypeScript sources through ts-node, as they loaded before they shipped
 // compiled), BENCH_PROGRAM_RUNS (5), BENCH_SEED, BENCH_STRESS_CONCURRENCY (0 = skipped; N: the same resources
@@ -18,7 +18,7 @@ import { COMPILED_VARIANTS, measureColdStart, measureThroughput, SOURCE_VARIANTS
 import { measureProgram } from "./program";
 import { renderReadmeSection, writeReadmeSection } from "./readme";
 import { describeMix, generateResources } from "./resources";
-import { round } from "./lib/stats";
+import { median, quantile, round } from "./lib/stats";
 
 const RESULTS_DIR = path.join(__dirname, "results");
 
@@ -99,7 +99,7 @@ function checkVerdicts(pack: string, result: ThroughputResult, expected: Expecte
 async function main(): Promise<number> {
     const started = Date.now();
     const resourcesCount = envNumber("BENCH_RESOURCES", 10000);
-    const blocks = envNumber("BENCH_BLOCKS", 10);
+    const blocks = envNumber("BENCH_BLOCKS", 40);
     const concurrency = envNumber("BENCH_CONCURRENCY", 1);
     const stressConcurrency = envNumber("BENCH_STRESS_CONCURRENCY", 0, true);
     const coldRuns = envNumber("BENCH_COLD_RUNS", 5);
@@ -167,7 +167,9 @@ async function main(): Promise<number> {
                 unit: "ms",
                 target: 1.3,
                 wall: withWall(ours.totalWallMs, empty.totalWallMs),
-                note: `per-block CPU ratios ${round(Math.min(...blockRatios), 2)}-${round(Math.max(...blockRatios), 2)}`,
+                note:
+                    `${blocks} blocks; per-block CPU ratio median ${round(median(blockRatios), 2)}, middle half ` +
+                    `${round(quantile(blockRatios, 0.25), 2)}-${round(quantile(blockRatios, 0.75), 2)}`,
             },
             invalid,
         ),

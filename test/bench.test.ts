@@ -6,6 +6,7 @@ import * as path from "path";
 import { RULES } from "../policy-pack/catalogue";
 import { expectedVerdicts } from "../bench/expected";
 import { rotated } from "../bench/pack-throughput";
+import { median, quantile } from "../bench/lib/stats";
 import { README, readmeSection, recordedRuns, RecordedRun, renderReadmeSection } from "../bench/readme";
 import { generateResources } from "../bench/resources";
 import { PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
@@ -14,6 +15,14 @@ const ROOT = path.resolve(__dirname, "..");
 
 describe("bench", function () {
     this.timeout(180000);
+
+    it("summarises per-block ratios by interpolated quantiles", () => {
+        assert.equal(median([3, 1, 2]), 2);
+        assert.equal(median([4, 1, 3, 2]), 2.5);
+        assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
+        assert.equal(quantile([10, 20], 0.75), 17.5);
+        assert.ok(Number.isNaN(quantile([], 0.5)));
+    });
 
     it("rotates the pack order every block", () => {
         assert.deepEqual(

@@ -2,10 +2,17 @@
 import * as fs from "fs";
 
 export function median(values: readonly number[]): number {
+    return quantile(values, 0.5);
+}
+
+/** The q-quantile (0..1) of the values, interpolated between the two nearest ranks; NaN for none. */
+export function quantile(values: readonly number[], q: number): number {
     if (values.length === 0) return NaN;
     const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const rank = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+    const below = Math.floor(rank);
+    const above = Math.ceil(rank);
+    return sorted[below] + (sorted[above] - sorted[below]) * (rank - below);
 }
 
 export function round(value: number, digits = 1): number {
