@@ -36,8 +36,8 @@ export interface ContainerRef {
 
 // Objects that every rule of one request reads and nothing writes to: the pack's per-request object
 // (pack/per-request.ts). Their pod spec and container list are worked out once for all rules instead of
-// once per rule (a fifth of what the rules allocated). Other objects (tests, the manifest checker) may be
-// changed between evaluations, so they are never remembered.
+// once per rule (the largest allocation of the rules' code). Other objects (tests, the manifest checker)
+// may be changed between evaluations, so they are never remembered.
 const readOnly = new WeakMap<object, { pod?: PodSpecRef | null; containers?: readonly ContainerRef[] }>();
 
 /** Declares `object` read-only from now on, so podSpecOf and containersOf remember their answers for it. */

@@ -4,9 +4,9 @@
 // request wraps the same deserialized object, which the policies read as it is (unknowns.ts plainProps).
 // So the Kubernetes object built from it is made once per request, keyed by that object's identity, its pod
 // spec and containers are found once (catalogue/workloads.ts rememberPodOf), and the type token is parsed
-// once per type. Only the validation path uses this: nothing there writes to the
-// props or to the object (rules read them). The Remediate path writes fixes into the props between
-// policies, so it keeps building its own copy every time.
+// once per type. Only the validation path uses this: nothing there writes to the props or to the object
+// (rules read them). The Remediate path writes fixes into the props between policies, so it keeps
+// building its own copy every time.
 import { K8sObject } from "../catalogue/types";
 import { rememberPodOf } from "../catalogue/workloads";
 import { KubernetesType, parseKubernetesType, toK8sObject } from "./kubernetes";

@@ -91,8 +91,9 @@ function requestSecrets(args: Pick<ResourceValidationArgs, "props" | "provider">
  * (server.js makeReportViolationFun), though its type declares only the string form; the version is pinned
  * and checked at load (pack/deserialize-once.ts). Given a string, the SDK prefixes every message with the
  * policy's whole description (310 characters on average, up to 963) and sends the description again in
- * the diagnostic: about ten times the finding's own bytes, which the engine then prints for every finding.
- * Encoding those bytes was the largest part of the pack's CPU beyond the empty pack's (bench/README).
+ * the diagnostic: three times the finding's own bytes, and the engine prints the description for every
+ * finding. Encoding those bytes, and collecting the garbage the encoder makes of them, was the largest part
+ * of the pack's CPU beyond the empty pack's (README.md, Performance).
  * So the message is the finding (rule title, what is wrong, the field) and the diagnostic's description
  * field, which the engine neither shows nor forwards, is the title. The full description and remediation
  * stay in the pack's metadata (`pulumi policy`, Pulumi Cloud) and in README.md's rule table.
