@@ -10,18 +10,12 @@ import * as path from "path";
 import { EMPTY_PACK, measureThroughput, OUR_PACK } from "./pack-throughput";
 import { generateResources } from "./resources";
 import { round } from "./lib/stats";
+import { benchCli } from "./lib/cli";
 
-function usage(message: string): never {
-    console.error(`compare-packs: ${message}\nusage: npx tsx bench/compare-packs.ts <baseline-pack-dir> [resources=3000] [blocks=6]`);
-    process.exit(2);
-}
-
-function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) usage(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    return value;
-}
+const { usage, positiveInteger } = benchCli(
+    "compare-packs",
+    "npx tsx bench/compare-packs.ts <baseline-pack-dir> [resources=3000] [blocks=6]",
+);
 
 async function main(): Promise<void> {
     const [baselineArg, resourcesArg, blocksArg] = process.argv.slice(2);

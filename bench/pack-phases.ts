@@ -11,6 +11,7 @@ import * as path from "path";
 import { PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
 import { EMPTY_PACK, OUR_PACK } from "./pack-throughput";
 import { generateResources } from "./resources";
+import { benchCli } from "./lib/cli";
 
 interface MethodTotals {
     calls: number;
@@ -29,17 +30,10 @@ interface ProbeTotals {
 
 const PROBE = path.join(__dirname, "lib", "phase-probe.js");
 
-function usage(message: string): never {
-    console.error(`pack-phases: ${message}\nusage: npx tsx bench/pack-phases.ts [pack-dir=policy-pack] [resources=3000] [rounds=2]`);
-    process.exit(2);
-}
-
-function positiveInteger(raw: string | undefined, name: string, fallback: number): number {
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value <= 0) usage(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    return value;
-}
+const { usage, positiveInteger } = benchCli(
+    "pack-phases",
+    "npx tsx bench/pack-phases.ts [pack-dir=policy-pack] [resources=3000] [rounds=2]",
+);
 
 async function probe(packDir: string, resources: ReturnType<typeof generateResources>): Promise<ProbeTotals> {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pack-phases-")), "totals.json");

@@ -1,6 +1,7 @@
 // The benchmark's honesty checks: the counts it expects from the pack are what the pack reports, packs are
 // measured in rotating order, and README's performance table is the one a recorded run produced.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { RULES } from "../policy-pack/catalogue";
@@ -22,6 +23,42 @@ describe("bench", function () {
         assert.equal(quantile([1, 2, 3, 4, 5], 0.25), 2);
         assert.equal(quantile([10, 20], 0.75), 17.5);
         assert.ok(Number.isNaN(quantile([], 0.5)));
+    });
+
+    it("the pack comparison tools reject bad arguments with one error line, the usage and exit 2", () => {
+        const run = (tool: string, ...args: string[]) =>
+            spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "..", "bench", tool), ...args], {
+                encoding: "utf8",
+            });
+        const cases: [string, string[], RegExp][] = [
+            ["pack-phases.ts", ["/nonexistent"], /^pack-phases: \/nonexistent holds no PulumiPolicy\.yaml/],
+            ["pack-phases.ts", ["policy-pack", "0"], /^pack-phases: resources must be a positive integer, got "0"/],
+            ["compare-packs.ts", [], /^compare-packs: the baseline pack directory is required/],
+            ["compare-packs.ts", ["policy-pack", "3000", "1.5"], /^compare-packs: blocks must be a positive integer, got "1\.5"/],
+        ];
+        for (const [tool, args, error] of cases) {
+            const result = run(tool, ...args);
+            assert.equal(result.status, 2, `${tool} ${args.join(" ")}: ${result.stderr}`);
+            const lines = result.stderr.trim().split("\n");
+            assert.match(lines[0], error);
+            assert.match(lines[1], /^usage: npx tsx bench\//);
+            assert.equal(lines.length, 2, "no stack trace");
+        }
+    });
+
+    it("pack-phases attributes a real run's CPU to phases (its probe still fits the SDK and gRPC internals it wraps)", () => {
+        const result = spawnSync(
+            process.execPath,
+            ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "..", "bench", "pack-phases.ts"), "policy-pack", "20", "1"],
+            { encoding: "utf8" },
+        );
+        assert.equal(result.status, 0, result.stderr);
+        for (const phase of ["request decoding", "the pack's validate functions", "response encoding", "Remediate", "GC pauses"])
+            assert.match(result.stdout, new RegExp(`${phase}.*\\d+\\s+\\d+\\s+-?\\d+$`, "m"), phase);
+        const calls = /validate calls (\d+) \((\d+) threw not-applicable\)/.exec(result.stdout);
+        assert.ok(calls && Number(calls[1]) > 0 && Number(calls[2]) > 0, "the probe saw the pack's validate calls");
+        const bytes = /pack done \(\d+ ms CPU; Analyze responses (\d+) bytes/.exec(result.stdout);
+        assert.ok(bytes && Number(bytes[1]) > 0, "the probe saw the encoded responses");
     });
 
     it("rotates the pack order every block", () => {
