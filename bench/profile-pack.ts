@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackAnalyzer } from "../tools/analyzer/analyzer";
+import { benchCli } from "./lib/cli";
 import { EMPTY_PACK, OUR_PACK } from "./pack-throughput";
 import { generateResources } from "./resources";
 
@@ -34,9 +35,12 @@ function topSelfTime(file: string, top = 25): string[] {
         .map(([k, v]) => `${((v * 100) / total).toFixed(1).padStart(5)}%  ${k}`);
 }
 
+const { usage, positiveInteger } = benchCli("profile-pack", "npx tsx bench/profile-pack.ts [ours|empty] [count=2000]");
+
 async function main(): Promise<void> {
     const which = process.argv[2] ?? "ours";
-    const count = Number(process.argv[3] ?? 2000);
+    if (which !== "ours" && which !== "empty") usage(`the pack must be ours or empty, got ${JSON.stringify(which)}`);
+    const count = positiveInteger(process.argv[3], "count", 2000);
     fs.mkdirSync(PROFILE_DIR, { recursive: true });
     const before = new Set(fs.readdirSync(PROFILE_DIR));
     const pack = which === "empty" ? EMPTY_PACK : OUR_PACK;
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
+    const message = error instanceof Error ? error.message : "unexpected failure";
+    console.error(`profile-pack: ${message.split("\n")[0]}`);
+    process.exitCode = 2;
 });

@@ -25,7 +25,7 @@ describe("bench", function () {
         assert.ok(Number.isNaN(quantile([], 0.5)));
     });
 
-    it("the pack comparison tools reject bad arguments with one error line, the usage and exit 2", () => {
+    it("the pack measuring tools reject bad arguments with one error line, the usage and exit 2", () => {
         const run = (tool: string, ...args: string[]) =>
             spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), path.join(__dirname, "..", "bench", tool), ...args], {
                 encoding: "utf8",
@@ -35,6 +35,8 @@ describe("bench", function () {
             ["pack-phases.ts", ["policy-pack", "0"], /^pack-phases: resources must be a positive integer, got "0"/],
             ["compare-packs.ts", [], /^compare-packs: the baseline pack directory is required/],
             ["compare-packs.ts", ["policy-pack", "3000", "1.5"], /^compare-packs: blocks must be a positive integer, got "1\.5"/],
+            ["profile-pack.ts", ["mine"], /^profile-pack: the pack must be ours or empty, got "mine"/],
+            ["profile-pack.ts", ["ours", "-3"], /^profile-pack: count must be a positive integer, got "-3"/],
         ];
         for (const [tool, args, error] of cases) {
             const result = run(tool, ...args);
