@@ -56,30 +56,24 @@ export const rule = cloudRule<{ requiredLoggingComponents: string[]; requiredMon
                     ),
                 );
         }
-        const logging = missingComponents(
-            at(props, "loggingConfig.enableComponents"),
-            DEFAULT_LOGGING_COMPONENTS,
-            params.requiredLoggingComponents,
-        );
-        if (logging)
-            findings.push(
-                finding(
-                    "loggingConfig.enableComponents",
-                    `logging misses ${logging.join(", ")}: add them to \`loggingConfig.enableComponents\``,
-                ),
-            );
-        const monitoring = missingComponents(
-            at(props, "monitoringConfig.enableComponents"),
-            DEFAULT_MONITORING_COMPONENTS,
-            params.requiredMonitoringComponents,
-        );
-        if (monitoring)
-            findings.push(
-                finding(
-                    "monitoringConfig.enableComponents",
-                    `monitoring misses ${monitoring.join(", ")}: add them to \`monitoringConfig.enableComponents\``,
-                ),
-            );
+        const components = [
+            {
+                label: "logging",
+                field: "loggingConfig.enableComponents",
+                defaults: DEFAULT_LOGGING_COMPONENTS,
+                required: params.requiredLoggingComponents,
+            },
+            {
+                label: "monitoring",
+                field: "monitoringConfig.enableComponents",
+                defaults: DEFAULT_MONITORING_COMPONENTS,
+                required: params.requiredMonitoringComponents,
+            },
+        ];
+        for (const { label, field, defaults, required } of components) {
+            const missing = missingComponents(at(props, field), defaults, required);
+            if (missing) findings.push(finding(field, `${label} misses ${missing.join(", ")}: add them to \`${field}\``));
+        }
         return findings;
     },
 });
