@@ -7,7 +7,9 @@ import { stringify } from "yaml";
 import { KUBERNETES_RULES, ruleById } from "../policy-pack/catalogue";
 import { evaluate } from "../policy-pack/catalogue/evaluate";
 import { loadCorpus } from "../policy-pack/test/corpus";
-import { checkDocuments, loadManifests, runCheck, settingsFromPolicyConfig } from "../tools/check";
+import { NAMESPACE_EXEMPTIONS } from "../platform/exemptions";
+import { checkDocuments, loadManifests, main as checkMain, runCheck, settingsFromPolicyConfig } from "../tools/check";
+import { Report } from "../tools/report/model";
 import { toSarif } from "../tools/report/sarif";
 import { sarifSchemaErrors } from "./support/sarif";
 
@@ -122,3 +124,91 @@ function cli(args: string[], input?: string) {
         input,
     });
 }
+
+describe("manifest check: exemptions are never silent", () => {
+    const dir = path.join(FIXTURES, "platform-namespace");
+    const prodConfig = path.join(ROOT, "policy-config", "prod.json");
+    const logging = NAMESPACE_EXEMPTIONS.find((e) => e.namespace === "logging");
+    const run = (args: string[]): { code: number; stdout: string; stderr: string } => {
+        let stdout = "";
+        let stderr = "";
+        const code = checkMain(args, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+        return { code, stdout, stderr };
+    };
+
+    it("lists each object a platform namespace exempts, with the rules and the platform's reason, in text, JSON and Markdown", () => {
+        assert.ok(logging, "the platform declares a logging exemption");
+        const text = run(["--policy-config", prodConfig, path.join(dir, "root-host-path.yaml")]);
+        const exemptLines = text.stdout.split("\n").filter((l) => l.startsWith("EXEMPT"));
+        assert.equal(exemptLines.length, 1, text.stdout);
+        assert.ok(exemptLines[0].includes("namespace logging") && exemptLines[0].includes("Deployment/rooty"), exemptLines[0]);
+        assert.ok(exemptLines[0].includes("pss-baseline-host-path") && exemptLines[0].includes(logging.reason), exemptLines[0]);
+        assert.match(text.stdout, /, 1 object\(s\) exempted from 5 rule check\(s\), /);
+        // --fail-on is unchanged: the violations of the rules that still apply fail the check.
+        assert.equal(text.code, 1);
+
+        const json = JSON.parse(
+            run(["--policy-config", prodConfig, "--format", "json", path.join(dir, "root-host-path.yaml")]).stdout,
+        ) as Report;
+        const applied = json.exemptions.filter((e) => e.resource);
+        assert.equal(applied.length, 1);
+        assert.equal(applied[0].scope, "namespace");
+        assert.equal(applied[0].reason, logging.reason);
+        assert.deepEqual(applied[0].resource, {
+            type: "Deployment",
+            name: "rooty",
+            namespace: "logging",
+            file: "test/fixtures/manifests/platform-namespace/root-host-path.yaml",
+            line: 3,
+        });
+        assert.deepEqual([...applied[0].rules].sort(), [...logging.rules].sort());
+        const verdicts = json.resources[0].verdicts ?? {};
+        assert.deepEqual(
+            Object.keys(verdicts)
+                .filter((id) => verdicts[id] === "exempt")
+                .sort(),
+            [...logging.rules].sort(),
+        );
+
+        const md = run(["--policy-config", prodConfig, "--format", "markdown", path.join(dir, "root-host-path.yaml")]).stdout;
+        assert.match(md, /1 exempted from 5 rule check\(s\) \(listed below with the reasons\)/);
+        assert.match(md, /#### Exempted objects \(1\)/);
+        assert.ok(md.includes(logging.reason.slice(0, 80)));
+    });
+
+    it("an object whose only findings are exempt passes, and still lists the exemption", () => {
+        const plain = run([path.join(dir, "log-shipper.yaml")]);
+        assert.equal(plain.code, 1, "without the platform's exemptions its hostPath volume fails");
+        assert.match(plain.stdout, /0 object\(s\) exempted from 0 rule check\(s\)/);
+        const prod = run(["--policy-config", prodConfig, path.join(dir, "log-shipper.yaml")]);
+        assert.equal(prod.code, 0, prod.stdout);
+        assert.match(prod.stdout, /0 violation\(s\), 0 suppressed, 1 object\(s\) exempted from 5 rule check\(s\)/);
+        assert.ok(prod.stdout.includes("DaemonSet/shipper"));
+    });
+
+    it("lists containers skipped by exemptImages, naming the entry and where it came from", () => {
+        const config = fs.mkdtempSync(path.join(os.tmpdir(), "check-exempt-image-"));
+        const file = path.join(config, "config.json");
+        fs.writeFileSync(file, JSON.stringify({ "pss-restricted-run-as-user": { exemptImages: ["registry.example/app:*"] } }));
+        const result = run(["--policy-config", file, "--format", "json", path.join(dir, "root-host-path.yaml")]);
+        const json = JSON.parse(result.stdout) as Report;
+        const image = json.exemptions.filter((e) => e.scope === "image");
+        assert.equal(image.length, 1);
+        assert.deepEqual(image[0].rules, ["pss-restricted-run-as-user"]);
+        assert.ok(image[0].reason.includes('container(s) "app"') && image[0].reason.includes(`--policy-config ${file}`), image[0].reason);
+        assert.ok(!json.violations.some((v) => v.ruleId === "pss-restricted-run-as-user"));
+        // A config exemption the platform gives no reason for says so instead of inventing one.
+        fs.writeFileSync(file, JSON.stringify({ "pss-baseline-host-path": { exemptNamespaces: ["logging"] } }));
+        const ns = (JSON.parse(run(["--policy-config", file, "--format", "json", path.join(dir, "root-host-path.yaml")]).stdout) as Report)
+            .exemptions;
+        assert.equal(ns.length, 1);
+        assert.ok(ns[0].reason.startsWith("Fluentd"), "logging's host-path exemption is the platform's, with its reason");
+        fs.writeFileSync(file, JSON.stringify({ "pss-baseline-privileged": { exemptNamespaces: ["logging"] } }));
+        const other = (
+            JSON.parse(run(["--policy-config", file, "--format", "json", path.join(dir, "root-host-path.yaml")]).stdout) as Report
+        ).exemptions;
+        assert.equal(other.length, 1);
+        assert.match(other[0].reason, /exemptNamespaces of --policy-config .* records no reason/);
+        fs.rmSync(config, { recursive: true, force: true });
+    });
+});

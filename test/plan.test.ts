@@ -7,8 +7,9 @@ import * as path from "path";
 import { KUBERNETES_RULES, RULES } from "../policy-pack/catalogue";
 import { NAMESPACE_EXEMPTIONS } from "../platform/exemptions";
 import { diffPlans, readBaseline } from "../tools/report/diff";
-import { mandatoryViolations, Report, VERDICTS } from "../tools/report/model";
-import { PlanResult, runPlan, secretPathsOf, verdictFor } from "../tools/plan";
+import { mandatoryViolations, Report, ReportResource, VERDICTS } from "../tools/report/model";
+import { appliedNamespaceExemptions, PlanResult, runPlan, secretPathsOf, verdictFor } from "../tools/plan";
+import { exemptionCounts } from "../tools/report/exemptions";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { ruleById } from "../policy-pack/catalogue";
 import { containsUnknown } from "../tools/report/inputs";
@@ -327,5 +328,48 @@ describe("offline plan", function () {
             assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
             assert.match(result.stderr, message);
         }
+    });
+});
+
+describe("offline plan: exemptions applied to resources", () => {
+    const recorded = (urn: string, namespace: string, secretPaths: string[] = []) => ({
+        urn,
+        type: "kubernetes:apps/v1:DaemonSet",
+        name: "fluentd",
+        custom: true,
+        inputs: { metadata: { name: "fluentd", namespace } },
+        secretPaths,
+        dependencies: [],
+        protect: false,
+        ignoreChanges: [],
+        deleteBeforeReplace: false,
+    });
+
+    it("lists every resource a namespace exemption skipped, with the platform's reason; others are not listed", () => {
+        const logging = NAMESPACE_EXEMPTIONS.find((e) => e.namespace === "logging");
+        assert.ok(logging);
+        const exempt = recorded("urn:a", "logging");
+        const checked = recorded("urn:b", "apps");
+        const verdicts = Object.fromEntries(logging.rules.map((id) => [id, "exempt" as const]));
+        const resources: ReportResource[] = [
+            {
+                type: exempt.type,
+                name: exempt.name,
+                urn: exempt.urn,
+                verdicts: { ...verdicts, "images-disallow-latest": "passed" as const },
+            },
+            { type: checked.type, name: checked.name, urn: checked.urn, verdicts: { "pss-baseline-host-path": "violation" as const } },
+        ];
+        const applied = appliedNamespaceExemptions([exempt, checked], resources);
+        assert.equal(applied.length, 1);
+        assert.equal(applied[0].target, "DaemonSet logging/fluentd");
+        assert.equal(applied[0].reason, logging.reason);
+        assert.deepEqual([...applied[0].rules].sort(), [...logging.rules].sort());
+        assert.equal(applied[0].resource?.urn, "urn:a");
+        assert.deepEqual(exemptionCounts({ exemptions: applied }), { objects: 1, rules: logging.rules.length });
+        // A secret namespace is judged by its value but never shown.
+        const secret = appliedNamespaceExemptions([recorded("urn:a", "logging", ["metadata.namespace"])], resources.slice(0, 1));
+        assert.equal(secret[0].target, "DaemonSet [secret]/fluentd");
+        assert.equal(secret[0].reason, logging.reason);
     });
 });

@@ -12,7 +12,9 @@ import { Enforcement, K8sObject, KUBERNETES_RULES, KubernetesRule, RULES, Severi
 import { effectiveParams, evaluateKubernetes, matchesKind } from "../policy-pack/catalogue/evaluate";
 import { describeProblems, policyConfigProblems } from "../policy-pack/pack/config";
 import { redact, unwrapSecrets } from "../policy-pack/pack/secrets";
-import { isRecord } from "../policy-pack/catalogue/workloads";
+import { containersOf, isExemptImage, isPodBearingRule, isRecord } from "../policy-pack/catalogue/workloads";
+import { own, show } from "../policy-pack/catalogue/view";
+import { exemptionCounts, namespaceExemptionReason, namespaceExemptionsOf, resourceRef } from "./report/exemptions";
 import { PolicyConfigEntry, reconcilePolicyConfig } from "./analyzer/policy-config";
 import { globMatches } from "./report/glob";
 import { groupUnevaluated, toMarkdown } from "./report/markdown";
@@ -315,15 +317,18 @@ export function lineOfField(doc: ManifestDocument, fieldPath: string): number {
 export interface CheckSettings {
     enforcement(rule: KubernetesRule): Enforcement;
     params(rule: KubernetesRule): Record<string, unknown> | undefined;
+    /** Where the parameters come from, as exemptions without a platform reason name it (e.g. `--policy-config policy-config/prod.json`). */
+    source?: string;
 }
 
 /** Catalogue defaults, optionally overridden by a CrossGuard policy config (`{ all?, <rule id>: level | {enforcementLevel, ...params} }`). */
-export function settingsFromPolicyConfig(config: Record<string, unknown> = {}): CheckSettings {
+export function settingsFromPolicyConfig(config: Record<string, unknown> = {}, source = "the policy config"): CheckSettings {
     const entry = (id: string): Record<string, unknown> => {
         const raw = config[id];
         return typeof raw === "string" ? { enforcementLevel: raw } : isRecord(raw) ? raw : {};
     };
     return {
+        source,
         enforcement: (rule) => (entry(rule.id).enforcementLevel ?? entry("all").enforcementLevel ?? rule.defaultEnforcement) as Enforcement,
         params: (rule) => {
             const { enforcementLevel: _level, ...params } = entry(rule.id);
@@ -545,6 +550,22 @@ export function evaluateDocuments(
             });
         }
         resource.verdicts = verdicts;
+        // Never silent: each rule this object's namespace or container images exempted it from, with the reason.
+        const target = `${doc.file}:${doc.line} ${resource.type}/${resource.name}`;
+        const source = settings.source ?? "the policy config";
+        out.exemptions.push(
+            ...namespaceExemptionsOf(resource, target, (ruleId) =>
+                namespaceExemptionReason(
+                    ruleId,
+                    namespaceText ?? "",
+                    `namespace ${namespaceText ?? ""} is in exemptNamespaces of ${source}, which records no reason (platform/exemptions.ts declares none for it)`,
+                ),
+            ),
+            ...imageExemptionsOf(object, resource, target, rules, verdicts, settings).map((e) => ({
+                ...e,
+                reason: redact(e.reason, secrets),
+            })),
+        );
         const ran = Object.values(verdicts).filter((v) => v !== "not-applicable");
         if (ran.length === 0) resource.evaluation = { evaluated: false, reason: "no rule covers this kind" };
         else if (ran.every((v) => v === "exempt"))
@@ -553,6 +574,41 @@ export function evaluateDocuments(
         out.resources.push(resource);
     }
     return out;
+}
+
+/**
+ * Containers the pod-bearing rules skipped because their image matches `exemptImages`: one entry per
+ * exempt-image entry, naming the containers and the rules (the rule ran on the other containers).
+ */
+function imageExemptionsOf(
+    object: K8sObject,
+    resource: ReportResource,
+    target: string,
+    rules: readonly KubernetesRule[],
+    verdicts: Record<string, Verdict>,
+    settings: CheckSettings,
+): Exemption[] {
+    const byEntry = new Map<string, { rules: string[]; containers: Set<string> }>();
+    for (const rule of rules) {
+        if (!isPodBearingRule(rule) || verdicts[rule.id] === "not-applicable" || verdicts[rule.id] === "exempt") continue;
+        const exemptImages = effectiveParams(rule, settings.params(rule)).exemptImages;
+        if (!Array.isArray(exemptImages) || exemptImages.length === 0) continue;
+        for (const container of containersOf(object, [])) {
+            const entry = exemptImages.find((e) => isExemptImage(own(container.container, "image"), [e]));
+            if (typeof entry !== "string") continue;
+            const group = byEntry.get(entry) ?? { rules: [], containers: new Set<string>() };
+            if (!group.rules.includes(rule.id)) group.rules.push(rule.id);
+            group.containers.add(container.name);
+            byEntry.set(entry, group);
+        }
+    }
+    return [...byEntry].map(([entry, group]) => ({
+        scope: "image" as const,
+        target,
+        rules: group.rules,
+        reason: `container(s) ${[...group.containers].map((c) => `"${show(c)}"`).join(", ")} not checked: image matches exemptImages "${show(entry)}" of ${settings.source ?? "the policy config"}`,
+        resource: resourceRef(resource),
+    }));
 }
 
 /** Runs every enabled kubernetes rule over the documents (kept for callers that only want violations). */
@@ -662,6 +718,11 @@ function textReport(report: Report, failOn: FailOn): string[] {
             `skipped ${skipped.length} file(s) that are not Kubernetes manifests: ${[...byReason].map(([r, n]) => `${n} ${r}`).join(", ")}`,
         );
     }
+    for (const e of report.exemptions)
+        if (e.resource && e.scope !== "object")
+            lines.push(
+                `EXEMPT   ${e.scope}${e.scope === "namespace" && e.resource.namespace ? ` ${e.resource.namespace}` : ""} ${e.target} [${e.rules.join(", ")}] ${e.reason}`,
+            );
     for (const group of groupUnevaluated(report.resources))
         lines.push(`not evaluated: ${group.count} object(s), ${group.reason}: ${group.types.join(", ")}`);
     for (const s of report.compliance)
@@ -670,8 +731,9 @@ function textReport(report: Report, failOn: FailOn): string[] {
         );
     const active = activeViolations(report);
     const failing = failingViolations(report, failOn).length;
+    const exempted = exemptionCounts(report);
     lines.push(
-        `${report.resources.length} object(s) in ${report.inputs.length - skipped.length} file(s), ${report.resources.filter((r) => r.evaluation?.evaluated).length} evaluated: ${active.length} violation(s), ${report.violations.length - active.length} suppressed, ${failing} at or above --fail-on ${failOn}`,
+        `${report.resources.length} object(s) in ${report.inputs.length - skipped.length} file(s), ${report.resources.filter((r) => r.evaluation?.evaluated).length} evaluated: ${active.length} violation(s), ${report.violations.length - active.length} suppressed, ${exempted.objects} object(s) exempted from ${exempted.rules} rule check(s), ${failing} at or above --fail-on ${failOn}`,
     );
     return lines;
 }
@@ -718,7 +780,8 @@ export function main(
         if (positionals.filter((p) => p === "-").length > 1) throw new UsageError("- (stdin) can be given once");
         const policyConfig = values["policy-config"] ? readPolicyConfig(values["policy-config"]) : {};
 
-        const { report, problems } = runCheck(positionals, settingsFromPolicyConfig(policyConfig), {
+        const source = values["policy-config"] ? `--policy-config ${values["policy-config"]}` : "the catalogue defaults";
+        const { report, problems } = runCheck(positionals, settingsFromPolicyConfig(policyConfig, source), {
             minSeverity,
             root: values.root,
             include: values.include,

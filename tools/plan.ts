@@ -13,6 +13,7 @@ import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
 import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
+import { exemptionCounts, namespaceExemptionReason, namespaceExemptionsOf } from "./report/exemptions";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { AppPlan, appPlanLines, blockingObjects, planApp, repositoryDirName } from "./charts/app";
@@ -186,6 +187,36 @@ export function planExemptions(enabledKubernetesRules: readonly string[]): Exemp
     return exemptions;
 }
 
+/**
+ * Every resource a rule skipped because of its namespace, with the reason: the declared exemptions above
+ * say what is exempt, these say which objects it was applied to (never silent).
+ */
+export function appliedNamespaceExemptions(recorded: readonly RecordedResource[], resources: readonly ReportResource[]): Exemption[] {
+    const byUrn = new Map(recorded.map((r) => [r.urn, r]));
+    const exemptions: Exemption[] = [];
+    for (const resource of resources) {
+        if (!Object.values(resource.verdicts ?? {}).includes("exempt")) continue;
+        const source = resource.urn ? byUrn.get(resource.urn) : undefined;
+        const namespace = source ? namespaceOf(source) : undefined;
+        if (typeof namespace !== "string") continue;
+        const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1);
+        // A secret namespace is judged by its value and shown as [secret], as in the violations.
+        const secret = source?.secretPaths.some((p) => p === "metadata" || p === "metadata.namespace") ?? false;
+        const shownNamespace = secret ? REDACTED : namespace;
+        const shown = { ...resource, namespace: shownNamespace };
+        exemptions.push(
+            ...namespaceExemptionsOf(shown, `${kind} ${shownNamespace}/${resource.name}`, (ruleId) =>
+                namespaceExemptionReason(
+                    ruleId,
+                    namespace,
+                    `namespace ${shownNamespace} is in exemptNamespaces of the stack's policy config without a declared reason`,
+                ),
+            ),
+        );
+    }
+    return exemptions;
+}
+
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
     const fromFile = readStackConfigFile(options.stack);
@@ -295,7 +326,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
         violations: violations.sort(compareViolations),
         compliance: scoreCompliance(RULES, enforcement, coverageFrom(resources, violations)),
         rules: enabled.map((r) => ({ id: r.id, enforcement: enforcement(r) })),
-        exemptions: planExemptions(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id)),
+        exemptions: [
+            ...planExemptions(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id)),
+            ...appliedNamespaceExemptions(allResources, resources),
+        ],
         charts: chartsSection(chartWorkloads, packRules, disagreements(chartWorkloads, packRules, enabledKubernetes)),
     };
     const counts = countsByComponent(allResources);
@@ -350,6 +384,10 @@ function printPlan(result: PlanResult): void {
         const types = group.types.slice(0, 12).join(", ") + (group.types.length > 12 ? ` and ${group.types.length - 12} more` : "");
         console.log(`  ${String(group.count).padStart(4)}  ${group.reason}: ${types}`);
     }
+    const exempted = exemptionCounts(report);
+    console.log(`\nExempted (${exempted.objects} resource(s), ${exempted.rules} rule check(s) not applied):`);
+    for (const e of report.exemptions)
+        if (e.resource && e.scope !== "object") console.log(`  ${e.scope.padEnd(9)} ${e.target} [${e.rules.join(", ")}]: ${e.reason}`);
     console.log(`\nViolations (${report.violations.length}):`);
     for (const v of report.violations) {
         console.log(
@@ -491,7 +529,7 @@ export async function main(argv: string[]): Promise<number> {
         const failed = mandatory > 0 || appBlocking > 0;
         const verdict = failed ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
         console.log(
-            `\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s)${appNote}. Reports in ${result.written?.dir}`,
+            `\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s), ${exemptionCounts(result.report).objects} resource(s) exempted${appNote}. Reports in ${result.written?.dir}`,
         );
         if (result.app?.notEvaluated) return 2;
         return failed ? 1 : 0;

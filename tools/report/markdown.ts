@@ -1,5 +1,6 @@
 // Markdown that fits a PR comment (GitHub caps comments at 65,536 characters; long tables are cut, saying so).
 import { activeViolations, mandatoryViolations, Report, ReportResource, scoreSummary, Violation } from "./model";
+import { appliedExemptions, exemptionCounts } from "./exemptions";
 
 const MAX_VIOLATION_ROWS = 60;
 const MAX_DIFF_RESOURCES = 30;
@@ -161,12 +162,13 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
             ? `Offline plan - stack \`${report.stack}\``
             : `Manifest check - ${report.inputs.length - skippedFiles} file(s) checked${skippedFiles > 0 ? `, ${skippedFiles} skipped` : ""}`;
     const opaque = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
+    const exempted = exemptionCounts(report);
     const lines: string[] = [
         `### ${title}`,
         "",
         verdict,
         "",
-        `${report.resources.length} ${report.tool === "plan" ? "resources" : "objects"} (${report.resources.length - opaque.length} evaluated by the rules), ${active.length} violation(s)${suppressed.length > 0 ? `, ${suppressed.length} suppressed` : ""}, ${report.rules.length} rules enabled. Generated ${report.generatedAt}.`,
+        `${report.resources.length} ${report.tool === "plan" ? "resources" : "objects"} (${report.resources.length - opaque.length} evaluated by the rules), ${active.length} violation(s)${suppressed.length > 0 ? `, ${suppressed.length} suppressed` : ""}, ${exempted.objects} exempted from ${exempted.rules} rule check(s)${exempted.objects > 0 ? " (listed below with the reasons)" : ""}, ${report.rules.length} rules enabled. Generated ${report.generatedAt}.`,
         "",
     ];
     if (report.tool === "plan") lines.push(...chartLines(report), "");
@@ -233,14 +235,27 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
             "",
         );
     }
-    if (report.exemptions.length > 0) {
+    const applied = appliedExemptions(report);
+    if (applied.length > 0) {
         lines.push(
-            `<details><summary>Exemptions (${report.exemptions.length}) and their reasons</summary>`,
+            `#### Exempted objects (${exempted.objects}): rules not applied, and why`,
+            "",
+            "| Scope | Object | Rules not applied | Reason |",
+            "|---|---|---|---|",
+        );
+        for (const e of applied.slice(0, MAX_ROWS))
+            lines.push(`| ${e.scope} | ${escapeCell(e.target)} | ${escapeCell(e.rules.map(code).join(", "))} | ${escapeCell(e.reason)} |`);
+        lines.push(...more(MAX_ROWS, applied.length, "exemptions", file), "");
+    }
+    const declared = report.exemptions.filter((e) => !applied.includes(e));
+    if (declared.length > 0) {
+        lines.push(
+            `<details><summary>Exemptions (${declared.length}) and their reasons</summary>`,
             "",
             "| Scope | Where | Rules | Reason |",
             "|---|---|---|---|",
         );
-        for (const e of report.exemptions)
+        for (const e of declared)
             lines.push(
                 `| ${e.scope} | ${escapeCell(e.target)} | ${escapeCell(e.rules.map(code).join(", "))} | ${escapeCell(e.reason)}${e.expires ? ` (until ${e.expires})` : ""} |`,
             );

@@ -57,12 +57,21 @@ export interface Violation {
 
 /** An exemption the report applied, with the reason it exists. */
 export interface Exemption {
-    /** `namespace` exemptions come from the platform; `object` ones from in-manifest annotations. */
-    scope: "namespace" | "object";
+    /**
+     * `namespace`: the object's namespace is in the rules' `exemptNamespaces` (the platform's declared
+     * exemptions, or a policy config); `image`: containers skipped by `exemptImages`; `object`: an in-manifest
+     * suppression annotation.
+     */
+    scope: "namespace" | "image" | "object";
     target: string;
     rules: string[];
     reason: string;
     expires?: string;
+    /**
+     * The object it was applied to. Absent on a declared exemption listed once for what it covers (the plan's
+     * platform exemptions); present on every object an exemption actually skipped, so none is silent.
+     */
+    resource?: { type: string; name: string; namespace?: string; file?: string; line?: number; urn?: string };
 }
 
 export interface FailingControl {
