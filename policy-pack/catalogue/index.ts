@@ -1,6 +1,7 @@
 // The rule catalogue: every rule, once. The pack (../index.ts) and the Gatekeeper renderer read it.
 // One import per rule file (rules/<id>.ts), in catalogue order: RULES order drives the plan, the README
 // table and the policy configs, so a new rule goes where it belongs in that order, not at random.
+import { rule as apisNoRemovedVersions } from "../rules/apis-no-removed-versions";
 import { rule as imagesDisallowLatest } from "../rules/images-disallow-latest";
 import { rule as imagesAllowedRegistries } from "../rules/images-allowed-registries";
 import { rule as resourcesRequestsLimits } from "../rules/resources-requests-limits";
@@ -56,6 +57,7 @@ export * from "./workloads";
 
 /** Every rule; pod-bearing ones also take `podTemplateKinds` (see withPodTemplateKinds). */
 export const RULES: readonly Rule[] = [
+    apisNoRemovedVersions,
     imagesDisallowLatest,
     imagesAllowedRegistries,
     resourcesRequestsLimits,
