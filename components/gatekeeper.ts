@@ -257,6 +257,8 @@ export class Gatekeeper extends pulumi.ComponentResource {
             enforcement: args.enforcement,
             allowedRegistries: args.allowedRegistries ?? [],
             publicServiceNamespaces: args.publicServiceNamespaces ?? [],
+            // The constraints judge webhooks as the pack config does (fail-open accepted only where the stack fails open).
+            webhookFailurePolicy: args.webhookFailurePolicy,
         };
         const settings = ruleSettings(stackPolicy, rules);
         const appSettings = appRuleSettings({ ...stackPolicy, appEnforcement: args.app?.enforcement ?? args.enforcement }, rules);

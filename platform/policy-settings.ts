@@ -4,7 +4,7 @@
 import { effectiveParams } from "../policy-pack/catalogue/evaluate";
 import { Enforcement, Rule, RULES } from "../policy-pack/catalogue";
 import { PolicyConfig } from "../stacks/types";
-import { exemptNamespacesFor } from "./exemptions";
+import { exemptNamespacesFor, PLATFORM_NAMESPACES } from "./exemptions";
 
 export interface RuleSetting {
     enforcement: Enforcement;
@@ -12,7 +12,8 @@ export interface RuleSetting {
     params: Record<string, unknown>;
 }
 
-export type StackPolicy = Pick<PolicyConfig, "enforcement" | "publicServiceNamespaces" | "allowedRegistries">;
+export type StackPolicy = Pick<PolicyConfig, "enforcement" | "publicServiceNamespaces" | "allowedRegistries"> &
+    Partial<Pick<PolicyConfig, "webhookFailurePolicy">>;
 
 /**
  * The stack level caps each rule's catalogue default: `mandatory` keeps the defaults, `advisory` turns
@@ -30,6 +31,12 @@ function stackOverrides(policy: StackPolicy): Record<string, Record<string, unkn
     return {
         "images-allowed-registries": { allowedRegistries: policy.allowedRegistries },
         "services-no-public-loadbalancer": { allowedNamespaces: policy.publicServiceNamespaces },
+        // Fail-open webhooks are flagged wherever the stack itself fails closed (prod always: its config refuses Ignore).
+        // Gatekeeper's webhook skips its own namespace by name so that a broken constraint cannot lock it out (platform/exemptions.ts).
+        "admission-webhooks-fail-closed": {
+            allowFailOpen: policy.webhookFailurePolicy === "Ignore",
+            allowedExcludedNamespaces: [PLATFORM_NAMESPACES.gatekeeper],
+        },
     };
 }
 

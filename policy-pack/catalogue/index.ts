@@ -28,6 +28,15 @@ import { rule as pssRestrictedCapabilities } from "../rules/pss-restricted-capab
 import { rule as containersReadOnlyRootFilesystem } from "../rules/containers-read-only-root-filesystem";
 import { rule as metadataRequiredLabels } from "../rules/metadata-required-labels";
 import { rule as podsNoAutomountServiceAccountToken } from "../rules/pods-no-automount-service-account-token";
+import { rule as rbacClusterAdminBinding } from "../rules/rbac-cluster-admin-binding";
+import { rule as rbacNoSystemMasters } from "../rules/rbac-no-system-masters";
+import { rule as rbacSecretsRead } from "../rules/rbac-secrets-read";
+import { rule as rbacNoWildcards } from "../rules/rbac-no-wildcards";
+import { rule as rbacPodCreate } from "../rules/rbac-pod-create";
+import { rule as rbacBindEscalateImpersonate } from "../rules/rbac-bind-escalate-impersonate";
+import { rule as rbacEscalationPaths } from "../rules/rbac-escalation-paths";
+import { rule as rbacDefaultServiceAccount } from "../rules/rbac-default-service-account";
+import { rule as admissionWebhooksFailClosed } from "../rules/admission-webhooks-fail-closed";
 import { rule as gkePrivateNodes } from "../rules/gke-private-nodes";
 import { rule as gkeMasterAuthorizedNetworks } from "../rules/gke-master-authorized-networks";
 import { rule as gkeWorkloadIdentity } from "../rules/gke-workload-identity";
@@ -57,7 +66,6 @@ export * from "./workloads";
 
 /** Every rule; pod-bearing ones also take `podTemplateKinds` (see withPodTemplateKinds). */
 export const RULES: readonly Rule[] = [
-    apisNoRemovedVersions,
     imagesDisallowLatest,
     imagesAllowedRegistries,
     resourcesRequestsLimits,
@@ -84,6 +92,16 @@ export const RULES: readonly Rule[] = [
     containersReadOnlyRootFilesystem,
     metadataRequiredLabels,
     podsNoAutomountServiceAccountToken,
+    apisNoRemovedVersions,
+    rbacClusterAdminBinding,
+    rbacNoSystemMasters,
+    rbacSecretsRead,
+    rbacNoWildcards,
+    rbacPodCreate,
+    rbacBindEscalateImpersonate,
+    rbacEscalationPaths,
+    rbacDefaultServiceAccount,
+    admissionWebhooksFailClosed,
     gkePrivateNodes,
     gkeMasterAuthorizedNetworks,
     gkeWorkloadIdentity,

@@ -12,7 +12,7 @@ import { CORPUS_SUFFIX } from "./corpus";
 
 const RULES_DIR = path.join(__dirname, "..", "rules");
 const RULE_SUFFIX = ".ts";
-const FACTORY_CALL = /\b(kubernetesRule|cloudRule|podRule|pssRule)(<[^>(]*>)?\(/g;
+const FACTORY_CALL = /\b(kubernetesRule|cloudRule|podRule|pssRule|roleAccessRule)(<[^>(]*>)?\(/g;
 
 /** Problems with the layout of `dir` against `rules`; empty when it is as the house rules want it. */
 export function layoutProblems(dir: string, rules: readonly Pick<Rule, "id">[]): string[] {
@@ -40,7 +40,7 @@ export function layoutProblems(dir: string, rules: readonly Pick<Rule, "id">[]):
         const factoryCalls = text.match(FACTORY_CALL) ?? [];
         if (factoryCalls.length !== 1)
             problems.push(`${file}: declares ${factoryCalls.length} rules (${factoryCalls.join(", ") || "none"}); exactly one is allowed`);
-        if (!/^export const rule = (kubernetesRule|cloudRule|podRule|pssRule)(<[^>(]*>)?\(\{$/m.test(text))
+        if (!/^export const rule = (kubernetesRule|cloudRule|podRule|pssRule|roleAccessRule)(<[^>(]*>)?\(\{$/m.test(text))
             problems.push(`${file}: does not declare \`export const rule = <factory>({\``);
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads each file found on disk by path (also temp copies)
         const loaded = require(path.join(dir, file)) as { rule?: { id?: unknown } };
