@@ -1,6 +1,7 @@
 // Deterministic benchmark workload: N resources as the engine hands them to an analyzer, built from the
 // rule corpus (policy-pack/rules/<id>.corpus.yaml) plus seeded variations - every pod-bearing kind with 1-4 containers,
-// hardened (compliant) or not, Services, GKE clusters, node pools, buckets and firewalls, a few with the
+// hardened (compliant) or not, Services, RBAC objects, service accounts and admission webhooks (from the corpus),
+// GKE clusters, node pools, buckets and firewalls, a few with the
 // unknown sentinel. The same seed always gives the same resources, so runs and packs are comparable.
 import type { AnalyzerResourceInput } from "../tools/analyzer/analyzer";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
@@ -21,6 +22,14 @@ const TYPE_TOKENS: Record<string, string> = {
     DaemonSet: "kubernetes:apps/v1:DaemonSet",
     Job: "kubernetes:batch/v1:Job",
     CronJob: "kubernetes:batch/v1:CronJob",
+    // RBAC objects, service accounts and admission webhooks: the corpus cases of the rules over them join the mix.
+    ServiceAccount: "kubernetes:core/v1:ServiceAccount",
+    Role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    ClusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    RoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    ClusterRoleBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+    ValidatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
+    MutatingWebhookConfiguration: "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration",
 };
 
 const API_VERSIONS: Record<PodKind, string> = {

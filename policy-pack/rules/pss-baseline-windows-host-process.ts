@@ -3,7 +3,7 @@
 // lib/pss-version.ts; wrong JSON types: "malformed values" in lib/pod-field-checks.ts). Covers containers,
 // initContainers, ephemeralContainers.
 import { pssRule } from "../lib/define-rule";
-import { nist, pci, soc2 } from "../lib/frameworks";
+import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { celContainerCheck, celPodCheck, checkContainers, checkPod, FieldCheck, podContext } from "../lib/pod-field-checks";
 
 const HOST_PROCESS: FieldCheck = {
@@ -26,7 +26,7 @@ export const rule = pssRule({
         "securityContext.windowsOptions.hostProcess must be unset or false (checked whatever spec.os.name says, as Pod Security Admission does).",
     severity: "high",
     remediation: "Remove windowsOptions.hostProcess (or set it to false) from the pod and its containers.",
-    frameworks: [nist("AC-6"), nist("SC-39"), soc2("CC6.1"), pci("2.2.6")],
+    frameworks: [cisK8s("5.2.11"), nist("AC-6"), nist("SC-39"), soc2("CC6.1"), pci("2.2.6")],
     check(object, params) {
         const ctx = podContext(object, params);
         return ctx ? [...checkPod(object, ctx, HOST_PROCESS), ...checkContainers(object, ctx, HOST_PROCESS)] : [];
