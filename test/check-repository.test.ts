@@ -61,10 +61,7 @@ describe("check on a repository", () => {
 
     it("counts every object whose kind no rule covers as not evaluated", () => {
         const unevaluated = report.resources.filter((r) => r.evaluation && !r.evaluation.evaluated);
-        assert.deepEqual(unevaluated.map((r) => `${r.type}/${r.name}`).sort(), [
-            "ConfigMap/web-settings",
-            "PrometheusRule/shop-alerts",
-        ]);
+        assert.deepEqual(unevaluated.map((r) => `${r.type}/${r.name}`).sort(), ["ConfigMap/web-settings", "PrometheusRule/shop-alerts"]);
         // An Ingress is judged on its API version (networking.k8s.io/v1 is served): evaluated, and passed.
         assert.equal(report.resources.find((r) => r.name === "shop")?.verdicts?.["apis-no-removed-versions"], "passed");
         assert.ok(unevaluated.every((r) => r.evaluation?.reason === "no rule covers this kind"));
