@@ -81,13 +81,21 @@ export function grants(rule: PolicyRuleView, access: Access): boolean {
     );
 }
 
-/** The same test in CEL over the rule `r` (Gatekeeper sees typed objects: lists are lists). */
+/**
+ * `path` when it is a list, else the empty list. A chart may render `rules: null` or `verbs: null`, which the API
+ * server reads as absent; CEL would fail on it (and Gatekeeper counts a failing expression as a violation).
+ */
+export function celListOf(path: string): string {
+    return `(has(${path}) && type(${path}) == list ? ${path} : [])`;
+}
+
+/** The same test in CEL over the rule `r`. */
 export function celGrants(access: Access, r = "r"): string {
     return (
-        `(!has(${r}.resourceNames) || size(${r}.resourceNames) == 0) && ` +
-        `has(${r}.apiGroups) && ${r}.apiGroups.exists(g, g == '*' || g in ${celList([...access.apiGroups])}) && ` +
-        `has(${r}.resources) && ${r}.resources.exists(x, x in ${celList(matchingResourceEntries(access.resources))}) && ` +
-        `has(${r}.verbs) && ${r}.verbs.exists(v, v == '*' || v in ${celList([...access.verbs])})`
+        `size(${celListOf(`${r}.resourceNames`)}) == 0 && ` +
+        `${celListOf(`${r}.apiGroups`)}.exists(g, g == '*' || g in ${celList([...access.apiGroups])}) && ` +
+        `${celListOf(`${r}.resources`)}.exists(x, x in ${celList(matchingResourceEntries(access.resources))}) && ` +
+        `${celListOf(`${r}.verbs`)}.exists(v, v == '*' || v in ${celList([...access.verbs])})`
     );
 }
 
@@ -163,7 +171,7 @@ export function roleAccessRule(
         },
         cel: {
             variables: [
-                { name: "rules", expression: "has(object.rules) ? object.rules.filter(r, type(r) == map) : []" },
+                { name: "rules", expression: `${celListOf("object.rules")}.filter(r, type(r) == map)` },
                 { name: "roleId", expression: CEL_ROLE_ID },
                 { name: "allowedRoles", expression: "has(variables.params.allowedRoles) ? variables.params.allowedRoles : []" },
                 {
@@ -218,7 +226,8 @@ export function subjectsOf(object: K8sObject): SubjectView[] {
         const name = knownStr(own(s, "name"));
         if (kind === undefined || name === undefined) return;
         const rawNamespace = own(s, "namespace");
-        const inherits = rawNamespace === undefined || rawNamespace === "";
+        // Absent, empty, null (or malformed): the binding's namespace, as the CEL reads it.
+        const inherits = typeof rawNamespace !== "string" || rawNamespace === "";
         const namespace = inherits ? bindingNamespace : knownStr(rawNamespace);
         const namespaceUnknown = inherits ? bindingNamespaceUnknown : isUnknown(rawNamespace);
         views.push({ index, kind, name, namespaceUnknown, ...(namespace !== undefined ? { namespace } : {}) });
@@ -232,6 +241,9 @@ export function subjectId(s: SubjectView): string {
 }
 
 /** The same id in CEL for the subject `s` of the object. */
+/** The subjects of a binding whose kind and name are strings (null or malformed ones are skipped, as in subjectsOf). */
+export const CEL_SUBJECTS = `${celListOf("object.subjects")}.filter(s, type(s) == map && has(s.kind) && type(s.kind) == string && has(s.name) && type(s.name) == string)`;
+
 export const CEL_SUBJECT_ID =
-    "s.kind == 'ServiceAccount' ? 'ServiceAccount:' + (has(s.namespace) && s.namespace != '' ? s.namespace : " +
+    "s.kind == 'ServiceAccount' ? 'ServiceAccount:' + (has(s.namespace) && type(s.namespace) == string && s.namespace != '' ? s.namespace : " +
     "(has(object.metadata.namespace) ? object.metadata.namespace : '')) + '/' + s.name : s.kind + ':' + s.name";

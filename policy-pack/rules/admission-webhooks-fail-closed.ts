@@ -6,6 +6,7 @@ import { at, own, show, strings } from "../catalogue/view";
 import { kubernetesRule } from "../lib/define-rule";
 import { nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject } from "../lib/messages";
+import { celListOf } from "../lib/rbac";
 
 export interface WebhooksFailClosedParams extends CommonK8sParams {
     /** True where failing open is an accepted trade-off (dev: the stack's `webhookFailurePolicy: Ignore`). */
@@ -54,10 +55,11 @@ export const rule = kubernetesRule<WebhooksFailClosedParams>({
             const name = own(webhook, "name");
             const label = typeof name === "string" ? `webhook "${show(name)}"` : `webhooks[${i}]`;
             const policy = own(webhook, "failurePolicy");
-            const failsOpen = policy === "Ignore" || (policy === undefined && own(object, "apiVersion") === V1BETA1);
+            // Absent or null: the API version's default (null reads as absent, as the API server decodes it).
+            const failsOpen = policy === "Ignore" || ((policy === undefined || policy === null) && own(object, "apiVersion") === V1BETA1);
             if (failsOpen && params.allowFailOpen !== true)
                 findings.push({
-                    message: `${subject(object)}: ${label} fails open (failurePolicy ${policy === undefined ? "not set: Ignore in v1beta1" : "Ignore"}), so requests are admitted unchecked while it is down; set failurePolicy: Fail.`,
+                    message: `${subject(object)}: ${label} fails open (failurePolicy ${policy === "Ignore" ? "Ignore" : "not set: Ignore in v1beta1"}), so requests are admitted unchecked while it is down; set failurePolicy: Fail.`,
                     path: `webhooks[${i}].failurePolicy`,
                 });
             const expressions = at(webhook, "namespaceSelector.matchExpressions");
@@ -83,7 +85,7 @@ export const rule = kubernetesRule<WebhooksFailClosedParams>({
     },
     cel: {
         variables: [
-            { name: "webhooks", expression: "has(object.webhooks) ? object.webhooks.filter(w, type(w) == map) : []" },
+            { name: "webhooks", expression: `${celListOf("object.webhooks")}.filter(w, type(w) == map)` },
             {
                 name: "allowFailOpen",
                 expression:
@@ -95,14 +97,14 @@ export const rule = kubernetesRule<WebhooksFailClosedParams>({
             },
             {
                 name: "failOpen",
-                expression: `variables.webhooks.filter(w, has(w.failurePolicy) ? w.failurePolicy == 'Ignore' : object.apiVersion == '${V1BETA1}')`,
+                expression: `variables.webhooks.filter(w, has(w.failurePolicy) && w.failurePolicy != null ? w.failurePolicy == 'Ignore' : object.apiVersion == '${V1BETA1}')`,
             },
             {
                 name: "skipping",
                 expression:
-                    "variables.webhooks.filter(w, has(w.namespaceSelector) && has(w.namespaceSelector.matchExpressions) && " +
-                    `w.namespaceSelector.matchExpressions.exists(e, type(e) == map && has(e.key) && e.key == '${NAME_LABEL}' && ` +
-                    "has(e.operator) && e.operator == 'NotIn' && has(e.values) && e.values.exists(ns, !(ns in variables.allowedExcluded))))",
+                    "variables.webhooks.filter(w, has(w.namespaceSelector) && type(w.namespaceSelector) == map && " +
+                    `${celListOf("w.namespaceSelector.matchExpressions")}.exists(e, type(e) == map && has(e.key) && e.key == '${NAME_LABEL}' && ` +
+                    `has(e.operator) && e.operator == 'NotIn' && ${celListOf("e.values")}.exists(ns, !(ns in variables.allowedExcluded))))`,
             },
         ],
         validations: [

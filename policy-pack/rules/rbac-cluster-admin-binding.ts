@@ -5,7 +5,7 @@ import { at, show, strings } from "../catalogue/view";
 import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject } from "../lib/messages";
-import { BINDING_MATCH, CEL_SUBJECT_ID, subjectId, subjectsOf } from "../lib/rbac";
+import { BINDING_MATCH, CEL_SUBJECT_ID, CEL_SUBJECTS, subjectId, subjectsOf } from "../lib/rbac";
 
 export interface ClusterAdminParams extends CommonK8sParams {
     /** `User:<name>`, `Group:<name>`, `ServiceAccount:<namespace>/<name>`. */
@@ -63,14 +63,12 @@ export const rule = kubernetesRule<ClusterAdminParams>({
             {
                 name: "clusterAdmin",
                 expression:
-                    "has(object.roleRef) && has(object.roleRef.kind) && object.roleRef.kind == 'ClusterRole' && " +
+                    "has(object.roleRef) && type(object.roleRef) == map && has(object.roleRef.kind) && object.roleRef.kind == 'ClusterRole' && " +
                     "has(object.roleRef.name) && object.roleRef.name == 'cluster-admin'",
             },
             {
                 name: "denied",
-                expression:
-                    "has(object.subjects) ? object.subjects.filter(s, type(s) == map && has(s.kind) && has(s.name) && " +
-                    `!((${CEL_SUBJECT_ID}) in variables.allowedSubjects)) : []`,
+                expression: `${CEL_SUBJECTS}.filter(s, !((${CEL_SUBJECT_ID}) in variables.allowedSubjects))`,
             },
         ],
         validations: [

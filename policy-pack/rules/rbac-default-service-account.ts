@@ -6,7 +6,7 @@ import { at, own, show } from "../catalogue/view";
 import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject } from "../lib/messages";
-import { RBAC_GROUP, subjectsOf } from "../lib/rbac";
+import { CEL_SUBJECTS, RBAC_GROUP, subjectsOf } from "../lib/rbac";
 
 export const rule = kubernetesRule({
     id: "rbac-default-service-account",
@@ -59,9 +59,7 @@ export const rule = kubernetesRule({
                 messageExpression: `${CEL_SUBJECT} + ': the default service account mounts an API token into every pod without its own service account; set automountServiceAccountToken: false'`,
             },
             {
-                expression:
-                    "object.kind == 'ServiceAccount' || !has(object.subjects) || !object.subjects.exists(s, type(s) == map && " +
-                    "has(s.kind) && s.kind == 'ServiceAccount' && has(s.name) && s.name == 'default')",
+                expression: `object.kind == 'ServiceAccount' || !${CEL_SUBJECTS}.exists(s, s.kind == 'ServiceAccount' && s.name == 'default')`,
                 messageExpression: `${CEL_SUBJECT} + ': binds the default service account; bind a dedicated service account'`,
             },
         ],

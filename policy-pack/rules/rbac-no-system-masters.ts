@@ -5,7 +5,7 @@ import { Finding } from "../catalogue/types";
 import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject } from "../lib/messages";
-import { BINDING_MATCH, subjectsOf } from "../lib/rbac";
+import { BINDING_MATCH, CEL_SUBJECTS, subjectsOf } from "../lib/rbac";
 
 export const rule = kubernetesRule({
     id: "rbac-no-system-masters",
@@ -36,9 +36,7 @@ export const rule = kubernetesRule({
     cel: {
         validations: [
             {
-                expression:
-                    "!has(object.subjects) || !object.subjects.exists(s, type(s) == map && has(s.kind) && s.kind == 'Group' && " +
-                    "has(s.name) && s.name == 'system:masters')",
+                expression: `!${CEL_SUBJECTS}.exists(s, s.kind == 'Group' && s.name == 'system:masters')`,
                 messageExpression: `${CEL_SUBJECT} + ': names the group system:masters, which bypasses RBAC; remove it and bind a dedicated group'`,
             },
         ],

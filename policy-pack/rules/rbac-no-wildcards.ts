@@ -4,7 +4,7 @@ import { Finding } from "../catalogue/types";
 import { kubernetesRule } from "../lib/define-rule";
 import { cisK8s, nist, pci, soc2 } from "../lib/frameworks";
 import { CEL_SUBJECT, subject } from "../lib/messages";
-import { ALLOWED_ROLES_SCHEMA, describeRule, isAllowedRole, policyRulesOf, ROLE_MATCH, RoleAccessParams } from "../lib/rbac";
+import { ALLOWED_ROLES_SCHEMA, celListOf, describeRule, isAllowedRole, policyRulesOf, ROLE_MATCH, RoleAccessParams } from "../lib/rbac";
 
 export const rule = kubernetesRule<RoleAccessParams>({
     id: "rbac-no-wildcards",
@@ -36,7 +36,7 @@ export const rule = kubernetesRule<RoleAccessParams>({
     },
     cel: {
         variables: [
-            { name: "rules", expression: "has(object.rules) ? object.rules.filter(r, type(r) == map) : []" },
+            { name: "rules", expression: `${celListOf("object.rules")}.filter(r, type(r) == map)` },
             {
                 name: "roleId",
                 expression:
@@ -46,9 +46,7 @@ export const rule = kubernetesRule<RoleAccessParams>({
             { name: "allowedRoles", expression: "has(variables.params.allowedRoles) ? variables.params.allowedRoles : []" },
             {
                 name: "wild",
-                expression:
-                    "variables.rules.filter(r, (has(r.verbs) && '*' in r.verbs) || (has(r.resources) && '*' in r.resources) || " +
-                    "(has(r.apiGroups) && '*' in r.apiGroups))",
+                expression: `variables.rules.filter(r, '*' in ${celListOf("r.verbs")} || '*' in ${celListOf("r.resources")} || '*' in ${celListOf("r.apiGroups")})`,
             },
         ],
         validations: [
