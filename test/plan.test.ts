@@ -373,3 +373,29 @@ describe("offline plan: exemptions applied to resources", () => {
         assert.equal(secret[0].reason, logging.reason);
     });
 });
+
+describe("offline plan: exemptions of chart objects", () => {
+    it("names a chart object (already <namespace>/<name>) once", () => {
+        const recorded = {
+            urn: "urn:c",
+            type: "kubernetes:apps/v1:Deployment",
+            name: "argocd/argocd-server",
+            custom: true,
+            inputs: { metadata: { name: "argocd-server", namespace: "argocd" } },
+            secretPaths: [],
+            dependencies: [],
+            protect: false,
+            ignoreChanges: [],
+            deleteBeforeReplace: false,
+        };
+        const resource: ReportResource = {
+            type: recorded.type,
+            name: recorded.name,
+            urn: recorded.urn,
+            verdicts: { "pods-no-automount-service-account-token": "exempt" },
+        };
+        const [applied] = appliedNamespaceExemptions([recorded], [resource]);
+        assert.equal(applied.target, "Deployment argocd/argocd-server");
+        assert.match(applied.reason, /Argo CD/);
+    });
+});

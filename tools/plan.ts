@@ -205,12 +205,16 @@ export function appliedNamespaceExemptions(recorded: readonly RecordedResource[]
         const shownNamespace = secret ? REDACTED : namespace;
         const shown = { ...resource, namespace: shownNamespace };
         exemptions.push(
-            ...namespaceExemptionsOf(shown, `${kind} ${shownNamespace}/${resource.name}`, (ruleId) =>
-                namespaceExemptionReason(
-                    ruleId,
-                    namespace,
-                    `namespace ${shownNamespace} is in exemptNamespaces of the stack's policy config without a declared reason`,
-                ),
+            // Chart objects are already named `<namespace>/<name>`.
+            ...namespaceExemptionsOf(
+                shown,
+                `${kind} ${resource.name.startsWith(`${namespace}/`) ? resource.name : `${shownNamespace}/${resource.name}`}`,
+                (ruleId) =>
+                    namespaceExemptionReason(
+                        ruleId,
+                        namespace,
+                        `namespace ${shownNamespace} is in exemptNamespaces of the stack's policy config without a declared reason`,
+                    ),
             ),
         );
     }
