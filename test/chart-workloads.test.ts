@@ -216,7 +216,8 @@ describe("chart workloads: the pack and Gatekeeper judge every rendered object",
             .sort();
         assert.deepEqual(
             reviewed,
-            ["Deployment/compliant-app", "Service/compliant-app"],
+            // The ServiceAccount is judged by rbac-default-service-account (only `default` can fail it).
+            ["Deployment/compliant-app", "Service/compliant-app", "ServiceAccount/compliant-app"],
             "gator reviews the kinds constraints match, not ConfigMaps",
         );
         for (const o of compliant) assert.deepEqual(o.gatekeeper ?? [], [], key(o));

@@ -553,12 +553,14 @@ export function evaluateDocuments(
         // Never silent: each rule this object's namespace or container images exempted it from, with the reason.
         const target = `${doc.file}:${doc.line} ${resource.type}/${resource.name}`;
         const source = settings.source ?? "the policy config";
+        // A Namespace is exempt by its own name, as the rules decide it.
+        const exemptBy = (object.kind === "Namespace" ? objectName(object) : namespaceText) ?? "";
         out.exemptions.push(
             ...namespaceExemptionsOf(resource, target, (ruleId) =>
                 namespaceExemptionReason(
                     ruleId,
-                    namespaceText ?? "",
-                    `namespace ${namespaceText ?? ""} is in exemptNamespaces of ${source}, which records no reason (platform/exemptions.ts declares none for it)`,
+                    exemptBy,
+                    `namespace ${redact(exemptBy, secrets)} is in exemptNamespaces of ${source}, which records no reason (platform/exemptions.ts declares none for it)`,
                 ),
             ),
             ...imageExemptionsOf(object, resource, target, rules, verdicts, settings).map((e) => ({
