@@ -16,6 +16,9 @@
 // API server's type check rejects later or unknown ones), and every function and macro name against the
 // Kubernetes CEL environment.
 //
+// Duplicate variable names: the API documents them as unique, but the validation code read does not refuse one
+// (the composition compiler lets the later replace the earlier); refused here as a mistake, not as an API error.
+//
 // Not checked, because it needs Kubernetes' type checker (in Go; @bufbuild/cel 0.6.1 checks only constants and
 // identifiers): overloads and argument types, that a validation yields a bool and a messageExpression a string.
 // gator compiles with the real checker (its driver cannot report a compile error; the expression then fails
