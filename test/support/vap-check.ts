@@ -34,6 +34,11 @@
 // Gatekeeper's default) turns into the binding's action. So no cost can make the API server reject a template,
 // and a static estimate would have no bound to work with: `object` is untyped (dyn), so every list in it may be
 // as long as a 3 MB request allows.
+// Measured once with Kubernetes' own evaluator and cost tracking (k8s.io/apiserver v0.36.2, not part of the tests):
+// at most 1,428 per policy evaluation over the 423 admission-time corpus objects; 1,620,154 of the 10,000,000
+// budget for a 1.2 MB Pod of 1,500 containers with 20 exempt image prefixes. With 40 prefixes that Pod's
+// `containers` variable exceeds the per-expression limit: an evaluation error, so the policy fails closed (our
+// stacks set no exempt images).
 import { parse } from "@bufbuild/cel";
 
 /** `^[_a-zA-Z][_a-zA-Z0-9]*$` minus the reserved words: validation.go isCELIdentifier (and apiserver/pkg/cel). */
