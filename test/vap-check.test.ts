@@ -58,6 +58,11 @@ describe("Gatekeeper templates: what the API server checks in the generated Vali
                     expression: "variables.containers.all(c, has(c.image) && c.image.startsWith(variables.podNamespace))",
                     messageExpression: "'pod in ' + variables.podNamespace + ' (' + string(size(variables.containers)) + ' containers)'",
                 },
+                // Namespaced functions parse as method calls on the namespace.
+                {
+                    expression:
+                        "sets.contains(['default', 'app'], [variables.podNamespace]) || format.dns1123Label().validate('x') == optional.none()",
+                },
             ],
         };
         assert.deepEqual(vapProblems(templateWith("valid", valid)), []);
