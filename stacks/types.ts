@@ -144,6 +144,13 @@ export interface AuditConfig {
     retentionDays: number;
 }
 
+/**
+ * Where every pinned Helm chart is installed from: its official repository (the default), a directory of chart
+ * packages (`<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/`, each checked against the pinned version: air-gapped
+ * installs, and the end-to-end test), or one chart repository mirroring them all (https:// or oci://).
+ */
+export type ChartInstallSource = { kind: "official" } | { kind: "directory"; dir: string } | { kind: "mirror"; url: string };
+
 export interface StackConfig {
     environment: EnvironmentName;
     /** GCP project and region; required in gke mode, optional otherwise. */
@@ -156,4 +163,5 @@ export interface StackConfig {
     alerting: AlertingConfig;
     trivy: TrivyConfig;
     audit: AuditConfig;
+    charts: ChartInstallSource;
 }
