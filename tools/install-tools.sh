@@ -8,7 +8,7 @@
 # One Go build cache is shared, so gator and Gatekeeper's manager, and the Kubernetes binaries, compile common
 # packages once. Each tool is cached the moment it is built, so a run cut short resumes where it stopped.
 # A tool already on PATH at the pinned version (pulumi, helm) is linked instead of built.
-# Usage: install-tools.sh [--only-unit]   (--only-unit: skip the cluster harness's tools)
+# Usage: install-tools.sh [--no-cluster]   (--no-cluster: skip the cluster harness's tools: etcd, Kubernetes, kwok, Gatekeeper, the provider)
 # Idempotent: a tool already cached at its pinned version is not rebuilt (a cached run takes about a second).
 # Cache: $SECURE_GITOPS_TOOLS, default ~/.cache/secure-gitops/tools (binaries in bin/).
 set -euo pipefail
@@ -40,11 +40,11 @@ fail() { printf 'install-tools: error: %s\n' "$*" >&2; exit 2; }
 cached() { [ -x "$BIN/$1" ] && [ "$(cat "$TOOLS_DIR/stamps/$1" 2>/dev/null)" = "$2" ]; }
 stamp() { printf '%s' "$2" > "$TOOLS_DIR/stamps/$1"; }
 
-ONLY_UNIT=false
+NO_CLUSTER=false
 for arg in "$@"; do
     case "$arg" in
-        --only-unit) ONLY_UNIT=true ;;
-        *) fail "unknown argument '$arg' (allowed: --only-unit)" ;;
+        --no-cluster) NO_CLUSTER=true ;;
+        *) fail "unknown argument '$arg' (allowed: --no-cluster)" ;;
     esac
 done
 
@@ -239,7 +239,7 @@ install_pulumi
 install_language_host
 install_psa_check
 install_promtool
-if ! $ONLY_UNIT; then
+if ! $NO_CLUSTER; then
     # One at a time: the provider's build peaks at 4.5 GB.
     go_install gatekeeper github.com/open-policy-agent/gatekeeper/v3 "$GATOR_VERSION"
     install_gatekeeper_chart

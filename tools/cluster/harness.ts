@@ -232,7 +232,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             const bridge = path.join(__dirname, "gatekeeper-bridge.ts");
             const env = { ...process.env };
             delete env.NODE_OPTIONS; // the test runner's loader flags are not the bridge's
-            startDaemon(dir, "gatekeeper-bridge", process.execPath, ["--import", "tsx", bridge, dir], env);
+            // From the repository, where `--import tsx` resolves.
+            startDaemon(
+                dir,
+                "gatekeeper-bridge",
+                process.execPath,
+                ["--import", "tsx", bridge, dir],
+                env,
+                path.resolve(__dirname, "..", ".."),
+            );
         }
         return {
             dir,

@@ -16,12 +16,19 @@ function pidsDir(dir: string): string {
 }
 
 /** Starts `bin args` detached (own process group), output to its log file, PID recorded. */
-export function startDaemon(dir: string, name: string, bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Daemon {
+export function startDaemon(
+    dir: string,
+    name: string,
+    bin: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    cwd: string = dir,
+): Daemon {
     fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
     fs.mkdirSync(pidsDir(dir), { recursive: true });
     const log = path.join(dir, "logs", `${name}.log`);
     const out = fs.openSync(log, "a");
-    const child = spawn(bin, args, { cwd: dir, env, detached: true, stdio: ["ignore", out, out] });
+    const child = spawn(bin, args, { cwd, env, detached: true, stdio: ["ignore", out, out] });
     fs.closeSync(out);
     if (child.pid === undefined) throw new Error(`${name}: could not start ${bin}`);
     child.unref();
