@@ -72,7 +72,7 @@ export const rule = kubernetesRule<NoAutomountParams>({
                     "has(variables.podSpec.serviceAccountName) ? variables.podSpec.serviceAccountName : " +
                     "(has(variables.podSpec.serviceAccount) ? variables.podSpec.serviceAccount : 'default')",
             },
-            { name: "namespace", expression: "has(object.metadata.namespace) ? object.metadata.namespace : 'default'" },
+            { name: "podNamespace", expression: "has(object.metadata.namespace) ? object.metadata.namespace : 'default'" },
             {
                 name: "allowedServiceAccounts",
                 expression: "has(variables.params.allowedServiceAccounts) ? variables.params.allowedServiceAccounts : []",
@@ -84,7 +84,7 @@ export const rule = kubernetesRule<NoAutomountParams>({
                     "size(variables.containers) == 0 || " +
                     "(has(variables.podSpec.automountServiceAccountToken) && variables.podSpec.automountServiceAccountToken == false) || " +
                     "variables.serviceAccount in variables.allowedServiceAccounts || " +
-                    "(variables.namespace + '/' + variables.serviceAccount) in variables.allowedServiceAccounts",
+                    "(variables.podNamespace + '/' + variables.serviceAccount) in variables.allowedServiceAccounts",
                 messageExpression:
                     `${CEL_SUBJECT} + ': pod (service account "' + variables.serviceAccount + '") mounts an API token; ` +
                     `set automountServiceAccountToken: false in the pod spec, or allow-list the service account if it calls the Kubernetes API'`,
