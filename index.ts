@@ -17,6 +17,8 @@ import { loadStackConfig } from "./stacks/config";
 
 const config = loadStackConfig();
 const { environment, cluster: clusterConfig, features } = config;
+// Every namespace's Pod Security Admission labels pin this version, and the pss-* rules judge by it.
+const podSecurityVersion = config.policy.podSecurityVersion;
 
 const gke =
     clusterConfig.mode === "gke"
@@ -48,6 +50,7 @@ const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometh
 const gatekeeper = features.gatekeeper
     ? new Gatekeeper("gatekeeper", {
           provider,
+          podSecurityVersion,
           environment,
           enforcement: config.policy.enforcement,
           webhookFailurePolicy: config.policy.webhookFailurePolicy,
@@ -62,7 +65,14 @@ const gatekeeper = features.gatekeeper
 const admissionReady = gatekeeper?.constraints ?? [];
 
 const monitoring = prometheusCrds
-    ? new Monitoring("monitoring", { provider, environment, apiServerCidrs, crds: prometheusCrds, dependsOn: admissionReady })
+    ? new Monitoring("monitoring", {
+          provider,
+          podSecurityVersion,
+          environment,
+          apiServerCidrs,
+          crds: prometheusCrds,
+          dependsOn: admissionReady,
+      })
     : undefined;
 const monitoringNamespace = monitoring ? PLATFORM_NAMESPACES.monitoring : undefined;
 
@@ -83,6 +93,7 @@ const auditSources =
 if (features.auditLogging) {
     new AuditLogging("audit", {
         provider,
+        podSecurityVersion,
         environment,
         apiServerCidrs,
         gcs: auditSources
@@ -99,6 +110,7 @@ if (features.auditLogging) {
 const falco = features.falco
     ? new Falco("falco", {
           provider,
+          podSecurityVersion,
           environment,
           alerting: config.alerting,
           apiServerCidrs,
@@ -113,6 +125,7 @@ const falco = features.falco
 const trivy = features.trivy
     ? new TrivyOperator("trivy", {
           provider,
+          podSecurityVersion,
           environment,
           config: config.trivy,
           apiServerCidrs,
@@ -125,6 +138,7 @@ const trivy = features.trivy
 const grafana = features.grafana
     ? new Grafana("grafana", {
           provider,
+          podSecurityVersion,
           environment,
           namespace: monitoring?.namespace,
           prometheusUrl: monitoring?.prometheusUrl,
@@ -133,7 +147,16 @@ const grafana = features.grafana
     : undefined;
 
 const argocd = features.argocd
-    ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
+    ? new ArgoCd("argocd", {
+          provider,
+          podSecurityVersion,
+          environment,
+          config: config.argocd,
+          // The app namespaces' Pod Security Admission modes follow the app's level, like its constraints.
+          appPolicyEnforcement: config.policy.appEnforcement,
+          apiServerCidrs,
+          dependsOn: admissionReady,
+      })
     : undefined;
 
 export const stackEnvironment = environment;

@@ -6,7 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify as stringifyYaml } from "yaml";
-import { AppSource, ArgoCdConfig, EnvironmentName } from "../stacks/types";
+import { AppSource, ArgoCdConfig, EnvironmentName, PolicyEnforcement } from "../stacks/types";
+import { appPodSecurityModes, appPodSecurityReason } from "../platform/pod-security";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
@@ -39,6 +40,12 @@ export interface ArgoCdArgs extends PlatformComponentArgs {
      * managed elsewhere (then pass them in `dependsOn`). Defaults to true.
      */
     createAppNamespaces?: boolean;
+    /**
+     * The app's migration step (stack `appPolicyEnforcement`): the app namespaces' Pod Security Admission
+     * modes follow it as the Gatekeeper constraints there do (mandatory: enforce restricted; advisory and
+     * disabled: enforce baseline, warn and audit restricted). Defaults to mandatory.
+     */
+    appPolicyEnforcement?: PolicyEnforcement;
     /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
     adminGroups?: string[];
     /**
@@ -413,7 +420,12 @@ export class ArgoCd extends pulumi.ComponentResource {
 
         const namespace = new SecureNamespace(
             `${name}-ns`,
-            { provider, name: namespaceName, allowEgress: argoCdEgress(args.config, args.apiServerCidrs) },
+            {
+                provider,
+                name: namespaceName,
+                allowEgress: argoCdEgress(args.config, args.apiServerCidrs),
+                podSecurityVersion: args.podSecurityVersion,
+            },
             { parent: this },
         );
         this.namespace = namespace.name;
@@ -454,13 +466,26 @@ export class ArgoCd extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [this.release] },
         );
 
-        // The application's namespaces: restricted and default-deny; the app opens its own traffic with
-        // NetworkPolicies in its repository (the project allows that kind).
+        // The application's namespaces: default-deny, Pod Security at the app's level (restricted in prod);
+        // the app opens its own traffic with NetworkPolicies in its repository (the project allows that kind).
         this.appNamespaces =
             args.createAppNamespaces === false
                 ? []
                 : args.config.appNamespaces.map(
-                      (ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }),
+                      (ns) =>
+                          new SecureNamespace(
+                              `${name}-app-ns-${ns}`,
+                              {
+                                  provider,
+                                  name: ns,
+                                  podSecurityVersion: args.podSecurityVersion,
+                                  appPodSecurity: {
+                                      modes: appPodSecurityModes(args.appPolicyEnforcement ?? "mandatory"),
+                                      reason: appPodSecurityReason(args.appPolicyEnforcement ?? "mandatory"),
+                                  },
+                              },
+                              { parent: this },
+                          ),
                   );
 
         const policyGates = admissionGates(args, opts);

@@ -6,6 +6,13 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
 import {
+    DEFAULT_KUBERNETES_VERSION,
+    kubernetesMinor,
+    MIN_KUBERNETES_MINOR,
+    podSecurityMinor,
+    podSecurityVersionFor,
+} from "../platform/cluster-version";
+import {
     AlertingConfig,
     APP_SOURCE_TYPES,
     AppSource,
@@ -83,6 +90,8 @@ export const CONFIG_KEYS = {
     publicServiceNamespaces: { type: "array", default: [] },
     allowedRegistries: { type: "array", default: [] },
     appPolicyEnforcement: { type: "string", default: "mandatory" },
+    kubernetesVersion: { type: "string", default: DEFAULT_KUBERNETES_VERSION },
+    podSecurityVersion: { type: "string", default: "" },
     // Argo CD
     appRepoUrl: { type: "string", default: "" },
     appPath: { type: "string", default: "." },
@@ -590,6 +599,37 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     };
 }
 
+/**
+ * The cluster's Kubernetes version and the Pod Security Standards version pinned from it. A pinned version
+ * never moves with a cluster upgrade (`latest` would); one above the cluster's is refused, because PSA on
+ * that cluster evaluates it as its own latest, not as the version the rules judge by.
+ */
+function parseVersions(read: Reader): { kubernetesVersion: string; podSecurityVersion: string } {
+    const kubernetesVersion = read.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION);
+    // Length first: it bounds the regex's work.
+    const minor = kubernetesVersion.length <= 12 ? kubernetesMinor(kubernetesVersion) : undefined;
+    if (minor === undefined || minor < MIN_KUBERNETES_MINOR) {
+        read.problem(
+            "kubernetesVersion",
+            show(kubernetesVersion),
+            `a Kubernetes version 1.NN or 1.NN.P, at least 1.${MIN_KUBERNETES_MINOR} (Pod Security Admission GA)`,
+        );
+        return { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, podSecurityVersion: podSecurityVersionFor(DEFAULT_KUBERNETES_VERSION) };
+    }
+    const set = read.optional("podSecurityVersion");
+    if (set === undefined) return { kubernetesVersion, podSecurityVersion: podSecurityVersionFor(kubernetesVersion) };
+    const pssMinor = set.length <= 6 ? podSecurityMinor(set) : undefined;
+    if (pssMinor === undefined || pssMinor > minor) {
+        read.problem(
+            "podSecurityVersion",
+            show(set),
+            `a pinned Pod Security Standards version v1.NN no newer than kubernetesVersion (v1.${minor}), or empty for v1.${minor}; "latest" is not pinned`,
+        );
+        return { kubernetesVersion, podSecurityVersion: podSecurityVersionFor(kubernetesVersion) };
+    }
+    return { kubernetesVersion, podSecurityVersion: set };
+}
+
 /** Parses and validates a stack's configuration; throws one StackConfigError listing every problem. */
 export function parseStackConfig(source: ConfigSource, stack: string): StackConfig {
     const read = new Reader(source);
@@ -649,6 +689,7 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
             "mandatory in prod (warn and dryrun are migration steps for dev and staging)",
         );
     }
+    const { kubernetesVersion, podSecurityVersion } = parseVersions(read);
     const publicServiceNamespaces = read.stringList("publicServiceNamespaces", (ns) => DNS_LABEL.test(ns), "namespace names (DNS labels)");
     const allowedRegistries = read.stringList(
         "allowedRegistries",
@@ -689,7 +730,8 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         gcpRegion,
         cluster,
         features,
-        policy: { enforcement, appEnforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries },
+        kubernetesVersion,
+        policy: { enforcement, appEnforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries, podSecurityVersion },
         argocd,
         alerting,
         trivy: {

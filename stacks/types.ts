@@ -83,6 +83,11 @@ export interface PolicyConfig {
      * there), so an app can be migrated dev -> staging -> prod while the platform stays enforced. Prod: mandatory.
      */
     appEnforcement: PolicyEnforcement;
+    /**
+     * Pod Security Standards version (`v1.NN`) pinned in every namespace's Pod Security Admission labels and
+     * given to the pss-* rules (pack and Gatekeeper): one standard for both admission layers.
+     */
+    podSecurityVersion: string;
 }
 
 /** Where Argo CD's repo-server gets the application's manifests from, inside the repository at `appPath`. */
@@ -146,6 +151,8 @@ export interface AuditConfig {
 
 export interface StackConfig {
     environment: EnvironmentName;
+    /** The cluster's Kubernetes version (`1.NN[.P]`): what the plan renders charts for. */
+    kubernetesVersion: string;
     /** GCP project and region; required in gke mode, optional otherwise. */
     gcpProject?: string;
     gcpRegion: string;
