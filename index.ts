@@ -13,6 +13,9 @@ import { Grafana } from "./components/grafana";
 import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
 import { appPolicyPackConfig as renderAppPolicyPackConfig, policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
+import { CONTROLLER_POD_LABELS, IngressNginx } from "./components/ingress-nginx";
+import { CertManager } from "./components/cert-manager";
+import { ACME_SOLVER_PORT } from "./components/argocd";
 import { loadStackConfig } from "./stacks/config";
 
 const config = loadStackConfig();
@@ -146,6 +149,36 @@ const grafana = features.grafana
       })
     : undefined;
 
+// The app's entry point: ingress-nginx (the one public LoadBalancer, TLS only) and cert-manager with the
+// stack's ClusterIssuer. Opt-in (features.ingress): it needs the ACME account e-mail.
+const http01 = config.acme.solver === "http01";
+const ingress = features.ingress
+    ? new IngressNginx("ingress", {
+          provider,
+          podSecurityVersion,
+          environment,
+          apiServerCidrs,
+          backends: {
+              namespaces: features.argocd ? config.argocd.appNamespaces : [],
+              ports: [...config.appNetwork.ingressTargets.flatMap((t) => t.ports), ...(http01 ? [ACME_SOLVER_PORT] : [])],
+          },
+          http01,
+          monitoringNamespace,
+          dependsOn: admissionReady,
+      })
+    : undefined;
+if (features.ingress) {
+    new CertManager("cert-manager", {
+        provider,
+        podSecurityVersion,
+        environment,
+        apiServerCidrs,
+        acme: config.acme,
+        gcpProject: config.gcpProject,
+        dependsOn: admissionReady,
+    });
+}
+
 const argocd = features.argocd
     ? new ArgoCd("argocd", {
           provider,
@@ -154,6 +187,12 @@ const argocd = features.argocd
           config: config.argocd,
           // The app namespaces' Pod Security Admission modes follow the app's level, like its constraints.
           appPolicyEnforcement: config.policy.appEnforcement,
+          // Ingress only from the controller, egress only to the configured services (and DNS).
+          appNetwork: {
+              ...config.appNetwork,
+              ingressController: ingress ? { namespace: PLATFORM_NAMESPACES.ingress, podLabels: { ...CONTROLLER_POD_LABELS } } : undefined,
+              acmeHttp01: ingress !== undefined && http01,
+          },
           apiServerCidrs,
           dependsOn: admissionReady,
       })

@@ -2,7 +2,7 @@
 // A report says what it knows: per resource and rule whether the rule was evaluated, and a framework control
 // passes only when at least one applicable resource was evaluated for it.
 import { Enforcement, Framework, FRAMEWORKS, Rule, Severity } from "../../policy-pack/catalogue";
-import type { AppPlan } from "../charts/app";
+import type { AppPlan } from "../charts/app-types";
 
 /** Bumped when plan.json changes shape; a `--baseline` from another format is refused. */
 export const REPORT_FORMAT_VERSION = 2;
