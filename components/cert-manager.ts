@@ -45,6 +45,11 @@ export function certManagerValues(args: Pick<CertManagerArgs, "environment">): R
     const replicas = prod ? 2 : 1;
     const pdb = { enabled: prod, minAvailable: 1 };
     return {
+        global: {
+            commonLabels: { "app.kubernetes.io/part-of": "cert-manager" },
+            // Leader election in its own namespace: no Role or RoleBinding of cert-manager's in kube-system.
+            leaderElection: { namespace: PLATFORM_NAMESPACES.certManager },
+        },
         crds: { enabled: true, keep: true },
         replicaCount: replicas,
         podDisruptionBudget: pdb,
