@@ -17,11 +17,19 @@ import { CONTROLLER_POD_LABELS, IngressNginx } from "./components/ingress-nginx"
 import { CertManager } from "./components/cert-manager";
 import { ACME_SOLVER_PORT } from "./components/argocd";
 import { loadStackConfig } from "./stacks/config";
+import { chartsFor } from "./platform/chart-pins";
+import { chartSourceProblems } from "./platform/chart-source";
 
 const config = loadStackConfig();
 const { environment, cluster: clusterConfig, features } = config;
 // Every namespace's Pod Security Admission labels pin this version, and the pss-* rules judge by it.
 const podSecurityVersion = config.policy.podSecurityVersion;
+// A chart directory must hold every chart this stack installs, at its pinned version: checked before any resource.
+const chartProblems = chartSourceProblems(config.charts, chartsFor(features));
+if (chartProblems.length > 0) {
+    throw new Error(`secure-gitops:chartDirectory: ${chartProblems.length} pinned chart(s) missing:\n  - ${chartProblems.join("\n  - ")}`);
+}
+const charts = config.charts;
 
 const gke =
     clusterConfig.mode === "gke"
@@ -47,7 +55,7 @@ const provider = cluster.provider;
 const apiServerCidrs = clusterConfig.mode === "gke" ? [clusterConfig.masterCidr] : clusterConfig.apiServerCidrs;
 
 // The Prometheus Operator CRDs (no pods) come first, so Gatekeeper can ship its alert rules and monitors.
-const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometheus-crds", { provider }) : undefined;
+const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometheus-crds", { provider, charts }) : undefined;
 
 // Admission control next: every other workload (and every Argo CD sync) waits for the constraints.
 const gatekeeper = features.gatekeeper
@@ -55,6 +63,7 @@ const gatekeeper = features.gatekeeper
           provider,
           podSecurityVersion,
           environment,
+          charts,
           enforcement: config.policy.enforcement,
           webhookFailurePolicy: config.policy.webhookFailurePolicy,
           allowedRegistries: config.policy.allowedRegistries,
@@ -72,6 +81,7 @@ const monitoring = prometheusCrds
           provider,
           podSecurityVersion,
           environment,
+          charts,
           apiServerCidrs,
           crds: prometheusCrds,
           dependsOn: admissionReady,
@@ -98,6 +108,7 @@ if (features.auditLogging) {
         provider,
         podSecurityVersion,
         environment,
+        charts,
         apiServerCidrs,
         gcs: auditSources
             ? {
@@ -115,6 +126,7 @@ const falco = features.falco
           provider,
           podSecurityVersion,
           environment,
+          charts,
           alerting: config.alerting,
           apiServerCidrs,
           evidenceBucket: auditSources?.auditBucketName,
@@ -130,6 +142,7 @@ const trivy = features.trivy
           provider,
           podSecurityVersion,
           environment,
+          charts,
           config: config.trivy,
           apiServerCidrs,
           serviceMonitor: monitoring !== undefined,
@@ -143,6 +156,7 @@ const grafana = features.grafana
           provider,
           podSecurityVersion,
           environment,
+          charts,
           namespace: monitoring?.namespace,
           prometheusUrl: monitoring?.prometheusUrl,
           dependsOn: admissionReady,
@@ -155,6 +169,7 @@ const http01 = config.acme.solver === "http01";
 const ingress = features.ingress
     ? new IngressNginx("ingress", {
           provider,
+          charts,
           podSecurityVersion,
           environment,
           apiServerCidrs,
@@ -170,6 +185,7 @@ const ingress = features.ingress
 if (features.ingress) {
     new CertManager("cert-manager", {
         provider,
+        charts,
         podSecurityVersion,
         environment,
         apiServerCidrs,
@@ -184,6 +200,7 @@ const argocd = features.argocd
           provider,
           podSecurityVersion,
           environment,
+          charts,
           config: config.argocd,
           // The app namespaces' Pod Security Admission modes follow the app's level, like its constraints.
           appPolicyEnforcement: config.policy.appEnforcement,

@@ -11,14 +11,11 @@ import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 import { INGRESS_CLASS } from "./ingress-nginx";
 
-export const CERT_MANAGER_CHART = {
-    chart: "cert-manager",
-    version: "1.19.6",
-    repo: "https://charts.jetstack.io",
-} as const;
+export const CERT_MANAGER_CHART = CHART_PINS.certManager;
 
 export const ACME_SERVERS = {
     staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -119,7 +116,12 @@ export class CertManager extends pulumi.ComponentResource {
         this.release = pinnedRelease(
             `${name}-release`,
             CERT_MANAGER_CHART,
-            { releaseName: "cert-manager", namespace: PLATFORM_NAMESPACES.certManager, values: certManagerValues(args) },
+            {
+                releaseName: "cert-manager",
+                chartSource: args.charts,
+                namespace: PLATFORM_NAMESPACES.certManager,
+                values: certManagerValues(args),
+            },
             { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
         );
         // Created once the release (and so its CRDs and webhook) is ready.

@@ -11,13 +11,10 @@ import { apiServerEgress, IngressAllowance, metricsIngressFrom, SecureNamespace 
 import { admissionGates } from "../platform/admission-gates";
 import { res } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const INGRESS_NGINX_CHART = {
-    chart: "ingress-nginx",
-    version: "4.15.1", // controller v1.15.1
-    repo: "https://kubernetes.github.io/ingress-nginx",
-} as const;
+export const INGRESS_NGINX_CHART = CHART_PINS.ingressNginx;
 
 /** The IngressClass the app's Ingress names (Missing Table: `ingressClassName: nginx`). */
 export const INGRESS_CLASS = "nginx";
@@ -153,7 +150,12 @@ export class IngressNginx extends pulumi.ComponentResource {
         this.release = pinnedRelease(
             `${name}-release`,
             INGRESS_NGINX_CHART,
-            { releaseName: "ingress-nginx", namespace: PLATFORM_NAMESPACES.ingress, values: ingressNginxValues(args) },
+            {
+                releaseName: "ingress-nginx",
+                chartSource: args.charts,
+                namespace: PLATFORM_NAMESPACES.ingress,
+                values: ingressNginxValues(args),
+            },
             { parent: this, provider, dependsOn: [namespace, ...admissionGates(args, opts)] },
         );
         this.registerOutputs({ namespace: this.namespace, releaseStatus: this.release.status });

@@ -187,6 +187,13 @@ export interface AuditConfig {
     retentionDays: number;
 }
 
+/**
+ * Where every pinned Helm chart is installed from: its official repository (the default), a directory of chart
+ * packages (`<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/`, each checked against the pinned version: air-gapped
+ * installs, and the end-to-end test), or one chart repository mirroring them all (https:// or oci://).
+ */
+export type ChartInstallSource = { kind: "official" } | { kind: "directory"; dir: string } | { kind: "mirror"; url: string };
+
 export interface StackConfig {
     environment: EnvironmentName;
     /** The cluster's Kubernetes version (`1.NN[.P]`): what the plan renders charts for. */
@@ -203,4 +210,5 @@ export interface StackConfig {
     appNetwork: AppNetworkConfig;
     trivy: TrivyConfig;
     audit: AuditConfig;
+    charts: ChartInstallSource;
 }
