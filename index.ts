@@ -13,12 +13,17 @@ import { Grafana } from "./components/grafana";
 import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
 import { appPolicyPackConfig as renderAppPolicyPackConfig, policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
+import { CONTROLLER_POD_LABELS, IngressNginx } from "./components/ingress-nginx";
+import { CertManager } from "./components/cert-manager";
+import { ACME_SOLVER_PORT } from "./components/argocd";
 import { loadStackConfig } from "./stacks/config";
 import { chartsFor } from "./platform/chart-pins";
 import { chartSourceProblems } from "./platform/chart-source";
 
 const config = loadStackConfig();
 const { environment, cluster: clusterConfig, features } = config;
+// Every namespace's Pod Security Admission labels pin this version, and the pss-* rules judge by it.
+const podSecurityVersion = config.policy.podSecurityVersion;
 // A chart directory must hold every chart this stack installs, at its pinned version: checked before any resource.
 const chartProblems = chartSourceProblems(config.charts, chartsFor(features));
 if (chartProblems.length > 0) {
@@ -56,6 +61,7 @@ const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometh
 const gatekeeper = features.gatekeeper
     ? new Gatekeeper("gatekeeper", {
           provider,
+          podSecurityVersion,
           environment,
           charts,
           enforcement: config.policy.enforcement,
@@ -71,7 +77,15 @@ const gatekeeper = features.gatekeeper
 const admissionReady = gatekeeper?.constraints ?? [];
 
 const monitoring = prometheusCrds
-    ? new Monitoring("monitoring", { provider, environment, charts, apiServerCidrs, crds: prometheusCrds, dependsOn: admissionReady })
+    ? new Monitoring("monitoring", {
+          provider,
+          podSecurityVersion,
+          environment,
+          charts,
+          apiServerCidrs,
+          crds: prometheusCrds,
+          dependsOn: admissionReady,
+      })
     : undefined;
 const monitoringNamespace = monitoring ? PLATFORM_NAMESPACES.monitoring : undefined;
 
@@ -92,6 +106,7 @@ const auditSources =
 if (features.auditLogging) {
     new AuditLogging("audit", {
         provider,
+        podSecurityVersion,
         environment,
         charts,
         apiServerCidrs,
@@ -109,6 +124,7 @@ if (features.auditLogging) {
 const falco = features.falco
     ? new Falco("falco", {
           provider,
+          podSecurityVersion,
           environment,
           charts,
           alerting: config.alerting,
@@ -124,6 +140,7 @@ const falco = features.falco
 const trivy = features.trivy
     ? new TrivyOperator("trivy", {
           provider,
+          podSecurityVersion,
           environment,
           charts,
           config: config.trivy,
@@ -137,6 +154,7 @@ const trivy = features.trivy
 const grafana = features.grafana
     ? new Grafana("grafana", {
           provider,
+          podSecurityVersion,
           environment,
           charts,
           namespace: monitoring?.namespace,
@@ -145,8 +163,56 @@ const grafana = features.grafana
       })
     : undefined;
 
+// The app's entry point: ingress-nginx (the one public LoadBalancer, TLS only) and cert-manager with the
+// stack's ClusterIssuer. Opt-in (features.ingress): it needs the ACME account e-mail.
+const http01 = config.acme.solver === "http01";
+const ingress = features.ingress
+    ? new IngressNginx("ingress", {
+          provider,
+          charts,
+          podSecurityVersion,
+          environment,
+          apiServerCidrs,
+          backends: {
+              namespaces: features.argocd ? config.argocd.appNamespaces : [],
+              ports: [...config.appNetwork.ingressTargets.flatMap((t) => t.ports), ...(http01 ? [ACME_SOLVER_PORT] : [])],
+          },
+          http01,
+          monitoringNamespace,
+          dependsOn: admissionReady,
+      })
+    : undefined;
+if (features.ingress) {
+    new CertManager("cert-manager", {
+        provider,
+        charts,
+        podSecurityVersion,
+        environment,
+        apiServerCidrs,
+        acme: config.acme,
+        gcpProject: config.gcpProject,
+        dependsOn: admissionReady,
+    });
+}
+
 const argocd = features.argocd
-    ? new ArgoCd("argocd", { provider, environment, charts, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
+    ? new ArgoCd("argocd", {
+          provider,
+          podSecurityVersion,
+          environment,
+          charts,
+          config: config.argocd,
+          // The app namespaces' Pod Security Admission modes follow the app's level, like its constraints.
+          appPolicyEnforcement: config.policy.appEnforcement,
+          // Ingress only from the controller, egress only to the configured services (and DNS).
+          appNetwork: {
+              ...config.appNetwork,
+              ingressController: ingress ? { namespace: PLATFORM_NAMESPACES.ingress, podLabels: { ...CONTROLLER_POD_LABELS } } : undefined,
+              acmeHttp01: ingress !== undefined && http01,
+          },
+          apiServerCidrs,
+          dependsOn: admissionReady,
+      })
     : undefined;
 
 export const stackEnvironment = environment;

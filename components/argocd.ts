@@ -6,9 +6,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify as stringifyYaml } from "yaml";
-import { AppSource, ArgoCdConfig, EnvironmentName } from "../stacks/types";
+import { AppNetworkConfig, AppSource, ArgoCdConfig, EnvironmentName, PolicyEnforcement } from "../stacks/types";
+import { appPodSecurityModes, appPodSecurityReason } from "../platform/pod-security";
 import { PLATFORM_NAMESPACES } from "../platform/exemptions";
-import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-namespace";
+import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
@@ -36,6 +37,23 @@ export interface ArgoCdArgs extends PlatformComponentArgs {
      * managed elsewhere (then pass them in `dependsOn`). Defaults to true.
      */
     createAppNamespaces?: boolean;
+    /**
+     * The app's migration step (stack `appPolicyEnforcement`): the app namespaces' Pod Security Admission
+     * modes follow it as the Gatekeeper constraints there do (mandatory: enforce restricted; advisory and
+     * disabled: enforce baseline, warn and audit restricted). Defaults to mandatory.
+     */
+    appPolicyEnforcement?: PolicyEnforcement;
+    /**
+     * The app's own traffic through the namespace's default-deny: ingress from the ingress controller only (to
+     * the named pods and ports), egress to its external services by CIDR (NetworkPolicy) or by FQDN (GKE
+     * FQDNNetworkPolicy). Unset: the app namespace allows only its own pods and DNS.
+     */
+    appNetwork?: AppNetworkConfig & {
+        /** The ingress controller's namespace and pod labels (components/ingress-nginx.ts); unset: no ingress. */
+        ingressController?: { namespace: string; podLabels: Record<string, string> };
+        /** cert-manager answers ACME HTTP-01 challenges from solver pods in the app namespace. */
+        acmeHttp01?: boolean;
+    };
     /** OIDC groups mapped to `role:admin`; everyone else signed in gets the default read-only role. */
     adminGroups?: string[];
     /**
@@ -43,6 +61,64 @@ export interface ArgoCdArgs extends PlatformComponentArgs {
      * Defaults to `localhost:8080`, a `kubectl port-forward svc/argocd-server 8080:443` session.
      */
     domain?: string;
+}
+
+/** Ingress into the app: from the ingress controller's pods only, to the named app pods and ports (and the ACME solver). */
+export function appIngressAllowances(network: ArgoCdArgs["appNetwork"]): IngressAllowance[] {
+    const controller = network?.ingressController;
+    if (!controller) return [];
+    const from = { fromNamespaces: [controller.namespace], fromPodSelector: { ...controller.podLabels } };
+    return [
+        ...network.ingressTargets.map((t) => ({
+            name: `ingress-${t.name}`,
+            reason: `The ingress controller (namespace ${controller.namespace}) forwards requests to ${t.name}; nothing else reaches it.`,
+            podSelector: { ...t.podSelector },
+            ...from,
+            ports: t.ports.map((port) => ({ port })),
+        })),
+        ...(network.acmeHttp01
+            ? [
+                  {
+                      name: "acme-http01-solver",
+                      reason: "cert-manager's ACME HTTP-01 solver pods answer Let's Encrypt's challenges through the ingress controller.",
+                      podSelector: { [ACME_SOLVER_LABEL]: "true" },
+                      ...from,
+                      ports: [{ port: ACME_SOLVER_PORT }],
+                  },
+              ]
+            : []),
+    ];
+}
+
+/** Label and port of cert-manager's HTTP-01 solver pods (cert-manager pkg/issuer/acme/http). */
+export const ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver";
+export const ACME_SOLVER_PORT = 8089;
+
+/** Egress to the app's external services by CIDR (FQDN destinations get FQDNNetworkPolicies instead). */
+export function appEgressAllowances(network: ArgoCdArgs["appNetwork"]): EgressAllowance[] {
+    return (network?.egress ?? [])
+        .filter((rule) => rule.cidrs.length > 0)
+        .map((rule) => ({
+            name: `egress-${rule.name}`,
+            reason: rule.reason,
+            ...(rule.podSelector ? { podSelector: { ...rule.podSelector } } : {}),
+            toCidrs: [...rule.cidrs],
+            ports: rule.ports.map((port) => ({ port })),
+        }));
+}
+
+/** GKE's FQDNNetworkPolicy spec (networking.gke.io/v1alpha1): egress from the selected pods to these names and ports. */
+export function fqdnPolicySpec(rule: AppNetworkConfig["egress"][number]): Record<string, unknown> {
+    return {
+        podSelector: { matchLabels: { ...(rule.podSelector ?? {}) } },
+        egress: [
+            {
+                // `*.example.com` is a pattern (any subdomain), anything else one exact name.
+                matches: rule.fqdns.map((fqdn) => (fqdn.startsWith("*.") ? { pattern: fqdn } : { name: fqdn })),
+                ports: rule.ports.map((port) => ({ protocol: "TCP", port })),
+            },
+        ],
+    };
 }
 
 /** Per-environment sizing. Only prod runs HA: it doubles the footprint and needs three nodes for redis-ha. */
@@ -400,6 +476,8 @@ export class ArgoCd extends pulumi.ComponentResource {
     public readonly defaultProjectLock: k8s.apiextensions.CustomResourcePatch;
     public readonly application: k8s.apiextensions.CustomResource;
     public readonly appNamespaces: SecureNamespace[];
+    /** GKE FQDNNetworkPolicies: the app's egress by DNS name. */
+    public readonly fqdnPolicies: k8s.apiextensions.CustomResource[];
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secure-gitops:gitops:ArgoCd", name, {}, opts);
@@ -410,7 +488,12 @@ export class ArgoCd extends pulumi.ComponentResource {
 
         const namespace = new SecureNamespace(
             `${name}-ns`,
-            { provider, name: namespaceName, allowEgress: argoCdEgress(args.config, args.apiServerCidrs) },
+            {
+                provider,
+                name: namespaceName,
+                allowEgress: argoCdEgress(args.config, args.apiServerCidrs),
+                podSecurityVersion: args.podSecurityVersion,
+            },
             { parent: this },
         );
         this.namespace = namespace.name;
@@ -452,15 +535,52 @@ export class ArgoCd extends pulumi.ComponentResource {
             { parent: this, provider, dependsOn: [this.release] },
         );
 
-        // The application's namespaces: restricted and default-deny; the app opens its own traffic with
-        // NetworkPolicies in its repository (the project allows that kind).
+        // The application's namespaces: default-deny, Pod Security at the app's level (restricted in prod);
+        // the app opens its own traffic with NetworkPolicies in its repository (the project allows that kind).
         this.appNamespaces =
             args.createAppNamespaces === false
                 ? []
                 : args.config.appNamespaces.map(
-                      (ns) => new SecureNamespace(`${name}-app-ns-${ns}`, { provider, name: ns }, { parent: this }),
+                      (ns) =>
+                          new SecureNamespace(
+                              `${name}-app-ns-${ns}`,
+                              {
+                                  provider,
+                                  name: ns,
+                                  podSecurityVersion: args.podSecurityVersion,
+                                  allowIngress: appIngressAllowances(args.appNetwork),
+                                  allowEgress: appEgressAllowances(args.appNetwork),
+                                  appPodSecurity: {
+                                      modes: appPodSecurityModes(args.appPolicyEnforcement ?? "mandatory"),
+                                      reason: appPodSecurityReason(args.appPolicyEnforcement ?? "mandatory"),
+                                  },
+                              },
+                              { parent: this },
+                          ),
                   );
 
+        // FQDN egress (GKE Dataplane V2): one FQDNNetworkPolicy per destination in each app namespace.
+        this.fqdnPolicies = this.appNamespaces.flatMap((ns, i) =>
+            (args.appNetwork?.egress ?? [])
+                .filter((rule) => rule.fqdns.length > 0)
+                .map(
+                    (rule) =>
+                        new k8s.apiextensions.CustomResource(
+                            `${name}-fqdn-${args.config.appNamespaces[i]}-${rule.name}`,
+                            {
+                                apiVersion: "networking.gke.io/v1alpha1",
+                                kind: "FQDNNetworkPolicy",
+                                metadata: {
+                                    name: `allow-${rule.name}-fqdn`,
+                                    namespace: ns.name,
+                                    annotations: { "secure-gitops.io/reason": rule.reason },
+                                },
+                                spec: fqdnPolicySpec(rule),
+                            },
+                            { parent: ns, provider, dependsOn: [ns.namespace] },
+                        ),
+                ),
+        );
         const policyGates = admissionGates(args, opts);
         const crdReady: pulumi.Input<pulumi.Resource>[] = [this.release, ...policyGates, ...this.appNamespaces];
 

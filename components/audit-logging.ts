@@ -226,6 +226,7 @@ export class AuditLogging extends pulumi.ComponentResource {
             `${name}-ns`,
             {
                 provider,
+                podSecurityVersion: args.podSecurityVersion,
                 name: namespaceName,
                 allowEgress: [
                     ...httpsEgress(

@@ -229,6 +229,7 @@ export class Falco extends pulumi.ComponentResource {
             `${name}-ns`,
             {
                 provider,
+                podSecurityVersion: args.podSecurityVersion,
                 name: namespaceName,
                 // Falco Talon labels pods and creates NetworkPolicies; falcoctl downloads rules; sidekick posts
                 // to Slack/PagerDuty; k8saudit-gke pulls from Pub/Sub: all HTTPS. Same-namespace traffic

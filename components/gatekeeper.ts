@@ -5,6 +5,7 @@
 // Ordering on `pulumi up` (first deploy included): namespace baseline -> chart (CRDs, webhook, awaited until
 // ready) -> ConstraintTemplates (each awaited until Gatekeeper reports status.created=true, i.e. it has
 // created the constraint CRD) -> Constraints. Workloads (Argo CD applications) depend on `constraints`.
+import { DEFAULT_POD_SECURITY_VERSION } from "../platform/cluster-version";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { KUBERNETES_RULES, KubernetesRule } from "../policy-pack/catalogue";
@@ -216,6 +217,7 @@ export class Gatekeeper extends pulumi.ComponentResource {
             `${name}-ns`,
             {
                 provider,
+                podSecurityVersion: args.podSecurityVersion,
                 name: PLATFORM_NAMESPACES.gatekeeper,
                 // The value documents the reason; allowed because gatekeeper-system is an exempt namespace.
                 labels: { "admission.gatekeeper.sh/ignore": "no-self-managing" },
@@ -255,6 +257,8 @@ export class Gatekeeper extends pulumi.ComponentResource {
             publicServiceNamespaces: args.publicServiceNamespaces ?? [],
             // The constraints judge webhooks as the pack config does (fail-open accepted only where the stack fails open).
             webhookFailurePolicy: args.webhookFailurePolicy,
+            // The namespaces' PSA labels pin the same version (SecureNamespace's default when unset).
+            podSecurityVersion: args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION,
         };
         const settings = ruleSettings(stackPolicy, rules);
         const appSettings = appRuleSettings({ ...stackPolicy, appEnforcement: args.app?.enforcement ?? args.enforcement }, rules);

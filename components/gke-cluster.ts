@@ -275,6 +275,8 @@ export class GkeCluster extends pulumi.ComponentResource implements ClusterAcces
                 // natively, so neither the `networkPolicy` block nor the Calico `networkPolicyConfig` addon is used
                 // (GKE rejects Calico together with ADVANCED_DATAPATH).
                 datapathProvider: "ADVANCED_DATAPATH",
+                // FQDNNetworkPolicy (Dataplane V2): the app's egress to its external services by DNS name.
+                enableFqdnNetworkPolicy: true,
                 // CIS GKE 5.6.1: intranode visibility (pod-to-pod traffic on a node goes through the VPC, so flow logs see it).
                 enableIntranodeVisibility: true,
                 // CIS GKE 5.5.4: automated version management through a release channel.

@@ -232,7 +232,12 @@ export class Grafana extends pulumi.ComponentResource {
             );
         }
         const namespace =
-            args.namespace ?? new SecureNamespace(`${name}-ns`, { provider, name: namespaceName, allowEgress: egress }, { parent: this });
+            args.namespace ??
+            new SecureNamespace(
+                `${name}-ns`,
+                { provider, name: namespaceName, allowEgress: egress, podSecurityVersion: args.podSecurityVersion },
+                { parent: this },
+            );
         this.namespace = namespace.name;
 
         const password = new random.RandomPassword(

@@ -411,7 +411,13 @@ export class Monitoring extends pulumi.ComponentResource {
 
         this.namespace = new SecureNamespace(
             `${name}-ns`,
-            { provider, name: PLATFORM_NAMESPACES.monitoring, allowIngress: allowances.ingress, allowEgress: allowances.egress },
+            {
+                provider,
+                name: PLATFORM_NAMESPACES.monitoring,
+                allowIngress: allowances.ingress,
+                allowEgress: allowances.egress,
+                podSecurityVersion: args.podSecurityVersion,
+            },
             { parent: this },
         );
 

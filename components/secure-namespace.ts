@@ -6,20 +6,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PodSecurityLevel, podSecurityLevelFor, podSecurityReasonFor } from "../platform/exemptions";
+import { DEFAULT_POD_SECURITY_VERSION } from "../platform/cluster-version";
+import { podSecurityLabels, PodSecurityModes, uniformModes } from "../platform/pod-security";
 import { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
 import { PlatformComponentArgs } from "../platform/component-args";
 
 export { apiServerEgress, httpsEgress, metricsIngressFrom } from "../platform/network-allowances";
 export type { EgressAllowance, IngressAllowance, PortSpec } from "../platform/network-allowances";
 
-export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
+export { POD_SECURITY_MODES, podSecurityLabels } from "../platform/pod-security";
 
 /** Annotation carrying why a namespace runs below `restricted`. */
 export const POD_SECURITY_REASON_ANNOTATION = "secure-gitops.io/pod-security-reason";
 /** Annotation carrying why a NetworkPolicy allowance exists. */
 export const NETWORK_POLICY_REASON_ANNOTATION = "secure-gitops.io/reason";
 
-export interface SecureNamespaceArgs extends Pick<PlatformComponentArgs, "provider"> {
+export interface SecureNamespaceArgs extends Pick<PlatformComponentArgs, "provider" | "podSecurityVersion"> {
     /** The namespace name (fixed, not auto-named: charts, exemptions and constraints refer to it). */
     name: string;
     /** Extra labels (e.g. `admission.gatekeeper.sh/ignore` for Gatekeeper's own namespace). */
@@ -27,16 +29,17 @@ export interface SecureNamespaceArgs extends Pick<PlatformComponentArgs, "provid
     annotations?: Record<string, string>;
     allowIngress?: IngressAllowance[];
     allowEgress?: EgressAllowance[];
-}
-
-/** The Pod Security Standards labels for a level, pinned to the `latest` policy version. */
-export function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
-    const labels: Record<string, string> = {};
-    for (const mode of POD_SECURITY_MODES) {
-        labels[`pod-security.kubernetes.io/${mode}`] = level;
-        labels[`pod-security.kubernetes.io/${mode}-version`] = "latest";
-    }
-    return labels;
+    /**
+     * The Pod Security Standards version every mode label pins (`v1.NN`): the stack's `podSecurityVersion`,
+     * the same version the pss-* rules are configured with. Defaults to the default cluster version's.
+     */
+    podSecurityVersion?: string;
+    /**
+     * The application namespaces' modes at the app's level (platform/pod-security.ts `appPodSecurityModes`)
+     * with the reason shown when enforce is below restricted. Platform namespaces leave it unset: one level
+     * in every mode, restricted unless platform/exemptions.ts declares a reason for less.
+     */
+    appPodSecurity?: { modes: PodSecurityModes; reason?: string };
 }
 
 /** `kubernetes.io/metadata.name` is set by the API server to the namespace name and cannot be forged. */
@@ -65,14 +68,22 @@ export class SecureNamespace extends pulumi.ComponentResource {
     public readonly namespace: k8s.core.v1.Namespace;
     /** The namespace name, known once the Namespace exists (depend on it to order installs). */
     public readonly name: pulumi.Output<string>;
+    /** The level Pod Security Admission enforces. */
     public readonly podSecurityLevel: PodSecurityLevel;
+    public readonly podSecurityModes: PodSecurityModes;
+    public readonly podSecurityVersion: string;
     public readonly networkPolicies: k8s.networking.v1.NetworkPolicy[];
 
     constructor(name: string, args: SecureNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("secure-gitops:kubernetes:SecureNamespace", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        this.podSecurityLevel = podSecurityLevelFor(args.name);
-        const reason = podSecurityReasonFor(args.name);
+        const platformLevel = podSecurityLevelFor(args.name);
+        if (args.appPodSecurity && platformLevel !== "restricted")
+            throw new Error(`SecureNamespace ${args.name}: a namespace with a platform exemption cannot take the app's Pod Security modes`);
+        this.podSecurityModes = args.appPodSecurity?.modes ?? uniformModes(platformLevel);
+        this.podSecurityLevel = this.podSecurityModes.enforce;
+        this.podSecurityVersion = args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
+        const reason = args.appPodSecurity ? args.appPodSecurity.reason : podSecurityReasonFor(args.name);
 
         this.namespace = new k8s.core.v1.Namespace(
             name,
@@ -80,7 +91,7 @@ export class SecureNamespace extends pulumi.ComponentResource {
                 metadata: {
                     name: args.name,
                     // PSS labels last: extra labels cannot weaken the declared level.
-                    labels: { ...(args.labels ?? {}), ...podSecurityLabels(this.podSecurityLevel) },
+                    labels: { ...(args.labels ?? {}), ...podSecurityLabels(this.podSecurityModes, this.podSecurityVersion) },
                     annotations: { ...(args.annotations ?? {}), ...(reason ? { [POD_SECURITY_REASON_ANNOTATION]: reason } : {}) },
                 },
             },
@@ -161,6 +172,6 @@ export class SecureNamespace extends pulumi.ComponentResource {
             ),
         ];
 
-        this.registerOutputs({ name: this.name, podSecurityLevel: this.podSecurityLevel });
+        this.registerOutputs({ name: this.name, podSecurityModes: this.podSecurityModes, podSecurityVersion: this.podSecurityVersion });
     }
 }

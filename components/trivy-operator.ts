@@ -156,6 +156,7 @@ export class TrivyOperator extends pulumi.ComponentResource {
             `${name}-ns`,
             {
                 provider,
+                podSecurityVersion: args.podSecurityVersion,
                 name: namespaceName,
                 allowEgress: [
                     ...httpsEgress(

@@ -27,6 +27,8 @@ export const CHART_PINS = {
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: PROMETHEUS_COMMUNITY_REPO },
     // the CRDs of Prometheus Operator v0.93.1, the operator kube-prometheus-stack 88.5.3 runs
     prometheusOperatorCrds: { chart: "prometheus-operator-crds", version: "31.0.1", repo: PROMETHEUS_COMMUNITY_REPO },
+    ingressNginx: { chart: "ingress-nginx", version: "4.15.1", repo: "https://kubernetes.github.io/ingress-nginx" }, // controller v1.15.1
+    certManager: { chart: "cert-manager", version: "1.19.6", repo: "https://charts.jetstack.io" }, // cert-manager v1.19.6
     trivyOperator: { chart: "trivy-operator", version: "0.34.0", repo: "https://aquasecurity.github.io/helm-charts/" }, // trivy-operator 0.32.0, trivy 0.72.0
 } as const satisfies Record<string, PinnedChart>;
 
@@ -41,6 +43,7 @@ const CHARTS_BY_FEATURE: Record<keyof FeatureSwitches, readonly ChartName[]> = {
     auditLogging: ["fluentd"],
     monitoring: ["prometheusOperatorCrds", "kubePrometheusStack"],
     grafana: ["grafana"],
+    ingress: ["ingressNginx", "certManager"],
 };
 
 /** Every pinned chart the enabled features install, in table order. */

@@ -14,6 +14,11 @@ export interface PlatformComponentArgs {
      * API server on 6443 too, for existing clusters whose API server does not listen on 443.
      */
     apiServerCidrs?: string[];
+    /**
+     * The Pod Security Standards version (`v1.NN`) the component's namespace labels pin: the stack's
+     * `podSecurityVersion`, the version the pss-* rules judge by. Defaults to the default cluster version's.
+     */
+    podSecurityVersion?: string;
     /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
     dependsOn?: pulumi.Resource[];
     /** Where the component's pinned charts are installed from; their official repositories by default. */

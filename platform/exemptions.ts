@@ -9,6 +9,8 @@ export const PLATFORM_NAMESPACES = {
     trivy: "trivy-system",
     logging: "logging",
     monitoring: "monitoring",
+    ingress: "ingress-nginx",
+    certManager: "cert-manager",
 } as const;
 
 export type PlatformNamespace = (typeof PLATFORM_NAMESPACES)[keyof typeof PLATFORM_NAMESPACES];
@@ -131,6 +133,28 @@ export const NAMESPACE_EXEMPTIONS: NamespaceExemption[] = [
             "Alertmanager StatefulSets and Secrets; Prometheus discovers scrape targets (pods, services, endpoints) and scrapes the API server with " +
             "its token; kube-state-metrics lists the objects it reports on; the webhook certificate Jobs write the certificate Secret and patch the " +
             "webhook configurations. All through the Kubernetes API with their token; RBAC limits each one.",
+    },
+    // ingress-nginx (components/ingress-nginx.ts): the platform's one public entry point. Only the platform
+    // deploys into this namespace (the AppProject's destinations are the app namespaces), and the chart's only
+    // LoadBalancer Service is the controller's.
+    {
+        namespace: PLATFORM_NAMESPACES.ingress,
+        rules: ["services-no-public-loadbalancer", "containers-read-only-root-filesystem", "pods-no-automount-service-account-token"],
+        reason:
+            "The ingress-nginx controller's LoadBalancer Service is the platform's one public entry point (TLS only, HSTS; port 80 only for " +
+            "ACME HTTP-01 challenges and redirects to HTTPS): every app is reached through it, so no other namespace gets a public load balancer. " +
+            "The controller rewrites nginx.conf and writes its pid and temporary files in the image (the official image needs a writable root " +
+            "filesystem; it runs as uid 101 with every capability dropped but NET_BIND_SERVICE); it and the admission webhook's certificate Jobs " +
+            "watch Ingresses, Services, EndpointSlices and Secrets and patch the webhook configuration through the API with their token.",
+    },
+    // cert-manager (components/cert-manager.ts): restricted pods (chart defaults: non-root, RuntimeDefault, no
+    // capabilities, read-only root), which need only their token.
+    {
+        namespace: PLATFORM_NAMESPACES.certManager,
+        rules: ["pods-no-automount-service-account-token"],
+        reason:
+            "cert-manager's controller, webhook and cainjector watch Certificates, Issuers, Ingresses and Secrets, write the certificate Secrets, " +
+            "create the ACME HTTP-01 solver pods and inject CA bundles into webhook configurations, all through the API with their token.",
     },
 ];
 

@@ -13,7 +13,7 @@ export interface RuleSetting {
 }
 
 export type StackPolicy = Pick<PolicyConfig, "enforcement" | "publicServiceNamespaces" | "allowedRegistries"> &
-    Partial<Pick<PolicyConfig, "webhookFailurePolicy">>;
+    Partial<Pick<PolicyConfig, "webhookFailurePolicy" | "podSecurityVersion">>;
 
 /**
  * The stack level caps each rule's catalogue default: `mandatory` keeps the defaults, `advisory` turns
@@ -44,7 +44,11 @@ export function ruleSettings(policy: StackPolicy, rules: readonly Rule[] = RULES
     const overrides = stackOverrides(policy);
     const settings = new Map<string, RuleSetting>();
     for (const rule of rules) {
-        const params: Record<string, unknown> = { ...effectiveParams<object>(rule, overrides[rule.id]) };
+        // The Pod Security Standards rules judge by the version the namespaces' PSA labels pin.
+        const pss = policy.podSecurityVersion !== undefined && "podSecurityVersion" in rule.paramsSchema;
+        const params: Record<string, unknown> = {
+            ...effectiveParams<object>(rule, { ...overrides[rule.id], ...(pss ? { podSecurityVersion: policy.podSecurityVersion } : {}) }),
+        };
         if (rule.target === "kubernetes") {
             const declared = Array.isArray(params.exemptNamespaces) ? (params.exemptNamespaces as string[]) : [];
             params.exemptNamespaces = [...new Set([...declared, ...exemptNamespacesFor(rule.id)])].sort();

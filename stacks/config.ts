@@ -8,6 +8,13 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./cidr";
 import {
+    DEFAULT_KUBERNETES_VERSION,
+    kubernetesMinor,
+    MIN_KUBERNETES_MINOR,
+    podSecurityMinor,
+    podSecurityVersionFor,
+} from "../platform/cluster-version";
+import {
     AlertingConfig,
     APP_SOURCE_TYPES,
     AppSource,
@@ -86,6 +93,14 @@ export const CONFIG_KEYS = {
     publicServiceNamespaces: { type: "array", default: [] },
     allowedRegistries: { type: "array", default: [] },
     appPolicyEnforcement: { type: "string", default: "mandatory" },
+    acmeEmail: { type: "string", default: "" },
+    acmeServer: { type: "string", default: "staging" },
+    acmeSolver: { type: "string", default: "http01" },
+    acmeDnsProject: { type: "string", default: "" },
+    appIngressTargets: { type: "string", default: "[]" },
+    appEgress: { type: "string", default: "[]" },
+    kubernetesVersion: { type: "string", default: DEFAULT_KUBERNETES_VERSION },
+    podSecurityVersion: { type: "string", default: "" },
     // Argo CD
     appRepoUrl: { type: "string", default: "" },
     appPath: { type: "string", default: "." },
@@ -125,6 +140,7 @@ export const FEATURE_NAMES = [
     "auditLogging",
     "monitoring",
     "grafana",
+    "ingress",
 ] as const satisfies readonly (keyof FeatureSwitches)[];
 export const FALCO_PRIORITIES = ["emergency", "alert", "critical", "error", "warning", "notice"] as const;
 export const TRIVY_SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -357,8 +373,10 @@ function parseFeatures(read: Reader, environment: EnvironmentName | undefined): 
         auditLogging: true,
         monitoring: true,
         grafana: true,
+        // Opt-in: it needs the ACME account (acmeEmail) and creates the one public LoadBalancer.
+        ingress: false,
     };
-    const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys stay enabled)`;
+    const allowed = `a JSON object of booleans with keys ${FEATURE_NAMES.join(", ")} (unset keys keep their default: every one on but ingress)`;
     const parsed = read.json("features", allowed);
     if (parsed === undefined) return features;
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -596,6 +614,171 @@ function parseArgoCd(read: Reader, enabled: boolean): ArgoCdConfig {
     };
 }
 
+/**
+ * The cluster's Kubernetes version and the Pod Security Standards version pinned from it. A pinned version
+ * never moves with a cluster upgrade (`latest` would); one above the cluster's is refused, because PSA on
+ * that cluster evaluates it as its own latest, not as the version the rules judge by.
+ */
+function parseVersions(read: Reader): { kubernetesVersion: string; podSecurityVersion: string } {
+    const kubernetesVersion = read.string("kubernetesVersion", DEFAULT_KUBERNETES_VERSION);
+    // Length first: it bounds the regex's work.
+    const minor = kubernetesVersion.length <= 12 ? kubernetesMinor(kubernetesVersion) : undefined;
+    if (minor === undefined || minor < MIN_KUBERNETES_MINOR) {
+        read.problem(
+            "kubernetesVersion",
+            show(kubernetesVersion),
+            `a Kubernetes version 1.NN or 1.NN.P, at least 1.${MIN_KUBERNETES_MINOR} (Pod Security Admission GA)`,
+        );
+        return { kubernetesVersion: DEFAULT_KUBERNETES_VERSION, podSecurityVersion: podSecurityVersionFor(DEFAULT_KUBERNETES_VERSION) };
+    }
+    const set = read.optional("podSecurityVersion");
+    if (set === undefined) return { kubernetesVersion, podSecurityVersion: podSecurityVersionFor(kubernetesVersion) };
+    const pssMinor = set.length <= 6 ? podSecurityMinor(set) : undefined;
+    if (pssMinor === undefined || pssMinor > minor) {
+        read.problem(
+            "podSecurityVersion",
+            show(set),
+            `a pinned Pod Security Standards version v1.NN no newer than kubernetesVersion (v1.${minor}), or empty for v1.${minor}; "latest" is not pinned`,
+        );
+        return { kubernetesVersion, podSecurityVersion: podSecurityVersionFor(kubernetesVersion) };
+    }
+    return { kubernetesVersion, podSecurityVersion: set };
+}
+
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+$/;
+/** A DNS name, optionally with one leading `*.` (FQDNNetworkPolicy's pattern): labels of letters, digits and hyphens. Length-checked first. */
+const FQDN = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** Label keys and values as a NetworkPolicy podSelector takes them (prefix/name and value). */
+const LABEL_KEY = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function parseAcme(read: Reader, prod: boolean, enabled: boolean, mode: string): StackConfig["acme"] {
+    const email = read.string("acmeEmail", "");
+    if (enabled && (email.length > 254 || !EMAIL.test(email)))
+        read.problem("acmeEmail", show(email), "an e-mail address for the ACME account (required while features.ingress is on)");
+    const server = read.oneOf("acmeServer", ["staging", "production"] as const, "staging");
+    if (prod && enabled && server !== "production")
+        read.problem("acmeServer", show(server), "production in prod (staging certificates are not trusted by browsers)");
+    const solver = read.oneOf("acmeSolver", ["http01", "dns01"] as const, "http01");
+    if (solver === "dns01" && mode !== "gke")
+        read.problem("acmeSolver", show(solver), "http01 in existing mode (dns01 uses Cloud DNS through Workload Identity, gke mode only)");
+    const dnsProject = read.optional("acmeDnsProject");
+    if (dnsProject !== undefined && !GCP_PROJECT_ID.test(dnsProject)) read.problem("acmeDnsProject", show(dnsProject), "a GCP project id");
+    return { email, server, solver, ...(dnsProject ? { dnsProject } : {}) };
+}
+
+function isRecordValue(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** `{label: value}` as a podSelector, or undefined after recording the problem. */
+function labelSelector(read: Reader, key: string, value: unknown): Record<string, string> | undefined {
+    if (!isRecordValue(value) || Object.keys(value).length === 0) {
+        read.problem(key, show(value), "a non-empty JSON object of label keys to label values");
+        return undefined;
+    }
+    for (const [k, v] of Object.entries(value)) {
+        if (k.length > 317 || !LABEL_KEY.test(k) || typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
+            read.problem(`${key}.${k}`, show(v), "a Kubernetes label key with a string label value");
+            return undefined;
+        }
+    }
+    return value as Record<string, string>;
+}
+
+function portList(read: Reader, key: string, value: unknown): number[] {
+    if (
+        !Array.isArray(value) ||
+        value.length === 0 ||
+        !value.every((p) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535)
+    ) {
+        read.problem(key, show(value), "a non-empty list of TCP ports 1-65535");
+        return [];
+    }
+    return value as number[];
+}
+
+function parseAppNetwork(read: Reader, mode: string): StackConfig["appNetwork"] {
+    const targetsAllowed = 'a JSON list of {"name": "frontend", "podSelector": {"label": "value"}, "ports": [8080]}';
+    const rawTargets = read.json("appIngressTargets", targetsAllowed);
+    const ingressTargets: StackConfig["appNetwork"]["ingressTargets"] = [];
+    if (rawTargets !== undefined && !Array.isArray(rawTargets)) read.problem("appIngressTargets", show(rawTargets), targetsAllowed);
+    const names = new Set<string>();
+    const uniqueName = (key: string, name: unknown): name is string => {
+        if (typeof name !== "string" || name.length > 40 || !DNS_LABEL.test(name) || names.has(name)) {
+            read.problem(key, show(name), "a unique DNS label of at most 40 characters (it names the NetworkPolicy)");
+            return false;
+        }
+        names.add(name);
+        return true;
+    };
+    (Array.isArray(rawTargets) ? rawTargets : []).forEach((entry: unknown, i) => {
+        const at = `appIngressTargets[${i}]`;
+        if (!isRecordValue(entry)) {
+            read.problem(at, show(entry), targetsAllowed);
+            return;
+        }
+        const { name, podSelector, ports, ...extra } = entry;
+        for (const k of Object.keys(extra)) read.problem(`${at}.${k}`, show(extra[k]), "only name, podSelector and ports");
+        const okName = uniqueName(`${at}.name`, name);
+        const selector = labelSelector(read, `${at}.podSelector`, podSelector);
+        const portsOk = portList(read, `${at}.ports`, ports);
+        if (okName && selector && portsOk.length > 0) ingressTargets.push({ name, podSelector: selector, ports: portsOk });
+    });
+
+    const egressAllowed = 'a JSON list of {"name", "reason", "podSelector"?, "fqdns"?: [...], "cidrs"?: [...], "ports": [443]}';
+    const rawEgress = read.json("appEgress", egressAllowed);
+    const egress: StackConfig["appNetwork"]["egress"] = [];
+    if (rawEgress !== undefined && !Array.isArray(rawEgress)) read.problem("appEgress", show(rawEgress), egressAllowed);
+    (Array.isArray(rawEgress) ? rawEgress : []).forEach((entry: unknown, i) => {
+        const at = `appEgress[${i}]`;
+        if (!isRecordValue(entry)) {
+            read.problem(at, show(entry), egressAllowed);
+            return;
+        }
+        const { name, reason, podSelector, fqdns, cidrs, ports, ...extra } = entry;
+        for (const k of Object.keys(extra))
+            read.problem(`${at}.${k}`, show(extra[k]), "only name, reason, podSelector, fqdns, cidrs and ports");
+        const okName = uniqueName(`${at}.name`, name);
+        if (typeof reason !== "string" || reason.trim().length < 10)
+            read.problem(`${at}.reason`, show(reason), "why the app needs this destination (a sentence)");
+        const selector = podSelector === undefined ? undefined : labelSelector(read, `${at}.podSelector`, podSelector);
+        const fqdnList = fqdns === undefined ? [] : fqdns;
+        const cidrList = cidrs === undefined ? [] : cidrs;
+        if (!Array.isArray(fqdnList) || !fqdnList.every((f) => typeof f === "string" && f.length <= 253 && FQDN.test(f)))
+            read.problem(`${at}.fqdns`, show(fqdns), "a list of DNS names (lower case; one leading *. matches any subdomain)");
+        else if (fqdnList.length > 0 && mode !== "gke")
+            read.problem(`${at}.fqdns`, show(fqdns), "cidrs in existing mode (FQDN egress needs GKE Dataplane V2's FQDNNetworkPolicy)");
+        const badCidr: unknown = Array.isArray(cidrList)
+            ? (cidrList as unknown[]).find(
+                  (c) =>
+                      typeof c !== "string" ||
+                      !parseCidr(c).ok ||
+                      (parseCidr(c) as { ok: true; cidr: Ipv4Cidr }).cidr.prefix < PUBLIC_NETWORK_MAX_PREFIX,
+              )
+            : cidrList;
+        if (!Array.isArray(cidrList) || badCidr !== undefined)
+            read.problem(
+                `${at}.cidrs`,
+                show(badCidr ?? cidrs),
+                `IPv4 CIDRs no broader than /${PUBLIC_NETWORK_MAX_PREFIX} (name the service's ranges, not the internet)`,
+            );
+        if (Array.isArray(fqdnList) && Array.isArray(cidrList) && fqdnList.length + cidrList.length === 0)
+            read.problem(at, show(entry), "at least one of fqdns or cidrs");
+        const portsOk = portList(read, `${at}.ports`, ports);
+        if (okName && typeof reason === "string" && portsOk.length > 0 && Array.isArray(fqdnList) && Array.isArray(cidrList))
+            egress.push({
+                name,
+                reason: reason.trim(),
+                ...(selector ? { podSelector: selector } : {}),
+                fqdns: fqdnList as string[],
+                cidrs: cidrList as string[],
+                ports: portsOk,
+            });
+    });
+    return { ingressTargets, egress };
+}
+
 /** Parses and validates a stack's configuration; throws one StackConfigError listing every problem. */
 export function parseStackConfig(source: ConfigSource, stack: string): StackConfig {
     const read = new Reader(source);
@@ -655,6 +838,7 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
             "mandatory in prod (warn and dryrun are migration steps for dev and staging)",
         );
     }
+    const { kubernetesVersion, podSecurityVersion } = parseVersions(read);
     const publicServiceNamespaces = read.stringList("publicServiceNamespaces", (ns) => DNS_LABEL.test(ns), "namespace names (DNS labels)");
     const allowedRegistries = read.stringList(
         "allowedRegistries",
@@ -663,6 +847,8 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
     );
 
     const argocd = parseArgoCd(read, features.argocd);
+    const acme = parseAcme(read, prod, features.ingress, mode);
+    const appNetwork = parseAppNetwork(read, mode);
 
     const alerting: AlertingConfig = {
         slackWebhookUrl: read.secret("slackWebhookUrl"),
@@ -695,9 +881,12 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         gcpRegion,
         cluster,
         features,
-        policy: { enforcement, appEnforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries },
+        kubernetesVersion,
+        policy: { enforcement, appEnforcement, webhookFailurePolicy, publicServiceNamespaces, allowedRegistries, podSecurityVersion },
         argocd,
         alerting,
+        acme,
+        appNetwork,
         trivy: {
             severities,
             concurrentScanJobs: read.integer("trivyConcurrentScanJobs", TRIVY_CONCURRENCY.min, TRIVY_CONCURRENCY.max),

@@ -67,6 +67,8 @@ export interface FeatureSwitches {
     /** Prometheus (kube-prometheus-stack): scrapes the platform, evaluates the alert rules; Grafana's datasource. */
     monitoring: boolean;
     grafana: boolean;
+    /** The app's entry point: ingress-nginx (the one public LoadBalancer) and cert-manager with the stack's ClusterIssuer. */
+    ingress: boolean;
 }
 
 export interface PolicyConfig {
@@ -83,6 +85,11 @@ export interface PolicyConfig {
      * there), so an app can be migrated dev -> staging -> prod while the platform stays enforced. Prod: mandatory.
      */
     appEnforcement: PolicyEnforcement;
+    /**
+     * Pod Security Standards version (`v1.NN`) pinned in every namespace's Pod Security Admission labels and
+     * given to the pss-* rules (pack and Gatekeeper): one standard for both admission layers.
+     */
+    podSecurityVersion: string;
 }
 
 /** Where Argo CD's repo-server gets the application's manifests from, inside the repository at `appPath`. */
@@ -124,6 +131,42 @@ export interface ArgoCdConfig {
     repoPassword?: pulumi.Output<string>;
 }
 
+/** ACME certificates for the app's Ingress (cert-manager ClusterIssuer). */
+export interface AcmeConfig {
+    /** Account e-mail Let's Encrypt sends expiry notices to; required while the ingress feature is on. */
+    email: string;
+    /** `staging` (dev, staging: untrusted test certificates, high rate limits) or `production` (prod). */
+    server: "staging" | "production";
+    /** HTTP-01 through the nginx class (default), or DNS-01 through Cloud DNS (gke mode). */
+    solver: "http01" | "dns01";
+    /** The Cloud DNS project for DNS-01 (default: gcpProject). */
+    dnsProject?: string;
+}
+
+/** An egress destination of the app: by FQDN (GKE FQDNNetworkPolicy) or by CIDRs, on given TCP ports. */
+export interface AppEgressRule {
+    name: string;
+    reason: string;
+    /** App pods it applies to (labels); all pods of the app namespace when omitted. */
+    podSelector?: Record<string, string>;
+    fqdns: string[];
+    cidrs: string[];
+    ports: number[];
+}
+
+/** App pods the ingress controller may reach (nothing else may). */
+export interface AppIngressTarget {
+    name: string;
+    podSelector: Record<string, string>;
+    ports: number[];
+}
+
+/** What the app needs from the platform's network: who may reach it, and where it may go. */
+export interface AppNetworkConfig {
+    ingressTargets: AppIngressTarget[];
+    egress: AppEgressRule[];
+}
+
 export interface AlertingConfig {
     slackWebhookUrl?: pulumi.Output<string>;
     pagerDutyRoutingKey?: pulumi.Output<string>;
@@ -153,6 +196,8 @@ export type ChartInstallSource = { kind: "official" } | { kind: "directory"; dir
 
 export interface StackConfig {
     environment: EnvironmentName;
+    /** The cluster's Kubernetes version (`1.NN[.P]`): what the plan renders charts for. */
+    kubernetesVersion: string;
     /** GCP project and region; required in gke mode, optional otherwise. */
     gcpProject?: string;
     gcpRegion: string;
@@ -161,6 +206,8 @@ export interface StackConfig {
     policy: PolicyConfig;
     argocd: ArgoCdConfig;
     alerting: AlertingConfig;
+    acme: AcmeConfig;
+    appNetwork: AppNetworkConfig;
     trivy: TrivyConfig;
     audit: AuditConfig;
     charts: ChartInstallSource;

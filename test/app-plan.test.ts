@@ -9,6 +9,7 @@ import * as path from "path";
 import { stringify as stringifyYaml } from "yaml";
 import { renderConstraintTemplate, renderScopedConstraints } from "../platform/constraint-render";
 import { appPolicyPackConfig, appRuleSettings, ruleSettings } from "../platform/policy-settings";
+import { appPodSecurityModes, podSecurityFromLabels, podSecurityLabels } from "../platform/pod-security";
 import { K8sObject, KUBERNETES_RULES } from "../policy-pack/catalogue";
 import { ArgoCdConfig, PolicyEnforcement } from "../stacks/types";
 import {
@@ -26,6 +27,7 @@ import {
 import { renderChart } from "../tools/charts/helm-template";
 import { runPlan } from "../tools/plan";
 import { requireTool } from "./support/engines";
+import { runPsaCheck } from "./support/psa-check";
 
 const CHARTS = path.join(__dirname, "fixtures", "app-chart");
 const CHART_DIR = path.join(CHARTS, "league-table");
@@ -41,6 +43,11 @@ function appConfig(valueFiles: string[], parameters: { name: string; value: stri
         autoSyncPrune: true,
         autoSyncSelfHeal: true,
     };
+}
+
+/** The app namespace's Pod Security Admission setting as the program labels it at this app level. */
+function appNamespaceLabels(appEnforcement: PolicyEnforcement, namespace = NAMESPACE) {
+    return new Map([[namespace, podSecurityFromLabels(podSecurityLabels(appPodSecurityModes(appEnforcement), "v1.33"))]]);
 }
 
 const policyFor = (appEnforcement: PolicyEnforcement) => ({
@@ -61,7 +68,8 @@ function plan(
         config: appConfig(valueFiles, parameters),
         appEnforcement,
         appPolicyConfig: appPolicyPackConfig(policyFor(appEnforcement)),
-        chartsDir: CHARTS,
+        checkoutDir: CHART_DIR,
+        podSecurity: appNamespaceLabels(appEnforcement),
     });
 }
 
@@ -169,16 +177,19 @@ describe("the application before merge (plan --charts)", () => {
                 config: { ...appConfig([]), appRepoUrl: "https://github.com/acme/not-checked-out" },
                 appEnforcement: "advisory",
                 appPolicyConfig: {},
-                chartsDir: CHARTS,
+                checkoutDir: path.join(CHARTS, "not-checked-out"),
+                podSecurity: appNamespaceLabels("advisory"),
             });
             assert.match(missing.notEvaluated ?? "", /not a directory/);
+            assert.doesNotMatch(missing.notEvaluated ?? "", new RegExp(CHARTS), "no local path in the report");
             assert.equal(missing.objects.length, 0);
             const kustomize = await planApp({
                 stack: "dev",
                 config: { ...appConfig([]), appSource: { type: "kustomize" } },
                 appEnforcement: "advisory",
                 appPolicyConfig: {},
-                chartsDir: CHARTS,
+                checkoutDir: CHART_DIR,
+                podSecurity: appNamespaceLabels("advisory"),
             });
             assert.match(kustomize.notEvaluated ?? "", /kustomize/);
             const noApp = await planApp({
@@ -186,7 +197,8 @@ describe("the application before merge (plan --charts)", () => {
                 config: { ...appConfig([]), appNamespaces: [] },
                 appEnforcement: "advisory",
                 appPolicyConfig: {},
-                chartsDir: CHARTS,
+                checkoutDir: CHART_DIR,
+                podSecurity: appNamespaceLabels("advisory"),
             });
             assert.match(noApp.notEvaluated ?? "", /no application/);
         });
@@ -206,7 +218,8 @@ describe("the application before merge (plan --charts)", () => {
                 config,
                 appEnforcement: "mandatory",
                 appPolicyConfig: appPolicyPackConfig(policyFor("mandatory")),
-                chartsDir: path.join(__dirname, "fixtures"),
+                checkoutDir: path.join(__dirname, "fixtures", "manifests"),
+                podSecurity: appNamespaceLabels("mandatory", "missing-table"),
             });
             assert.equal(result.notEvaluated, undefined);
             assert.deepEqual(result.objects.map((o) => `${o.kind}/${o.name}`).sort(), [
@@ -240,6 +253,22 @@ describe("the application before merge (plan --charts)", () => {
             }
             assert.equal(dev.counts.denied, 0);
             assert.deepEqual(blockingObjects(dev), [], "dev runs the app: a migration path, not a wall");
+            // Kubernetes' own admission agrees: enforce baseline admits the pods, warn/audit restricted report them.
+            for (const workload of [find(dev, "Deployment", "-web"), find(dev, "Deployment", "-redis"), hook]) {
+                assert.equal(workload.gatekeeper, "warned");
+                assert.equal(workload.podSecurity?.outcome, "warned", workload.name);
+                assert.ok(workload.podSecurity?.enforce.allowed);
+                assert.match(
+                    workload.podSecurity?.summary ?? "",
+                    /^warned \(Pod Security Admission: enforce baseline v1\.33 admits; warn restricted v1\.33/,
+                );
+            }
+            // Located in the chart's template files (helm's # Source:), at the line of the object's kind.
+            assert.equal(find(dev, "Deployment", "-web").template, "templates/web.yaml");
+            assert.equal(find(dev, "Deployment", "-web").line, 2, "the line of its kind");
+            assert.equal(find(dev, "Service", "-web").template, "templates/web.yaml");
+            assert.ok((find(dev, "Service", "-web").line ?? 0) > 1);
+            assert.equal(hook.template, "templates/cache-flush-hook.yaml");
         });
 
         it("the same values under prod's level: every workload, the hook included, is denied", async () => {
@@ -263,12 +292,21 @@ describe("the application before merge (plan --charts)", () => {
                     .sort(),
                 ["Deployment", "Deployment", "Job"],
             );
+            // Both layers deny, each reported on its own.
+            for (const o of blockingObjects(prodInsecure)) {
+                assert.equal(o.gatekeeper, "denied");
+                assert.equal(o.podSecurity?.summary, "denied (Pod Security Admission: restricted v1.33)", o.name);
+            }
         });
 
-        it("prod values: no Namespace or quota rendered, every object admitted", async () => {
+        it("prod values (the README's securityContext changes): every object admitted by both layers, the Ingress included", async () => {
             const prod = await plan("prod", ["values-prod.yaml"], "mandatory");
             assert.equal(prod.notEvaluated, undefined);
-            assert.ok(prod.objects.length >= 4, "web, service, redis and the hook");
+            assert.ok(prod.objects.length >= 5, "web, service, redis, the hook and the Ingress");
+            const ingress = find(prod, "Ingress", "");
+            assert.equal(ingress.template, "templates/ingress.yaml");
+            for (const suffix of ["-web", "-redis"])
+                assert.equal(find(prod, "Deployment", suffix).podSecurity?.summary, "admitted (Pod Security Admission: restricted v1.33)");
             assert.ok(!prod.objects.some((o) => o.kind === "Namespace" || o.kind === "ResourceQuota"));
             for (const o of prod.objects)
                 assert.equal(
@@ -276,6 +314,81 @@ describe("the application before merge (plan --charts)", () => {
                     "admitted",
                     `${o.kind}/${o.name}: ${o.reasons.join("; ")} ${o.findings.map((f) => f.message).join(" | ")}`,
                 );
+        });
+
+        it("renders for the stack's cluster (kubeVersion and API versions), as Argo CD does", async function () {
+            // A chart that requires a cluster version: helm's built-in default (v1.20) would refuse it.
+            const copy = fs.mkdtempSync(path.join(os.tmpdir(), "league-table-"));
+            try {
+                fs.cpSync(CHART_DIR, copy, { recursive: true });
+                const chartYaml = path.join(copy, "Chart.yaml");
+                fs.writeFileSync(chartYaml, `${fs.readFileSync(chartYaml, "utf8")}kubeVersion: ">=1.25.0-0"\n`);
+                fs.writeFileSync(
+                    path.join(copy, "templates", "monitor.yaml"),
+                    '{{- if .Capabilities.APIVersions.Has "monitoring.coreos.com/v1" }}\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: web\n{{- end }}\n',
+                );
+                const base = {
+                    stack: "prod",
+                    config: appConfig(["values-prod.yaml"]),
+                    appEnforcement: "mandatory" as const,
+                    appPolicyConfig: appPolicyPackConfig(policyFor("mandatory")),
+                    checkoutDir: copy,
+                    podSecurity: appNamespaceLabels("mandatory"),
+                };
+                const without = await planApp(base);
+                assert.match(without.notEvaluated ?? "", /kubeVersion|incompatible with Kubernetes/);
+                assert.ok(!without.notEvaluated?.includes(copy), "no local path");
+                const withCluster = await planApp({
+                    ...base,
+                    capabilities: { kubeVersion: "1.33", apiVersions: ["monitoring.coreos.com/v1"] },
+                });
+                assert.equal(withCluster.notEvaluated, undefined);
+                assert.equal(withCluster.kubeVersion, "1.33");
+                assert.ok(
+                    withCluster.objects.some((o) => o.kind === "ServiceMonitor"),
+                    "the cluster's API versions reach .Capabilities",
+                );
+            } finally {
+                fs.rmSync(copy, { recursive: true, force: true });
+            }
+        });
+
+        it("its Pod Security Admission verdicts agree with Kubernetes' own (psa-check) on the rendered workloads", async function () {
+            const tool = requireTool(this, "psa-check");
+            let compared = 0;
+            for (const [valueFiles, enforcement] of [
+                [["values-dev.yaml"], "advisory"],
+                [["values-dev.yaml"], "mandatory"],
+                [["values-prod.yaml"], "mandatory"],
+            ] as const) {
+                const ours = await plan("x", [...valueFiles], enforcement);
+                const objects = (
+                    await renderChart({
+                        chartDir: CHART_DIR,
+                        releaseName: "league-table",
+                        namespace: NAMESPACE,
+                        values: argoCdHelmValues(CHART_DIR, [...valueFiles], []),
+                        includeCrds: true,
+                    })
+                ).filter((o) => ours.objects.some((j) => j.podSecurity && j.kind === o.kind && j.name === o.metadata?.name));
+                assert.ok(objects.length >= 3, "web, redis, the hook");
+                const results = runPsaCheck(
+                    tool,
+                    objects.map((object, i) => ({ id: String(i), version: "v1.33", object })),
+                );
+                results.forEach((r, i) => {
+                    const mine = ours.objects.find((j) => j.kind === objects[i].kind && j.name === objects[i].metadata?.name)?.podSecurity;
+                    const level = enforcement === "mandatory" ? "restricted" : "baseline";
+                    assert.equal(
+                        mine?.enforce.allowed,
+                        r[level]?.allowed,
+                        `${valueFiles.join()} ${enforcement} ${objects[i].kind}: PSA ${(r[level]?.forbidden ?? []).join("; ")}`,
+                    );
+                    if (enforcement === "advisory") assert.equal(mine?.warn.allowed, r.restricted?.allowed);
+                    compared++;
+                });
+            }
+            assert.ok(compared >= 9);
         });
 
         it("parameters reach the render: redis off removes redis and its hook", async () => {
@@ -373,7 +486,7 @@ describe("the application before merge (plan --charts)", () => {
                 const result = await runPlan({
                     stack: "prod",
                     outRoot: out,
-                    appSources: CHARTS,
+                    app: { kind: "checkout", dir: CHART_DIR },
                     configOverrides: {
                         "secure-gitops:appRepoUrl": "https://github.com/acme/league-table.git",
                         "secure-gitops:appPath": ".",
@@ -391,6 +504,12 @@ describe("the application before merge (plan --charts)", () => {
                 assert.ok(result.written?.app && fs.existsSync(result.written.app));
                 const written = JSON.parse(fs.readFileSync(result.written.app, "utf8")) as AppPlan;
                 assert.deepEqual(written.counts, app.counts);
+                // The program's own labels: prod's app namespace enforces restricted at the stack's version.
+                assert.equal(find(app, "Deployment", "-web").podSecurity?.summary, "denied (Pod Security Admission: restricted v1.33)");
+                const md = fs.readFileSync(result.written.markdown, "utf8");
+                assert.match(md.split("#### ")[0], /The application `league-table` does not run in this stack/);
+                const sarif = fs.readFileSync(result.written.sarif, "utf8");
+                assert.match(sarif, /"uri": "templates\/web.yaml",\s*"uriBaseId": "APPROOT"/);
             } finally {
                 fs.rmSync(out, { recursive: true, force: true });
             }

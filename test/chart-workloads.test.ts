@@ -163,7 +163,7 @@ describe("chart workloads: the pack and Gatekeeper judge every rendered object",
             release("hooks", {}),
             release("absent", {}),
         ]);
-        workloads = await renderChartWorkloads(run, { source: { kind: "dir", dir: CHARTS } });
+        workloads = await renderChartWorkloads(run, { kubeVersion: "1.33", source: { kind: "dir", dir: CHARTS } });
         pack = await startPolicyPack();
         await pack.configure(policyPackConfig(POLICY));
         for (const resource of analyzerResourcesFor(workloads)) {
@@ -265,7 +265,7 @@ describe("chart workloads: the pack and Gatekeeper judge every rendered object",
 
 describe("chart workloads: without charts", () => {
     it("every Release is marked not evaluated and nothing is rendered", async () => {
-        const workloads = await renderChartWorkloads(fixtureRun([release("compliant", {}), release("hooks", {})]), {});
+        const workloads = await renderChartWorkloads(fixtureRun([release("compliant", {}), release("hooks", {})]), { kubeVersion: "1.33" });
         assert.equal(workloads.objects.length, 0);
         assert.deepEqual(
             workloads.releases.map((r) => r.status),
@@ -276,7 +276,7 @@ describe("chart workloads: without charts", () => {
 
     it("an unpacked chart at another version is not rendered in place of the pinned one", async () => {
         const run = fixtureRun([release("compliant", {}, { version: "2.0.0" })]);
-        const workloads = await renderChartWorkloads(run, { source: { kind: "dir", dir: CHARTS }, gatekeeper: false });
+        const workloads = await renderChartWorkloads(run, { kubeVersion: "1.33", source: { kind: "dir", dir: CHARTS }, gatekeeper: false });
         assert.equal(workloads.releases[0].status, "not evaluated");
         assert.match(workloads.releases[0].reason ?? "", /is chart version 1\.0\.0, the program pins 2\.0\.0/);
     });

@@ -371,6 +371,7 @@ describe("stack configuration", () => {
                 auditLogging: true,
                 monitoring: true,
                 grafana: true,
+                ingress: false,
             });
             assert.equal(config.policy.enforcement, "mandatory");
             assert.equal(config.policy.webhookFailurePolicy, "Fail");

@@ -1,8 +1,10 @@
 // The whole program (index.ts) under the in-process engine, per stack.
 import { strict as assert } from "assert";
-import { runProgram, ProgramRun } from "../tools/mock-engine";
+import { readStackConfigFile, runProgram, ProgramRun } from "../tools/mock-engine";
 import { readConfigFixture } from "./support/config-fixtures";
 import { WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "../components/gatekeeper";
+import { podSecurityFromLabels } from "../platform/pod-security";
+import { podSecurityLevelFor } from "../platform/exemptions";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -162,6 +164,60 @@ describe("the program (index.ts) under mocks", function () {
         assert.ok(stack);
         const { secretOutputs } = { secretOutputs: runs.prod.outputs };
         assert.ok("kubeconfig" in secretOutputs && "grafanaAdminPassword" in secretOutputs);
+    });
+
+    it("Pod Security Admission follows the app's level in the app namespaces; platform namespaces keep theirs; one pinned version", () => {
+        const namespaces = (run: ProgramRun) =>
+            new Map(
+                run.resources
+                    .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+                    .map((r) => [String(r.inputs.metadata.name), podSecurityFromLabels(r.inputs.metadata.labels)]),
+            );
+        const expectations = { dev: "baseline", staging: "baseline", prod: "restricted" } as const;
+        for (const [stack, enforce] of Object.entries(expectations)) {
+            const run = runs[stack];
+            const byName = namespaces(run);
+            assert.ok(byName.size >= 7, `${stack}: the platform's and the app's namespaces`);
+            const app = byName.get("missing-table");
+            assert.ok(app, `${stack}: the app namespace`);
+            assert.equal(app.enforce.level, enforce, `${stack}: app enforce`);
+            assert.equal(app.warn.level, "restricted", `${stack}: app warn`);
+            assert.equal(app.audit.level, "restricted", `${stack}: app audit`);
+            for (const [name, setting] of byName) {
+                if (name === "missing-table") continue;
+                const level = podSecurityLevelFor(name);
+                for (const mode of ["enforce", "warn", "audit"] as const)
+                    assert.equal(setting[mode].level, level, `${stack} ${name} ${mode}`);
+            }
+            // One fact: every label's version is the pss-* rules' podSecurityVersion, in the pack config and the constraints.
+            const pack = run.outputs.policyPackConfig as Record<string, { podSecurityVersion?: string }>;
+            const version = pack["pss-restricted-seccomp"].podSecurityVersion;
+            assert.equal(version, "v1.33");
+            for (const [name, setting] of byName)
+                for (const mode of ["enforce", "warn", "audit"] as const)
+                    assert.equal(setting[mode].version, version, `${stack} ${name} ${mode}`);
+            const constraints = run.resources.filter((r) => r.type.startsWith("kubernetes:constraints.gatekeeper.sh/v1beta1:"));
+            const pssConstraints = constraints.filter((c) => String(c.inputs.metadata.name).startsWith("pss-"));
+            assert.ok(pssConstraints.length >= 19, `${stack}: pss constraints`);
+            for (const c of pssConstraints)
+                assert.equal(c.inputs.spec.parameters.podSecurityVersion, version, `${stack} ${c.inputs.metadata.name}`);
+        }
+    });
+
+    it("a stack's podSecurityVersion reaches every namespace label and every pss-* constraint", async () => {
+        const file = readStackConfigFile("staging");
+        const run = await runProgram({
+            stack: "staging",
+            config: { ...file.config, "secure-gitops:podSecurityVersion": "v1.30" },
+            secretKeys: file.secretKeys,
+        });
+        const labels = run.resources
+            .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+            .map((r) => podSecurityFromLabels(r.inputs.metadata.labels));
+        assert.ok(labels.length >= 7);
+        for (const l of labels) assert.deepEqual([l.enforce.version, l.warn.version, l.audit.version], ["v1.30", "v1.30", "v1.30"]);
+        const pack = run.outputs.policyPackConfig as Record<string, { podSecurityVersion?: string }>;
+        assert.equal(pack["pss-baseline-host-probes"].podSecurityVersion, "v1.30");
     });
 
     it("exports the policy pack configuration matching its environment", () => {

@@ -4,6 +4,8 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { ofType, ProgramRun, RecordedResource, runProgram } from "../tools/mock-engine";
 import { NAMESPACE_EXEMPTIONS, NamespaceExemption } from "../platform/exemptions";
+import { DEFAULT_POD_SECURITY_VERSION } from "../platform/cluster-version";
+import { appPodSecurityModes, appPodSecurityReason, podSecurityFromLabels } from "../platform/pod-security";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace, SecureNamespaceArgs } from "../components/secure-namespace";
 
 const NS = "kubernetes:core/v1:Namespace";
@@ -48,20 +50,72 @@ describe("SecureNamespace", () => {
         ["sn-test-baseline", "baseline", "test: needs NET_RAW"],
         ["sn-test-privileged", "privileged", "test: loads kernel modules"],
     ] as const) {
-        it(`labels ${namespace} ${level} in all three modes, version latest`, async () => {
+        it(`labels ${namespace} ${level} in all three modes, each pinned to the default Pod Security version`, async () => {
             const run = await create({ name: namespace, labels: { "pod-security.kubernetes.io/enforce": "privileged", team: "a" } });
             const ns = ofType(run, NS)[0];
             assert.equal(ns.inputs.metadata.name, namespace);
             const labels = ns.inputs.metadata.labels as Record<string, string>;
             for (const mode of ["enforce", "audit", "warn"]) {
                 assert.equal(labels[`pod-security.kubernetes.io/${mode}`], level, `${mode} (extra labels must not override the level)`);
-                assert.equal(labels[`pod-security.kubernetes.io/${mode}-version`], "latest");
+                assert.equal(labels[`pod-security.kubernetes.io/${mode}-version`], DEFAULT_POD_SECURITY_VERSION);
             }
             assert.equal(labels.team, "a");
             assert.equal(ns.inputs.metadata.annotations?.["secure-gitops.io/pod-security-reason"], reason);
             assert.ok(ns.provider?.includes("pulumi:providers:kubernetes::k8s"));
         });
     }
+
+    it("pins every mode's version to the stack's podSecurityVersion", async () => {
+        const run = await create({ name: "sn-test-apps", podSecurityVersion: "v1.31" });
+        const labels = ofType(run, NS)[0].inputs.metadata.labels as Record<string, string>;
+        for (const mode of ["enforce", "audit", "warn"]) assert.equal(labels[`pod-security.kubernetes.io/${mode}-version`], "v1.31");
+    });
+
+    for (const [enforcement, enforce, warnAudit] of [
+        ["mandatory", "restricted", "restricted"],
+        ["advisory", "baseline", "restricted"],
+        ["disabled", "baseline", "restricted"],
+    ] as const) {
+        it(`an app namespace at ${enforcement}: enforce ${enforce}, warn and audit ${warnAudit}, with the reason when below restricted`, async () => {
+            const run = await create({
+                name: "sn-test-apps",
+                podSecurityVersion: "v1.33",
+                appPodSecurity: { modes: appPodSecurityModes(enforcement), reason: appPodSecurityReason(enforcement) },
+            });
+            const ns = ofType(run, NS)[0];
+            const read = podSecurityFromLabels(ns.inputs.metadata.labels);
+            assert.deepEqual(read, {
+                enforce: { level: enforce, version: "v1.33" },
+                warn: { level: warnAudit, version: "v1.33" },
+                audit: { level: warnAudit, version: "v1.33" },
+            });
+            const reason = ns.inputs.metadata.annotations?.["secure-gitops.io/pod-security-reason"] as string | undefined;
+            if (enforce === "restricted") assert.equal(reason, undefined);
+            else assert.match(reason ?? "", new RegExp(`appPolicyEnforcement is ${enforcement}.*enforces baseline`));
+        });
+    }
+
+    it("never gives app modes to a namespace with a platform exemption", async () => {
+        await assert.rejects(
+            create({ name: "sn-test-privileged", appPodSecurity: { modes: appPodSecurityModes("mandatory") } }),
+            /platform exemption cannot take the app's Pod Security modes/,
+        );
+    });
+
+    it("reads labels as Pod Security Admission does: missing is privileged/latest, an invalid level is restricted", () => {
+        const read = podSecurityFromLabels({
+            "pod-security.kubernetes.io/enforce": "Restricted",
+            "pod-security.kubernetes.io/warn": "baseline",
+            "pod-security.kubernetes.io/warn-version": "v1.30",
+            "pod-security.kubernetes.io/audit-version": "1.30",
+        });
+        assert.deepEqual(read, {
+            enforce: { level: "restricted", version: "latest" },
+            warn: { level: "baseline", version: "v1.30" },
+            audit: { level: "privileged", version: "latest" },
+        });
+        assert.deepEqual(podSecurityFromLabels(null).enforce, { level: "privileged", version: "latest" });
+    });
 
     it("creates default-deny, same-namespace and DNS policies", async () => {
         const run = await create({ name: "sn-test-apps" });

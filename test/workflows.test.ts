@@ -54,7 +54,13 @@ const workflows = Object.fromEntries(
 
 describe("CI workflows", () => {
     it("parse, and every npm script they run exists", () => {
-        assert.deepEqual(Object.keys(workflows).sort(), ["deploy.yml", "manifest-check.yml", "pr.yml", "security-scan.yml"]);
+        assert.deepEqual(Object.keys(workflows).sort(), [
+            "app-plan.yml",
+            "deploy.yml",
+            "manifest-check.yml",
+            "pr.yml",
+            "security-scan.yml",
+        ]);
         for (const [file, wf] of Object.entries(workflows)) {
             for (const job of Object.values(wf.jobs)) {
                 for (const step of job.steps ?? []) {
@@ -91,6 +97,35 @@ describe("CI workflows", () => {
             tests.findIndex((s) => (s.run ?? "").includes("install-tools")) < tests.findIndex((s) => (s.run ?? "").includes("npm test")),
             "engine tests have their tools",
         );
+    });
+
+    it("the PR plan checks the app out at the Application's targetRevision and renders it (--app), never skipping it silently", () => {
+        const planSteps = workflows["pr.yml"].jobs["offline-plan"].steps ?? [];
+        const source = planSteps.findIndex((s) => (s as { id?: string }).id === "app");
+        assert.match(planSteps[source]?.run ?? "", /npm run --silent app-source -- --stack "\$STACK" >> "\$GITHUB_OUTPUT"/);
+        const checkout = planSteps.findIndex((s) => s.name?.startsWith("Check out the application"));
+        const plan = planSteps.findIndex((s) => (s as { id?: string }).id === "plan");
+        assert.ok(source >= 0 && checkout > source && plan > checkout, "source, checkout, plan in that order");
+        const fetch = planSteps[checkout];
+        assert.equal(fetch.if, "steps.app.outputs.enabled == 'true'");
+        assert.match(fetch.run ?? "", /fetch -q --depth 1 origin "\$APP_REVISION"/);
+        assert.ok(!(fetch.run ?? "").includes("${{"), "outputs reach the script through env, not string interpolation");
+        assert.match(planSteps[plan].run ?? "", /app=\(--app app-checkout\)/);
+        assert.match(planSteps[plan].run ?? "", /--charts pull "\$\{app\[@\]\}"/);
+    });
+
+    it("offer the app plan to the application repository as a reusable workflow (its PR head against the platform's prod)", () => {
+        const wf = workflows["app-plan.yml"];
+        const call = (wf.on as { workflow_call?: { inputs?: Record<string, { required?: boolean; default?: unknown }> } }).workflow_call;
+        assert.ok(call?.inputs?.["platform-ref"]?.required);
+        assert.equal(call?.inputs?.stack?.default, "prod");
+        const run = steps(wf).find((s) => s.name?.startsWith("Plan the app's PR head"))?.run ?? "";
+        assert.match(run, /--app "\$GITHUB_WORKSPACE\/app" --app-sarif-root srcroot/);
+        assert.match(run, /--charts pull/);
+        assert.ok(!run.includes("${{ inputs."), "inputs reach the script through env");
+        const upload = steps(wf).find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif"));
+        assert.ok(upload?.if?.includes(FORK_GUARD));
+        assert.equal(upload?.with?.checkout_path, "${{ github.workspace }}/app");
     });
 
     it("uploads SARIF from the plan and from Trivy's repository scan", () => {
@@ -152,10 +187,11 @@ describe("CI workflows", () => {
             ...steps(workflows["pr.yml"]),
             ...steps(workflows["security-scan.yml"]),
             ...steps(workflows["manifest-check.yml"]),
+            ...steps(workflows["app-plan.yml"]),
         ].filter(
             (s) => s.uses?.startsWith("github/codeql-action/upload-sarif") || s.uses?.startsWith("marocchino/sticky-pull-request-comment"),
         );
-        assert.ok(writers.length >= 4);
+        assert.ok(writers.length >= 5);
         for (const step of writers)
             assert.ok(
                 step.if?.includes("env.CAN_WRITE == 'true'") || step.if?.includes(FORK_GUARD),

@@ -16,14 +16,19 @@ import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from
 import { exemptionCounts, namespaceExemptionReason, namespaceExemptionsOf } from "./report/exemptions";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
-import { AppPlan, appPlanLines, blockingObjects, planApp, repositoryDirName } from "./charts/app";
-import { PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
+import { appPlanLines, blockingObjects, countVerdicts, planApp, repositoryDirName } from "./charts/app";
+import { appViolations, podSecurityViolations } from "./charts/admission-findings";
+import { judgePodSecurity, namespacePodSecurity } from "./charts/pod-security-admission";
+import { StackConfig } from "../stacks/types";
+import { ProgramRun, PROJECT_NAME, PROJECT_ROOT, readStackConfigFile, RecordedResource, runProgram } from "./mock-engine";
 import { BaselinePlan, diffPlans, readBaseline } from "./report/diff";
 import { containsUnknown, maskSecrets } from "./report/inputs";
 import { groupUnevaluated } from "./report/markdown";
 import {
     compareViolations,
     coverageFrom,
+    AppReport,
+    AppStatus,
     Exemption,
     mandatoryViolations,
     Report,
@@ -40,6 +45,8 @@ import {
     asRecordedResources,
     chartsSection,
     ChartWorkloads,
+    clusterCapabilities,
+    ClusterCapabilities,
     disagreements,
     renderChartWorkloads,
 } from "./charts/chart-workloads";
@@ -60,8 +67,14 @@ export interface PlanOptions {
     baselineFile?: string;
     /** Extra config (fully-qualified keys) layered over Pulumi.<stack>.yaml, e.g. to try a change. */
     configOverrides?: Record<string, string>;
-    /** Directory of chart sources: with it, the app (checked out as `<appSources>/<repo name>`) is rendered and judged. */
-    appSources?: string;
+    /**
+     * The application: a checkout of its repository (at the Application's targetRevision) to render and
+     * judge, or `skip` (reported as not evaluated). Unset: with `charts` the plan fails (the app could not be
+     * rendered); without, the app is "not requested", checked at admission like the Releases.
+     */
+    app?: AppOption;
+    /** SARIF location base of the app's files: `app` (APPROOT, default) or `srcroot` (SARIF for the app repository). */
+    sarifAppRoot?: "app" | "srcroot";
     /** Progress sink; the CLI prints a single updating line. */
     progress?: (message: string) => void;
     now?: Date;
@@ -69,15 +82,15 @@ export interface PlanOptions {
     charts?: ChartSource;
 }
 
+export type AppOption = { kind: "checkout"; dir: string } | { kind: "skip" };
+
 export interface PlanResult {
     report: Report;
     tree: string[];
     countsByComponent: Record<string, number>;
     chartWorkloads: ChartWorkloads;
-    /** The app's objects and their verdicts in this stack (with `appSources`). */
-    app?: AppPlan;
-    /** Why the app was not rendered although chart sources were given (no checkout of its repository). */
-    appSkipped?: string;
+    /** The app's objects and their verdicts in this stack, or why they were not evaluated. */
+    app?: AppReport;
     written?: { dir: string; json: string; markdown: string; sarif: string; app?: string };
 }
 
@@ -221,6 +234,82 @@ export function appliedNamespaceExemptions(recorded: readonly RecordedResource[]
     return exemptions;
 }
 
+/** An app section without objects: why the app was not evaluated (never a pass). */
+function appNotEvaluated(
+    stack: string,
+    parsed: StackConfig,
+    status: Exclude<AppStatus, "evaluated">,
+    reason: string,
+    kubeVersion: string,
+): AppReport {
+    const a = parsed.argocd;
+    const s = a.appSource;
+    return {
+        stack,
+        appEnforcement: parsed.policy.appEnforcement,
+        source: {
+            repoUrl: a.appRepoUrl,
+            revision: a.appRevision,
+            path: a.appPath,
+            type: s.type,
+            ...(s.type === "helm" ? { valueFiles: s.valueFiles, parameters: s.parameters, releaseName: s.releaseName } : {}),
+        },
+        kubeVersion,
+        notEvaluated: reason,
+        objects: [],
+        counts: countVerdicts([]),
+        status,
+    };
+}
+
+/**
+ * The app in this stack: rendered from the given checkout and judged by both admission layers; `--app skip`
+ * says not evaluated; no checkout although charts are judged fails the plan; no charts and no app is "not
+ * requested" (both are then checked at admission only, and the report says so).
+ */
+async function appSection(
+    options: PlanOptions,
+    parsed: StackConfig,
+    run: ProgramRun,
+    podSecurity: ReturnType<typeof namespacePodSecurity>,
+    capabilities: ClusterCapabilities,
+): Promise<AppReport> {
+    const a = parsed.argocd;
+    const notEvaluated = (status: Exclude<AppStatus, "evaluated">, reason: string) =>
+        appNotEvaluated(options.stack, parsed, status, reason, capabilities.kubeVersion);
+    if (!parsed.features.argocd)
+        return notEvaluated("not deployed", "Argo CD is disabled in this stack (features.argocd: false): no application is synced");
+    if (a.appNamespaces.length === 0)
+        return notEvaluated("not deployed", "Argo CD deploys no application in this stack (no appNamespaces)");
+    if (options.app?.kind === "skip")
+        return notEvaluated("skipped", `not evaluated: --app skip (the application ${a.appRepoUrl} was not rendered on request)`);
+    if (!options.app) {
+        const checkout = `a checkout of ${a.appRepoUrl} at ${a.appRevision}`;
+        return options.charts
+            ? notEvaluated(
+                  "failed",
+                  `the application cannot be rendered: no checkout given (--app <${checkout}>, or --charts <dir> holding it as ${repositoryDirName(a.appRepoUrl)}/; --app skip to plan without it)`,
+              )
+            : notEvaluated(
+                  "not requested",
+                  `not rendered (the plan ran without --charts or --app): Argo CD renders it in the cluster, where Gatekeeper and Pod Security Admission check it; give --app <${checkout}> to check it here`,
+              );
+    }
+    options.progress?.("rendering the application as Argo CD will and judging its objects");
+    const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;
+    if (Object.keys(appPolicyConfig).length === 0) throw new Error("the program exported no appPolicyPackConfig output");
+    const plan = await planApp({
+        stack: options.stack,
+        config: a,
+        appEnforcement: parsed.policy.appEnforcement,
+        appPolicyConfig,
+        checkoutDir: options.app.dir,
+        capabilities,
+        podSecurity,
+    });
+    return { ...plan, status: plan.notEvaluated ? "failed" : "evaluated" };
+}
+
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const progress = options.progress ?? (() => undefined);
     const fromFile = readStackConfigFile(options.stack);
@@ -233,8 +322,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     const configProblems = policyConfigProblems(policyConfig, RULES);
     if (configProblems.length > 0) throw new Error(`the stack's policy config is invalid: ${describeProblems(configProblems)}`);
 
+    // The program ran with this config, so it parses; the cluster version and the app come from it.
+    const parsed = parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack);
+
     // Chart objects join the plan as children of their Release; without charts the Releases stay "not evaluated".
-    const chartWorkloads = await renderChartWorkloads(run, { source: options.charts, progress });
+    const chartWorkloads = await renderChartWorkloads(run, { kubeVersion: parsed.kubernetesVersion, source: options.charts, progress });
     const allResources = [...run.resources, ...asRecordedResources(chartWorkloads)];
     // Without --charts the Releases keep the admission reason (OPAQUE_TYPES).
     const releaseReasons = new Map(
@@ -320,6 +412,22 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     for (const v of violations)
         if (v.resource.urn) packRules.set(v.resource.urn, new Set([...(packRules.get(v.resource.urn) ?? []), v.ruleId]));
     const enabledKubernetes = new Set(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id));
+
+    // Kubernetes' own Pod Security Admission, the second admission layer: every rendered pod and pod template
+    // against its namespace's labels as the program declares them.
+    const podSecurity = namespacePodSecurity(run);
+    const chartPodSecurity = new Map<string, string>();
+    for (const o of chartWorkloads.objects) {
+        const namespace = o.object.metadata?.namespace;
+        const verdict = typeof namespace === "string" ? judgePodSecurity(o.object, namespace, podSecurity) : undefined;
+        if (!verdict) continue;
+        chartPodSecurity.set(o.urn, verdict.summary);
+        const recorded = byUrn.get(o.urn);
+        violations.push(...podSecurityViolations(verdict, { type: o.type, name: o.name, urn: o.urn, parent: recorded?.parent, namespace }));
+    }
+
+    const app = await appSection(options, parsed, run, podSecurity, clusterCapabilities(parsed.kubernetesVersion, run, chartWorkloads));
+    violations.push(...appViolations(app));
     const report: Report = {
         formatVersion: REPORT_FORMAT_VERSION,
         tool: "plan",
@@ -334,37 +442,20 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
             ...planExemptions(enabled.filter((r) => r.target === "kubernetes").map((r) => r.id)),
             ...appliedNamespaceExemptions(allResources, resources),
         ],
-        charts: chartsSection(chartWorkloads, packRules, disagreements(chartWorkloads, packRules, enabledKubernetes)),
+        charts: chartsSection(chartWorkloads, packRules, disagreements(chartWorkloads, packRules, enabledKubernetes), chartPodSecurity),
+        app,
     };
     const counts = countsByComponent(allResources);
-    const result: PlanResult = { report, tree: resourceTree(allResources), countsByComponent: counts, chartWorkloads };
+    const result: PlanResult = { report, tree: resourceTree(allResources), countsByComponent: counts, chartWorkloads, app };
     if (options.baseline) report.diff = diffPlans(options.baseline, report, options.baselineFile);
-    // The program ran with this config, so it parses; the app's source and level come from it.
-    const parsed = options.appSources ? parseStackConfig(plainConfigSource(stackConfig, fromFile.secretKeys), options.stack) : undefined;
-    const appCheckout =
-        parsed && options.appSources ? path.join(options.appSources, repositoryDirName(parsed.argocd.appRepoUrl)) : undefined;
-    if (appCheckout && !fs.existsSync(appCheckout)) {
-        // A directory of platform charts only: say so, and judge what is there.
-        result.appSkipped = `the application was not rendered: no checkout of ${parsed?.argocd.appRepoUrl ?? ""} at ${appCheckout}`;
-    } else if (parsed && options.appSources) {
-        progress("rendering the application as Argo CD will and judging its objects");
-        const appPolicyConfig = (run.outputs.appPolicyPackConfig ?? {}) as Record<string, unknown>;
-        if (Object.keys(appPolicyConfig).length === 0) throw new Error("the program exported no appPolicyPackConfig output");
-        result.app = await planApp({
-            stack: options.stack,
-            config: parsed.argocd,
-            appEnforcement: parsed.policy.appEnforcement,
-            appPolicyConfig,
-            chartsDir: options.appSources,
-        });
-    }
     if (options.outDir || options.outRoot) {
         result.written = writeReport(report, RULES, {
             dir: options.outDir ?? path.join(options.outRoot as string, `${options.stack}-${timestampForPath(report.generatedAt)}`),
             defaultArtifact: `Pulumi.${options.stack}.yaml`,
             countsByComponent: counts,
+            sarifAppRoot: options.sarifAppRoot,
         });
-        if (result.app) {
+        if (result.app?.status === "evaluated" || result.app?.status === "failed") {
             const appFile = path.join(result.written.dir, "app.json");
             fs.writeFileSync(appFile, JSON.stringify(result.app, null, 2));
             result.written.app = appFile;
@@ -420,7 +511,6 @@ function printPlan(result: PlanResult): void {
         for (const v of diff.newViolations) console.log(`  NEW   [${v.ruleId}] ${v.urn}: ${v.message}`);
         for (const v of diff.fixedViolations) console.log(`  FIXED [${v.ruleId}] ${v.urn}: ${v.message}`);
     }
-    if (result.appSkipped) console.log(`\nApplication NOT EVALUATED: ${result.appSkipped}`);
     if (result.app) {
         console.log("\nThe application in this stack (rendered as Argo CD will sync it):");
         for (const line of appPlanLines(result.app)) console.log(`  ${line}`);
@@ -438,18 +528,49 @@ through the policy pack and writes plan.json, plan.md and plan.sarif.
   --baseline <file>     an earlier plan.json: report added, removed and changed resources, new and fixed violations
   --set <key=value>     a config value layered over the stack file (repeatable), e.g. --set features='{"falco":false}'
   --charts <dir>|pull   render every pinned Helm Release (<dir>/<chart>-<version>.tgz or <dir>/<chart>/, or helm pull
-                        of the pinned repo/chart/version) and judge its objects with the pack and gator; with a
-                        directory, also render the app (checked out as <dir>/<repository name>) as Argo CD will and
-                        list each app object's verdict (refused or denied objects fail the plan, exit 1)
+                        of the pinned repo/chart/version) and judge its objects with the pack, gator and Pod Security
+                        Admission; the app must then be rendered too (--app, or <dir>/<repository name>/)
+  --app <dir>|skip      render the app from this checkout of its repository (at the Application's targetRevision)
+                        as Argo CD will, and judge each object under Gatekeeper and Pod Security Admission (refused
+                        or denied objects fail the plan, exit 1; a source that cannot be rendered, exit 2);
+                        "skip" plans without it (reported as not evaluated)
+  --app-sarif-root app|srcroot
+                        where plan.sarif locates the app's files: under APPROOT, the app repository at its commit
+                        (default), or %SRCROOT% (the SARIF goes to the app repository's own code scanning)
   -h, --help            this help
 
 Exit codes: 0 no mandatory violation, 1 mandatory violations, 2 usage or input error, or the program or pack failed.`;
+
+/** `<charts dir>/<repository name>` when it exists: the app's checkout beside the platform charts. */
+function appCheckoutIn(chartsDir: string, stack: string, overrides: Record<string, string>): AppOption | undefined {
+    const fromFile = readStackConfigFile(stack);
+    let repoUrl: string;
+    try {
+        repoUrl = parseStackConfig(plainConfigSource({ ...fromFile.config, ...overrides }, fromFile.secretKeys), stack).argocd.appRepoUrl;
+    } catch {
+        return undefined; // the program reports the config problem itself
+    }
+    const dir = path.join(chartsDir, repositoryDirName(repoUrl));
+    return repoUrl !== "" && fs.existsSync(dir) && fs.statSync(dir).isDirectory()
+        ? { kind: "checkout", dir: path.resolve(dir) }
+        : undefined;
+}
 
 /** A usage or input error: one line, exit 2. */
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
-    let values: { stack?: string; out?: string; "out-root"?: string; baseline?: string; set?: string[]; charts?: string; help?: boolean };
+    let values: {
+        stack?: string;
+        out?: string;
+        "out-root"?: string;
+        baseline?: string;
+        set?: string[];
+        charts?: string;
+        app?: string;
+        "app-sarif-root"?: string;
+        help?: boolean;
+    };
     try {
         values = parseArgs({
             args: argv,
@@ -460,6 +581,8 @@ export async function main(argv: string[]): Promise<number> {
                 baseline: { type: "string" },
                 set: { type: "string", multiple: true },
                 charts: { type: "string" },
+                app: { type: "string" },
+                "app-sarif-root": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         }).values;
@@ -495,6 +618,16 @@ export async function main(argv: string[]): Promise<number> {
         } catch (error) {
             throw new UsageError(error instanceof Error ? error.message : String(error));
         }
+        let app: AppOption | undefined;
+        if (values.app === "skip") app = { kind: "skip" };
+        else if (values.app !== undefined) {
+            if (!fs.existsSync(values.app) || !fs.statSync(values.app).isDirectory())
+                throw new UsageError(`--app: "${values.app}" is not a directory (give a checkout of the app repository, or "skip")`);
+            app = { kind: "checkout", dir: path.resolve(values.app) };
+        }
+        const sarifAppRoot = values["app-sarif-root"];
+        if (sarifAppRoot !== undefined && sarifAppRoot !== "app" && sarifAppRoot !== "srcroot")
+            throw new UsageError(`--app-sarif-root: "${sarifAppRoot}" is not app or srcroot`);
         const baseline = values.baseline ? readBaseline(values.baseline) : undefined;
         if (baseline && baseline.stack !== values.stack)
             throw new UsageError(`--baseline ${values.baseline} is a plan of stack ${String(baseline.stack)}, not ${values.stack}`);
@@ -508,8 +641,9 @@ export async function main(argv: string[]): Promise<number> {
             configOverrides: overrides,
             baseline,
             baselineFile: values.baseline,
-            // The app's sources are a checkout: a directory only (`pull` fetches the platform's charts).
-            appSources: charts?.kind === "dir" ? path.resolve(charts.dir) : undefined,
+            // Without --app, a charts directory may hold the app's checkout under its repository name.
+            app: app ?? (charts?.kind === "dir" ? appCheckoutIn(charts.dir, values.stack, overrides) : undefined),
+            sarifAppRoot,
             progress,
             charts,
         });
@@ -523,19 +657,23 @@ export async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const mandatory = mandatoryViolations(result.report).length;
-        // With --charts, an app object Argo CD would refuse or Gatekeeper deny fails the plan like a mandatory violation.
+        // Refused (AppProject) or denied (Gatekeeper or Pod Security Admission) app objects fail the plan.
         const appBlocking = result.app ? blockingObjects(result.app).length : 0;
-        const appNote = result.app
-            ? result.app.notEvaluated
-                ? ", app NOT evaluated"
-                : `, ${appBlocking} app object(s) refused or denied`
-            : "";
-        const failed = mandatory > 0 || appBlocking > 0;
+        const appFailed = result.app?.status === "failed";
+        const appNote = !result.app
+            ? ""
+            : result.app.status === "evaluated"
+              ? `, ${appBlocking} app object(s) refused or denied`
+              : `, app NOT evaluated (${result.app.status})`;
+        const failed = mandatory > 0 || appBlocking > 0 || appFailed;
         const verdict = failed ? "FAILED" : result.report.rules.length === 0 ? "NOT EVALUATED (every rule is disabled)" : "OK";
         console.log(
             `\n${verdict}: ${mandatory} mandatory, ${result.report.violations.length - mandatory} other violation(s), ${exemptionCounts(result.report).objects} resource(s) exempted${appNote}. Reports in ${result.written?.dir}`,
         );
-        if (result.app?.notEvaluated) return 2;
+        if (appFailed) {
+            console.error(`plan failed: ${result.app?.notEvaluated ?? "the application could not be rendered"}`);
+            return 2;
+        }
         return failed ? 1 : 0;
     } catch (error) {
         if (interactive) process.stderr.write("\n");

@@ -2,6 +2,7 @@
 // with the Application's value files, parameters and release name, or plain manifests) from a local checkout
 // and gives every object its verdict in this stack: excluded (Argo CD's resource filter), refused (the
 // AppProject), or the rules at the app's level (appPolicyEnforcement) -> denied / warned / audited / admitted.
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -12,51 +13,15 @@ import { evaluateKubernetes, matchesKind } from "../../policy-pack/catalogue/eva
 import { isRecord } from "../../policy-pack/catalogue/workloads";
 import { ArgoCdConfig, HelmParameter, PolicyEnforcement } from "../../stacks/types";
 import { collectFiles, loadManifests } from "../check";
-import { renderChart } from "./helm-template";
+import { renderChartWithSources, SourcedObject } from "./helm-template";
+import type { ClusterCapabilities } from "./chart-workloads";
+import { judgePodSecurity, podSecurityReason } from "./pod-security-admission";
+import type { AppFinding, AppObjectVerdict, AppPlan, AppSourceInfo, AppVerdict, GatekeeperAppVerdict } from "./app-types";
+import type { ModeSetting, PodSecurityMode } from "../../platform/pod-security";
 
-export type AppVerdict = "excluded" | "refused" | "denied" | "warned" | "audited" | "admitted";
+export type { AppFinding, AppObjectVerdict, AppPlan, AppSourceInfo, AppVerdict, GatekeeperAppVerdict } from "./app-types";
 /** Most blocking first: the order objects and counts are shown in. */
 export const VERDICT_ORDER: readonly AppVerdict[] = ["refused", "denied", "warned", "audited", "excluded", "admitted"];
-
-export interface AppFinding {
-    ruleId: string;
-    /** What Gatekeeper does with it in this stack's app namespaces. */
-    action: GatekeeperAction;
-    message: string;
-}
-
-export interface AppObjectVerdict {
-    apiVersion: string;
-    kind: string;
-    name: string;
-    namespace?: string;
-    /** Argo CD hook phase (argocd.argoproj.io/hook, or helm.sh/hook as Argo CD maps it), e.g. PostSync. */
-    hook?: string;
-    verdict: AppVerdict;
-    /** Why, in a sentence each (the project rule, the exclusion, the findings' count). */
-    reasons: string[];
-    findings: AppFinding[];
-    /** Rules whose kinds match this object: 0 means nothing was evaluated (said so, never a silent pass). */
-    rulesApplied: number;
-}
-
-export interface AppPlan {
-    stack: string;
-    appEnforcement: PolicyEnforcement;
-    source: {
-        repoUrl: string;
-        path: string;
-        type: string;
-        dir: string;
-        valueFiles?: string[];
-        parameters?: HelmParameter[];
-        releaseName?: string;
-    };
-    /** Unset when the objects were rendered and checked; otherwise why not (then `objects` is empty). */
-    notEvaluated?: string;
-    objects: AppObjectVerdict[];
-    counts: Record<AppVerdict, number>;
-}
 
 /** Findings shown per object; the rest are counted ("+N more"). */
 export const MAX_FINDINGS_PER_OBJECT = 12;
@@ -130,33 +95,79 @@ function flattenLists(objects: readonly K8sObject[]): K8sObject[] {
     );
 }
 
-/** The objects Argo CD would sync from `sourceDir` (the app path in a checkout at the tracked revision). */
-export async function renderAppSource(config: ArgoCdConfig, sourceDir: string): Promise<K8sObject[]> {
+/** A rendered app object and its file in the app repository (repository-relative), when known. */
+export interface AppSourceObject {
+    object: K8sObject;
+    file?: string;
+    line?: number;
+}
+
+/** 1-based line of the first `kind: <Kind>` at the start of a line in a template, or undefined. */
+function kindLine(file: string, kind: string): number | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        return undefined;
+    }
+    const lines = text.split("\n");
+    const index = lines.findIndex((l) => l.trimEnd() === `kind: ${kind}`);
+    return index >= 0 ? index + 1 : undefined;
+}
+
+/** helm's `# Source: <chart>/templates/x.yaml` -> the file in the repository (`<appPath>/templates/x.yaml`). */
+export function templateFileInRepo(source: string, appPath: string): string | undefined {
+    const parts = source.split("/");
+    if (parts.length < 2 || parts.some((p) => p === "" || p === "..")) return undefined;
+    return path.posix.join(appPath, ...parts.slice(1));
+}
+
+/**
+ * The objects Argo CD would sync from `sourceDir` (the app path in a checkout at the tracked revision),
+ * rendered for the cluster (`capabilities`: its version and API versions, as Argo CD passes them to helm).
+ * `checkoutDir` is the repository root: files are reported relative to it.
+ */
+export async function renderAppSource(
+    config: ArgoCdConfig,
+    sourceDir: string,
+    capabilities?: ClusterCapabilities,
+    checkoutDir: string = sourceDir,
+): Promise<AppSourceObject[]> {
     if (!fs.existsSync(sourceDir) || !fs.statSync(sourceDir).isDirectory())
-        throw new Error(`${sourceDir} is not a directory (check out ${config.appRepoUrl} there)`);
+        throw new Error(`${path.relative(checkoutDir, sourceDir) || "."} is not a directory in the checkout of ${config.appRepoUrl}`);
     const source = config.appSource;
     switch (source.type) {
-        case "helm":
-            return flattenLists(
-                await renderChart({
-                    chartDir: sourceDir,
-                    releaseName: source.releaseName,
-                    // Argo CD renders with the destination namespace.
-                    namespace: config.appNamespaces[0],
-                    values: argoCdHelmValues(sourceDir, source.valueFiles, source.parameters),
-                    includeCrds: true,
-                }),
-            );
+        case "helm": {
+            const rendered: SourcedObject[] = await renderChartWithSources({
+                chartDir: sourceDir,
+                releaseName: source.releaseName,
+                // Argo CD renders with the destination namespace.
+                namespace: config.appNamespaces[0],
+                values: argoCdHelmValues(sourceDir, source.valueFiles, source.parameters),
+                includeCrds: true,
+                kubeVersion: capabilities?.kubeVersion,
+                apiVersions: capabilities?.apiVersions,
+            });
+            const appPath = path.posix.normalize(config.appPath);
+            return rendered.flatMap(({ object, source: from }) => {
+                const file = from ? templateFileInRepo(from, appPath) : undefined;
+                const line = file && typeof object.kind === "string" ? kindLine(path.join(checkoutDir, file), object.kind) : undefined;
+                return flattenLists([object]).map((o) => ({ object: o, ...(file ? { file } : {}), ...(line ? { line } : {}) }));
+            });
+        }
         case "directory": {
             // `recurse: false` in the Application: only the top-level files.
             const top = fs.readdirSync(sourceDir).filter((f) => !f.startsWith(".") && fs.statSync(path.join(sourceDir, f)).isFile());
             const { files } = collectFiles(top.map((f) => path.join(sourceDir, f)));
             const loaded = loadManifests(files);
+            const relative = (file: string) => path.relative(checkoutDir, file).split(path.sep).join("/");
             if (loaded.problems.length > 0)
                 throw new Error(
-                    `unparsable manifests, Argo CD fails the sync: ${loaded.problems[0].file}:${loaded.problems[0].line} ${loaded.problems[0].message}`,
+                    `unparsable manifests, Argo CD fails the sync: ${relative(loaded.problems[0].file)}:${loaded.problems[0].line} ${loaded.problems[0].message}`,
                 );
-            return flattenLists(loaded.documents.map((d) => d.object));
+            return loaded.documents.flatMap((d) =>
+                flattenLists([d.object]).map((o) => ({ object: o, file: relative(d.file), line: d.line })),
+            );
         }
         case "kustomize":
             throw new Error("kustomize sources are not rendered by the plan yet (no kustomize engine in tools/install-tools.sh)");
@@ -227,6 +238,7 @@ export function judgeAppObject(
     object: K8sObject,
     config: Pick<ArgoCdConfig, "appRepoUrl" | "appNamespaces">,
     levels: readonly RuleLevel[],
+    podSecurity?: ReadonlyMap<string, Record<PodSecurityMode, ModeSetting>>,
 ): AppObjectVerdict {
     const apiVersion = str(object.apiVersion) ?? "";
     const kind = str(object.kind) ?? "";
@@ -285,20 +297,31 @@ export function judgeAppObject(
     const count = (action: GatekeeperAction) => findings.filter((f) => f.action === action).length;
     const reasons = [...refusals];
     if (count("deny") > 0) reasons.push(`${count("deny")} finding(s) Gatekeeper denies at admission`);
-    if (count("warn") > 0) reasons.push(`${count("warn")} finding(s) admitted with a warning`);
+    if (count("warn") > 0) reasons.push(`${count("warn")} finding(s) Gatekeeper admits with a warning`);
     if (count("dryrun") > 0) reasons.push(`${count("dryrun")} finding(s) only recorded by the audit (dryrun)`);
     if (rulesApplied === 0) reasons.push(`no rule covers ${kind}: nothing to evaluate`);
+    const gatekeeper: GatekeeperAppVerdict =
+        count("deny") > 0 ? "denied" : count("warn") > 0 ? "warned" : count("dryrun") > 0 ? "audited" : "admitted";
+    // Kubernetes' own admission, on its own: the namespace's PSA labels as the program declares them.
+    const psa = podSecurity && namespace !== undefined ? judgePodSecurity(object, namespace, podSecurity) : undefined;
+    if (psa) reasons.push(podSecurityReason(psa));
     const verdict: AppVerdict =
         refusals.length > 0
             ? "refused"
-            : count("deny") > 0
+            : gatekeeper === "denied" || psa?.outcome === "denied"
               ? "denied"
-              : count("warn") > 0
+              : gatekeeper === "warned" || psa?.outcome === "warned"
                 ? "warned"
-                : count("dryrun") > 0
-                  ? "audited"
-                  : "admitted";
-    return { ...base, verdict, reasons, findings, rulesApplied };
+                : gatekeeper;
+    return {
+        ...base,
+        verdict,
+        reasons,
+        findings,
+        ...(refusals.length === 0 ? { gatekeeper } : {}),
+        ...(psa ? { podSecurity: psa } : {}),
+        rulesApplied,
+    };
 }
 
 export function countVerdicts(objects: readonly AppObjectVerdict[]): Record<AppVerdict, number> {
@@ -313,8 +336,12 @@ export interface AppPlanOptions {
     appEnforcement: PolicyEnforcement;
     /** The app namespaces' CrossGuard config (the program's `appPolicyPackConfig` output). */
     appPolicyConfig: Record<string, unknown>;
-    /** The directory holding chart and app sources; the app's checkout is `<charts>/<repository name>`. */
-    chartsDir: string;
+    /** The checkout of the app repository (its root; the source is at `config.appPath` inside it). */
+    checkoutDir: string;
+    /** The cluster the app is synced to: version and API versions (ClusterCapabilities). */
+    capabilities?: ClusterCapabilities;
+    /** Each namespace's Pod Security Admission setting as the program labels it (namespacePodSecurity). */
+    podSecurity: ReadonlyMap<string, Record<PodSecurityMode, ModeSetting>>;
 }
 
 /** `https://github.com/silverbeer/missing-table(.git)` or `git@host:owner/name.git` -> `missing-table`. */
@@ -323,50 +350,75 @@ export function repositoryDirName(repoUrl: string): string {
     return last.endsWith(".git") ? last.slice(0, -4) : last;
 }
 
+/**
+ * The commit a checkout is at, when it is the root of its own Git work tree (a directory inside another
+ * repository is not a checkout of the app: no commit is claimed); never throws.
+ */
+export function checkoutCommit(checkoutDir: string): string | undefined {
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-C", checkoutDir, ...args], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            timeout: 10_000,
+        }).trim();
+    try {
+        if (fs.realpathSync(git("rev-parse", "--show-toplevel")) !== fs.realpathSync(checkoutDir)) return undefined;
+        const out = git("rev-parse", "--verify", "HEAD^{commit}");
+        return /^[0-9a-f]{40}$/.test(out) ? out : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Error text as reports show it: the checkout's absolute path replaced by the repository's name. */
+function withoutLocalPaths(message: string, checkoutDir: string, repoUrl: string): string {
+    const name = `<${repositoryDirName(repoUrl)}>`;
+    return message.split(path.resolve(checkoutDir)).join(name).split(checkoutDir).join(name);
+}
+
 export async function planApp(options: AppPlanOptions): Promise<AppPlan> {
     const { config } = options;
-    const dir = path.join(options.chartsDir, repositoryDirName(config.appRepoUrl), config.appPath);
+    const dir = path.join(options.checkoutDir, config.appPath);
     const s = config.appSource;
-    const source = {
+    const commit = checkoutCommit(options.checkoutDir);
+    const source: AppSourceInfo = {
         repoUrl: config.appRepoUrl,
+        revision: config.appRevision,
+        ...(commit ? { commit } : {}),
         path: config.appPath,
         type: s.type,
-        dir,
         ...(s.type === "helm" ? { valueFiles: s.valueFiles, parameters: s.parameters, releaseName: s.releaseName } : {}),
+    };
+    const head = {
+        stack: options.stack,
+        appEnforcement: options.appEnforcement,
+        source,
+        ...(options.capabilities ? { kubeVersion: options.capabilities.kubeVersion } : {}),
     };
     const empty = countVerdicts([]);
     if (config.appNamespaces.length === 0) {
-        return {
-            stack: options.stack,
-            appEnforcement: options.appEnforcement,
-            source,
-            notEvaluated: "Argo CD deploys no application in this stack (no appNamespaces)",
-            objects: [],
-            counts: empty,
-        };
+        return { ...head, notEvaluated: "Argo CD deploys no application in this stack (no appNamespaces)", objects: [], counts: empty };
     }
-    let objects: K8sObject[];
+    let rendered: AppSourceObject[];
     try {
-        objects = await renderAppSource(config, dir);
+        rendered = await renderAppSource(config, dir, options.capabilities, options.checkoutDir);
     } catch (error) {
-        return {
-            stack: options.stack,
-            appEnforcement: options.appEnforcement,
-            source,
-            notEvaluated: error instanceof Error ? error.message : String(error),
-            objects: [],
-            counts: empty,
-        };
+        const message = error instanceof Error ? error.message : String(error);
+        return { ...head, notEvaluated: withoutLocalPaths(message, options.checkoutDir, config.appRepoUrl), objects: [], counts: empty };
     }
     const levels = ruleLevels(options.appPolicyConfig);
-    const verdicts = objects
-        .map((o) => judgeAppObject(o, config, levels))
+    const verdicts = rendered
+        .map(({ object, file, line }) => ({
+            ...judgeAppObject(object, config, levels, options.podSecurity),
+            ...(file ? { template: file } : {}),
+            ...(line ? { line } : {}),
+        }))
         .sort(
             (a, b) =>
                 VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
                 `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`),
         );
-    return { stack: options.stack, appEnforcement: options.appEnforcement, source, objects: verdicts, counts: countVerdicts(verdicts) };
+    return { ...head, objects: verdicts, counts: countVerdicts(verdicts) };
 }
 
 /** Objects that stop the app in this stack: refused by the project or denied at admission. */
@@ -381,8 +433,9 @@ export function appPlanLines(plan: AppPlan): string[] {
         src.type === "helm"
             ? ` (release ${src.releaseName}, values ${src.valueFiles?.join(", ") || "chart defaults"}${src.parameters?.length ? `, parameters ${src.parameters.map((p) => `${p.name}=${p.value}`).join(" ")}` : ""})`
             : "";
+    const at = `${src.revision}${src.commit ? ` (${src.commit.slice(0, 12)})` : ""}`;
     const lines = [
-        `Application ${src.repoUrl} ${src.path} [${src.type}]${helm}, app rules at ${plan.appEnforcement} (mandatory rules: Gatekeeper ${toGatekeeperAction(plan.appEnforcement)})`,
+        `Application ${src.repoUrl}@${at} ${src.path} [${src.type}]${helm}, app rules at ${plan.appEnforcement} (mandatory rules: Gatekeeper ${toGatekeeperAction(plan.appEnforcement)})${plan.kubeVersion ? `, rendered for Kubernetes ${plan.kubeVersion}` : ""}`,
     ];
     if (plan.notEvaluated) {
         lines.push(`  NOT EVALUATED: ${plan.notEvaluated}`);
@@ -393,9 +446,19 @@ export function appPlanLines(plan: AppPlan): string[] {
         lines.push(
             `  ${o.verdict.toUpperCase().padEnd(8)} ${o.kind}/${o.name}${o.namespace ? ` -n ${o.namespace}` : ""}${o.hook ? ` (hook ${o.hook})` : ""}: ${o.reasons.join("; ")}`,
         );
+        if (o.gatekeeper)
+            lines.push(
+                `      Gatekeeper: ${o.gatekeeper}; ${o.podSecurity ? o.podSecurity.summary : "Pod Security Admission: not a pod or pod template"}`,
+            );
         for (const f of o.findings.slice(0, MAX_FINDINGS_PER_OBJECT)) lines.push(`      ${f.action.padEnd(6)} [${f.ruleId}] ${f.message}`);
         if (o.findings.length > MAX_FINDINGS_PER_OBJECT)
             lines.push(`      ... ${o.findings.length - MAX_FINDINGS_PER_OBJECT} more finding(s)`);
+        const psa = o.podSecurity;
+        if (psa && psa.outcome !== "admitted") {
+            const mode = psa.outcome === "denied" ? psa.enforce : [psa.warn, psa.audit].find((v) => !v.allowed);
+            for (const f of mode?.findings ?? []) lines.push(`      PSA ${mode?.mode ?? ""} [${f.ruleId}] ${f.message} (field ${f.field})`);
+            if (mode && mode.more > 0) lines.push(`      ... ${mode.more} more Pod Security finding(s)`);
+        }
     }
     return lines;
 }

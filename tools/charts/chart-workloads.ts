@@ -6,16 +6,47 @@ import type { AnalyzerResourceInput } from "../analyzer/analyzer";
 import type { ProgramRun, RecordedResource } from "../mock-engine";
 import type { ChartsSection } from "../report/model";
 import { CLUSTER_SCOPED_KINDS } from "../../policy-pack/pack/kubernetes";
-import { K8sObject, renderChart } from "./helm-template";
+import { K8sObject, renderChartWithSources } from "./helm-template";
 import { ChartSource, locateChart, pinnedReleases } from "./releases";
 import { GatekeeperVerdict, gatorVerdicts, objectKey, policiesFromRun } from "./gator";
 import { operatorWorkloadsFor, OperatorWorkload } from "./operator-workloads";
 
 /**
- * `.Capabilities.KubeVersion` for rendering: the minor GKE's regular channel runs (the mock engine's
- * getEngineVersions answer), so charts gate their templates as they would on the cluster.
+ * What `helm template` is told about the cluster, for the platform's charts and the app's alike: the stack's
+ * `kubernetesVersion` (`.Capabilities.KubeVersion`) and the API group/versions beyond helm's built-in set
+ * (`.Capabilities.APIVersions`): those of the custom resources the program declares and of the CRDs its
+ * charts install. Argo CD renders the app with the destination cluster's version and API versions too.
  */
-export const PLAN_KUBE_VERSION = "1.33.5";
+export interface ClusterCapabilities {
+    kubeVersion: string;
+    apiVersions: string[];
+}
+
+/** `kubernetes:<group>/<version>:<Kind>` -> `<group>/<version>`; core (`v1`) and non-Kubernetes types -> undefined. */
+function groupVersionOfType(type: string): string | undefined {
+    const match = /^kubernetes:([a-z0-9.-]+)\/([a-z0-9]+):[A-Za-z0-9]+$/.exec(type);
+    if (!match || match[1] === "core" || match[1] === "helm.sh") return undefined;
+    return `${match[1]}/${match[2]}`;
+}
+
+/** The API versions the program's own custom resources need (constraints, Argo CD objects, monitors...). */
+export function programApiVersions(run: Pick<ProgramRun, "resources">): string[] {
+    const out = new Set<string>();
+    for (const r of run.resources) {
+        const gv = groupVersionOfType(r.type);
+        if (gv?.split("/")[0].includes(".")) out.add(gv);
+    }
+    return [...out].sort();
+}
+
+/** The cluster the app is synced to: every platform chart installed, every program resource declared. */
+export function clusterCapabilities(
+    kubeVersion: string,
+    run: Pick<ProgramRun, "resources">,
+    workloads?: ChartWorkloads,
+): ClusterCapabilities {
+    return { kubeVersion, apiVersions: [...new Set([...programApiVersions(run), ...(workloads?.crdApiVersions ?? [])])].sort() };
+}
 
 export type ReleaseStatus = "evaluated" | "not evaluated";
 
@@ -42,6 +73,8 @@ export interface RenderedObject {
     name: string;
     object: K8sObject;
     hook: boolean;
+    /** The chart file it came from (helm's `# Source:`), e.g. `falco/templates/daemonset.yaml`. */
+    source?: string;
     /** Gatekeeper's verdicts (gator), for kinds some constraint matches; undefined when gator did not run. */
     gatekeeper?: GatekeeperVerdict[];
 }
@@ -49,6 +82,8 @@ export interface RenderedObject {
 export interface ChartWorkloads {
     releases: ReleaseEvaluation[];
     objects: RenderedObject[];
+    /** API versions the rendered charts' CRDs add to the cluster. */
+    crdApiVersions: string[];
 }
 
 /** `kubernetes:<group|core>/<version>:<Kind>`: the type token the pack reads apiVersion/kind from. */
@@ -78,7 +113,7 @@ function placeInNamespace(object: K8sObject, namespace: string): K8sObject {
 }
 
 /** CRD group/versions an object adds to the cluster's API (for the Releases installed after it). */
-function crdApiVersions(object: K8sObject): string[] {
+function crdGroupVersions(object: K8sObject): string[] {
     if (object.kind !== "CustomResourceDefinition") return [];
     const spec = (object as { spec?: { group?: unknown; versions?: unknown } }).spec;
     if (typeof spec?.group !== "string" || !Array.isArray(spec.versions)) return [];
@@ -90,6 +125,8 @@ function crdApiVersions(object: K8sObject): string[] {
 }
 
 export interface RenderOptions {
+    /** The stack's cluster version (`kubernetesVersion`): `.Capabilities.KubeVersion` of every chart. */
+    kubeVersion: string;
     /** Where charts come from; undefined: every Release is reported "not evaluated". */
     source?: ChartSource;
     /** Run gator over the rendered objects (default true when a source is given). */
@@ -104,7 +141,9 @@ export interface RenderOptions {
 export async function renderChartWorkloads(run: ProgramRun, options: RenderOptions): Promise<ChartWorkloads> {
     const releases: ReleaseEvaluation[] = [];
     const objects: RenderedObject[] = [];
-    const apiVersions = new Set<string>();
+    // The program's own custom resources exist from the start; each chart's CRDs for the Releases after it.
+    const apiVersions = new Set<string>(programApiVersions(run));
+    const crdApiVersions = new Set<string>();
     for (const entry of pinnedReleases(run)) {
         const base = { urn: entry.urn, resourceName: entry.resourceName, objects: 0, hooks: 0 };
         const release = entry.release;
@@ -133,20 +172,23 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
             releases.push({ ...described, status: "not evaluated", reason: located.missing });
             continue;
         }
-        const rendered = await renderChart({
+        const rendered = await renderChartWithSources({
             chartDir: located.path,
             releaseName: release.releaseName,
             namespace: release.namespace,
             values: release.values,
             includeCrds: !release.skipCrds,
-            kubeVersion: PLAN_KUBE_VERSION,
+            kubeVersion: options.kubeVersion,
             apiVersions: [...apiVersions].sort(),
         });
         const seen = new Set<string>();
         let hooks = 0;
-        for (const raw of rendered) {
+        for (const { object: raw, source } of rendered) {
             const object = placeInNamespace(raw, release.namespace);
-            for (const v of crdApiVersions(object)) apiVersions.add(v);
+            for (const v of crdGroupVersions(object)) {
+                apiVersions.add(v);
+                crdApiVersions.add(v);
+            }
             const type = typeTokenFor(object);
             const objectName = typeof object.metadata?.name === "string" ? object.metadata.name : undefined;
             if (!type || !objectName)
@@ -158,7 +200,7 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
             seen.add(urn);
             const hook = isHook(object);
             if (hook) hooks++;
-            objects.push({ urn, releaseUrn: release.urn, type, name, object, hook });
+            objects.push({ urn, releaseUrn: release.urn, type, name, object, hook, ...(source ? { source } : {}) });
         }
         releases.push({ ...described, status: "evaluated", objects: seen.size, hooks });
     }
@@ -173,7 +215,7 @@ export async function renderChartWorkloads(run: ProgramRun, options: RenderOptio
             if (review.reviewed.has(key)) o.gatekeeper = review.verdicts.get(key) ?? [];
         }
     }
-    return { releases, objects };
+    return { releases, objects, crdApiVersions: [...crdApiVersions].sort() };
 }
 
 /** The rendered objects as the engine would hand them to the analyzer: children of their Release. */
@@ -222,6 +264,7 @@ export function chartsSection(
     workloads: ChartWorkloads,
     packRuleIdsByUrn: ReadonlyMap<string, ReadonlySet<string>>,
     found: Disagreement[],
+    podSecurityByUrn: ReadonlyMap<string, string> = new Map(),
 ): ChartsSection {
     const releaseNames = new Map(workloads.releases.map((r) => [r.urn, r.resourceName]));
     return {
@@ -247,6 +290,8 @@ export function chartsSection(
             ...(o.gatekeeper
                 ? { gatekeeper: o.gatekeeper.map((v) => ({ ruleId: v.ruleId, enforcementAction: v.enforcementAction })) }
                 : {}),
+            ...(podSecurityByUrn.has(o.urn) ? { podSecurity: podSecurityByUrn.get(o.urn) } : {}),
+            ...(o.source ? { source: o.source } : {}),
         })),
         disagreements: found,
     };

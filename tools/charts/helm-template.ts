@@ -57,26 +57,61 @@ export function helmPath(): string {
     return helm;
 }
 
-/** Every object in a multi-document YAML stream: empty documents dropped, `List`s flattened. */
-export function parseManifests(text: string, origin: string): K8sObject[] {
-    const objects: K8sObject[] = [];
+/** A rendered object and the chart file helm rendered it from (its `# Source:` comment), when known. */
+export interface SourcedObject {
+    object: K8sObject;
+    /** `<chart name>/templates/<file>` as helm prints it; subcharts as `<chart>/charts/<sub>/templates/<file>`. */
+    source?: string;
+}
+
+/** helm puts `# Source: <chart>/templates/<file>` above every document it renders. */
+function sourceComment(...comments: (string | null | undefined)[]): string | undefined {
+    for (const comment of comments) {
+        if (typeof comment !== "string") continue;
+        for (const line of comment.split("\n")) {
+            const trimmed = line.trim();
+            if (trimmed.startsWith("Source: ")) {
+                const source = trimmed.slice("Source: ".length).trim();
+                // A relative chart path only: never an absolute path or a climb out of the chart.
+                if (source !== "" && !source.startsWith("/") && !source.split("/").includes("..")) return source;
+            }
+        }
+    }
+    return undefined;
+}
+
+/** Every object in a multi-document YAML stream with its helm source file: empty documents dropped, `List`s flattened. */
+export function parseManifestsWithSources(text: string, origin: string): SourcedObject[] {
+    const objects: SourcedObject[] = [];
     for (const doc of parseAllDocuments(text)) {
         if (doc.errors.length > 0) throw new HelmError(`${origin}: unparsable YAML in the rendered output: ${doc.errors[0].message}`);
         const value: unknown = doc.toJS();
         if (value === null || value === undefined) continue;
         if (typeof value !== "object" || Array.isArray(value))
             throw new HelmError(`${origin}: a rendered document is not a Kubernetes object`);
+        const contents = doc.contents as { commentBefore?: string | null } | null;
+        const source = sourceComment(doc.commentBefore, contents?.commentBefore);
         const object = value as K8sObject & { items?: unknown };
         if (typeof object.kind === "string" && object.kind.endsWith("List") && Array.isArray(object.items)) {
             for (const item of object.items)
-                if (item !== null && typeof item === "object" && !Array.isArray(item)) objects.push(item as K8sObject);
-        } else objects.push(object);
+                if (item !== null && typeof item === "object" && !Array.isArray(item)) objects.push({ object: item as K8sObject, source });
+        } else objects.push({ object, source });
     }
     return objects;
 }
 
+/** Every object in a multi-document YAML stream: empty documents dropped, `List`s flattened. */
+export function parseManifests(text: string, origin: string): K8sObject[] {
+    return parseManifestsWithSources(text, origin).map((o) => o.object);
+}
+
 /** `helm template` of a chart with the given values; resolves to every rendered object. */
 export async function renderChart(opts: RenderChartOptions): Promise<K8sObject[]> {
+    return (await renderChartWithSources(opts)).map((o) => o.object);
+}
+
+/** `helm template` of a chart with the given values; every rendered object with the template it came from. */
+export async function renderChartWithSources(opts: RenderChartOptions): Promise<SourcedObject[]> {
     const helm = helmPath();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helm-values-"));
     try {
@@ -95,7 +130,7 @@ export async function renderChart(opts: RenderChartOptions): Promise<K8sObject[]
                 `helm template ${opts.releaseName} (${opts.chartDir}) failed: ${error instanceof Error ? error.message : String(error)}`,
             );
         }
-        return parseManifests(stdout, `helm template ${opts.releaseName}`);
+        return parseManifestsWithSources(stdout, `helm template ${opts.releaseName}`);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 // Markdown that fits a PR comment (GitHub caps comments at 65,536 characters; long tables are cut, saying so).
-import { activeViolations, mandatoryViolations, Report, ReportResource, scoreSummary, Violation } from "./model";
+import { activeViolations, AppReport, mandatoryViolations, Report, ReportResource, scoreSummary, Violation } from "./model";
 import { appliedExemptions, exemptionCounts } from "./exemptions";
 
 const MAX_VIOLATION_ROWS = 60;
@@ -120,13 +120,13 @@ function chartLines(report: Report): string[] {
     );
     if (operatorMade.length > 0)
         lines.push("", "Created by operators at runtime (not rendered; admitted by Gatekeeper):", "", ...operatorMade.map(escapeCell));
-    const judged = charts.objects.filter((o) => o.pack.length > 0 || o.gatekeeper !== undefined);
+    const judged = charts.objects.filter((o) => o.pack.length > 0 || o.gatekeeper !== undefined || o.podSecurity !== undefined);
     lines.push(
         "",
         `#### Chart workloads (${judged.length} reviewed of ${charts.objects.length} rendered)`,
         "",
-        "| Release | Object | Pack | Gatekeeper |",
-        "|---|---|---|---|",
+        "| Release | Object | Pack | Gatekeeper | Pod Security Admission |",
+        "|---|---|---|---|---|",
     );
     for (const o of judged.slice(0, MAX_CHART_OBJECT_ROWS)) {
         const gk =
@@ -136,7 +136,7 @@ function chartLines(report: Report): string[] {
                   ? "admitted"
                   : o.gatekeeper.map((v) => `${v.enforcementAction} \`${v.ruleId}\``).join(", ");
         lines.push(
-            `| ${o.release} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}`)} | ${o.pack.length === 0 ? "pass" : o.pack.map((r) => `\`${r}\``).join(", ")} | ${gk} |`,
+            `| ${o.release} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? " (hook)" : ""}`)} | ${o.pack.length === 0 ? "pass" : o.pack.map((r) => `\`${r}\``).join(", ")} | ${gk} | ${escapeCell(o.podSecurity ?? "-")} |`,
         );
     }
     if (judged.length > MAX_CHART_OBJECT_ROWS) lines.push("", `_${judged.length - MAX_CHART_OBJECT_ROWS} more in plan.json._`);
@@ -145,17 +145,85 @@ function chartLines(report: Report): string[] {
     return lines;
 }
 
+const MAX_APP_ROWS = 60;
+
+/** Objects that stop the app: refused by the AppProject or denied by an admission layer. */
+function appBlocking(app: AppReport): number {
+    return app.objects.filter((o) => o.verdict === "refused" || o.verdict === "denied").length;
+}
+
+/** The headline's app part: its verdict in this stack, or why it was not evaluated. */
+function appHeadline(app: AppReport | undefined): string | undefined {
+    if (!app) return undefined;
+    const name = `\`${
+        app.source.repoUrl
+            .replace(/\.git$/, "")
+            .split(/[/:]/)
+            .pop() ?? "app"
+    }\``;
+    if (app.status === "failed")
+        return `:x: **The application ${name} could not be rendered** - not evaluated: ${escapeCell(app.notEvaluated ?? "")}`;
+    if (app.status !== "evaluated")
+        return `:grey_question: The application ${name} was **not evaluated** (${app.status}): ${escapeCell(app.notEvaluated ?? "")}`;
+    const blocking = appBlocking(app);
+    if (blocking > 0)
+        return `:x: **The application ${name} does not run in this stack: ${blocking} object(s) refused or denied** (${app.counts.denied} denied, ${app.counts.refused} refused, ${app.counts.warned} warned)`;
+    return `:white_check_mark: The application ${name} is admitted by both layers (${app.counts.warned} object(s) warned, ${app.counts.audited} audited)`;
+}
+
+function appLines(app: AppReport | undefined): string[] {
+    if (!app) return [];
+    const src = app.source;
+    const at = `${src.revision}${src.commit ? ` (${src.commit.slice(0, 12)})` : ""}`;
+    const lines = [
+        "#### Application",
+        "",
+        `${code(src.repoUrl)} at ${code(at)}, ${code(src.path)} (${src.type}${src.valueFiles?.length ? `, values ${src.valueFiles.map(code).join(", ")}` : ""}), app rules at **${app.appEnforcement}**${app.kubeVersion ? `, rendered for Kubernetes ${app.kubeVersion}` : ""}.`,
+        "",
+    ];
+    if (app.status !== "evaluated") return [...lines, `**Not evaluated** (${app.status}): ${escapeCell(app.notEvaluated ?? "")}`, ""];
+    lines.push(
+        `${app.objects.length} objects: ${(["refused", "denied", "warned", "audited", "excluded", "admitted"] as const).map((v) => `${app.counts[v]} ${v}`).join(", ")}.`,
+        "",
+        "| Verdict | Object | Template | Gatekeeper | Pod Security Admission |",
+        "|---|---|---|---|---|",
+    );
+    for (const o of app.objects.slice(0, MAX_APP_ROWS)) {
+        const gk =
+            o.gatekeeper === undefined
+                ? "-"
+                : o.findings.length === 0
+                  ? o.gatekeeper
+                  : `${o.gatekeeper}: ${[...new Set(o.findings.map((f) => `${f.action} \`${f.ruleId}\``))].join(", ")}`;
+        const psa = o.podSecurity
+            ? o.podSecurity.summary
+            : o.verdict === "excluded" || o.verdict === "refused"
+              ? "-"
+              : "not a pod or pod template";
+        const why = o.verdict === "excluded" || o.verdict === "refused" ? ` (${o.reasons[0] ?? ""})` : "";
+        lines.push(
+            `| ${o.verdict === "denied" || o.verdict === "refused" ? `**${o.verdict}**` : o.verdict}${escapeCell(why)} | ${escapeCell(`${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${o.hook ? ` (hook ${o.hook})` : ""}`)} | ${o.template ? code(`${o.template}${o.line ? `:${o.line}` : ""}`) : "-"} | ${escapeCell(gk)} | ${escapeCell(psa)} |`,
+        );
+    }
+    lines.push(...more(MAX_APP_ROWS, app.objects.length, "app objects", "plan.json / app.json"), "");
+    return lines;
+}
+
 export function toMarkdown(report: Report, countsByComponent?: Record<string, number>): string {
     const file = `${report.tool}.json`;
     const mandatory = mandatoryViolations(report);
     const active = activeViolations(report);
     const suppressed = report.violations.filter((v) => v.suppressed);
+    const appMandatory = mandatory.filter((v) => v.resource.origin === "app").length;
     const verdict =
         mandatory.length > 0
-            ? `:x: **${mandatory.length} mandatory violation(s)** - this change must not be applied`
-            : report.rules.length === 0
-              ? ":warning: **Nothing evaluated: every rule is disabled**"
-              : ":white_check_mark: **No mandatory violations**";
+            ? `:x: **${mandatory.length} mandatory violation(s)**${appMandatory > 0 ? ` (${appMandatory} in the application)` : ""} - this change must not be applied`
+            : report.app?.status === "failed" || (report.app && appBlocking(report.app) > 0)
+              ? ":x: **The application does not pass admission in this stack** - this change must not be applied"
+              : report.rules.length === 0
+                ? ":warning: **Nothing evaluated: every rule is disabled**"
+                : ":white_check_mark: **No mandatory violations**";
+    const appVerdict = appHeadline(report.app);
     const skippedFiles = (report.skipped ?? []).length;
     const title =
         report.tool === "plan"
@@ -168,10 +236,11 @@ export function toMarkdown(report: Report, countsByComponent?: Record<string, nu
         "",
         verdict,
         "",
+        ...(appVerdict ? [appVerdict, ""] : []),
         `${report.resources.length} ${report.tool === "plan" ? "resources" : "objects"} (${report.resources.length - opaque.length} evaluated by the rules), ${active.length} violation(s)${suppressed.length > 0 ? `, ${suppressed.length} suppressed` : ""}, ${exempted.objects} exempted from ${exempted.rules} rule check(s)${exempted.objects > 0 ? " (listed below with the reasons)" : ""}, ${report.rules.length} rules enabled. Generated ${report.generatedAt}.`,
         "",
     ];
-    if (report.tool === "plan") lines.push(...chartLines(report), "");
+    if (report.tool === "plan") lines.push(...appLines(report.app), ...chartLines(report), "");
     diffSection(report, lines);
     if ((report.problems ?? []).length > 0) {
         lines.push("#### Input problems", "");

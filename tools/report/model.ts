@@ -2,6 +2,7 @@
 // A report says what it knows: per resource and rule whether the rule was evaluated, and a framework control
 // passes only when at least one applicable resource was evaluated for it.
 import { Enforcement, Framework, FRAMEWORKS, Rule, Severity } from "../../policy-pack/catalogue";
+import type { AppPlan } from "../charts/app-types";
 
 /** Bumped when plan.json changes shape; a `--baseline` from another format is refused. */
 export const REPORT_FORMAT_VERSION = 2;
@@ -31,6 +32,8 @@ export interface ReportResource {
     evaluation?: { evaluated: boolean; reason?: string };
     /** Verdict of each enabled rule. */
     verdicts?: Record<string, Verdict>;
+    /** `app`: an object of the application repository (plan with the app rendered); `file` is relative to that repository. */
+    origin?: "app";
 }
 
 export interface Suppression {
@@ -176,6 +179,10 @@ export interface ChartsSection {
         pack: string[];
         /** Gatekeeper (gator) verdicts with their enforcementAction; absent when gator did not review the kind. */
         gatekeeper?: { ruleId: string; enforcementAction: string }[];
+        /** Pod Security Admission in its namespace as the program labels it (pods and pod templates only). */
+        podSecurity?: string;
+        /** The chart file it came from (helm's `# Source:`). */
+        source?: string;
     }[];
     /** Enabled rules on which the pack and Gatekeeper disagree for an object. */
     disagreements: { urn: string; ruleId: string; pack: boolean; gatekeeper: boolean }[];
@@ -200,7 +207,18 @@ export interface Report {
     diff?: PlanDiff;
     /** Plan only: the pinned Helm Releases and, when charts were rendered, their objects. */
     charts?: ChartsSection;
+    /** Plan only: the application as Argo CD syncs it, each object's verdict under both admission layers. */
+    app?: AppReport;
 }
+
+/**
+ * How the plan dealt with the app: `evaluated` (rendered and judged), `skipped` (`--app skip`: not
+ * evaluated, on request), `not requested` (no `--charts`/`--app`: checked at admission, like the Releases),
+ * `failed` (it could not be rendered: the plan fails), `not deployed` (Argo CD off or no app namespaces).
+ */
+export type AppStatus = "evaluated" | "skipped" | "not requested" | "failed" | "not deployed";
+
+export type AppReport = AppPlan & { status: AppStatus };
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];

@@ -26,6 +26,20 @@ export interface SarifOptions {
     category: string;
     /** Cap on results (default SARIF_MAX_RESULTS). */
     maxResults?: number;
+    /**
+     * Where the app repository's files are: `app` (default) under the `APPROOT` base (the app repository at its
+     * commit), `srcroot` when the SARIF goes to the app repository's own code scanning (its root is %SRCROOT%).
+     */
+    appRoot?: "app" | "srcroot";
+}
+
+/** The base id of the application repository's files (plan with the app rendered). */
+export const APP_ROOT = "APPROOT";
+
+/** `https://github.com/o/r(.git)` at a commit -> `https://github.com/o/r/blob/<commit>/`; other hosts: no URI. */
+function appRootUri(repoUrl: string, ref: string): string | undefined {
+    const m = /^https:\/\/github\.com\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+?)(?:\.git)?\/?$/.exec(repoUrl);
+    return m && /^[A-Za-z0-9_./-]+$/.test(ref) ? `https://github.com/${m[1]}/${m[2]}/blob/${ref}/` : undefined;
 }
 
 /** A repository-relative path as a SARIF URI: forward slashes, each segment percent-encoded. */
@@ -85,7 +99,26 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                     },
                 },
                 automationDetails: { id: `${options.category}/` },
-                originalUriBaseIds: { "%SRCROOT%": { description: { text: "The repository root" } } },
+                originalUriBaseIds: {
+                    "%SRCROOT%": { description: { text: "The repository root" } },
+                    ...(report.app && options.appRoot !== "srcroot"
+                        ? {
+                              [APP_ROOT]: {
+                                  ...(appRootUri(report.app.source.repoUrl, report.app.source.commit ?? report.app.source.revision)
+                                      ? {
+                                            uri: appRootUri(
+                                                report.app.source.repoUrl,
+                                                report.app.source.commit ?? report.app.source.revision,
+                                            ),
+                                        }
+                                      : {}),
+                                  description: {
+                                      text: `The application repository ${report.app.source.repoUrl} at ${report.app.source.commit ?? report.app.source.revision}`,
+                                  },
+                              },
+                          }
+                        : {}),
+                },
                 invocations: [
                     {
                         executionSuccessful: true,
@@ -105,7 +138,10 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                         locations: [
                             {
                                 physicalLocation: {
-                                    artifactLocation: artifactLocation(v.resource.file ?? options.defaultArtifact),
+                                    artifactLocation:
+                                        v.resource.origin === "app" && v.resource.file && options.appRoot !== "srcroot"
+                                            ? { uri: relativeUri(v.resource.file), uriBaseId: APP_ROOT }
+                                            : artifactLocation(v.resource.file ?? options.defaultArtifact),
                                     region: { startLine: v.line ?? v.resource.line ?? 1 },
                                 },
                                 logicalLocations: [{ fullyQualifiedName: logicalName, kind: "resource" }],
@@ -129,6 +165,7 @@ export function toSarif(report: Report, rules: readonly Rule[], options: SarifOp
                             enforcement: v.enforcement,
                             severity: v.severity,
                             resourceType: v.resource.type,
+                            ...(v.resource.origin ? { origin: v.resource.origin } : {}),
                             ...(v.fields ? { fields: v.fields } : {}),
                         },
                     };

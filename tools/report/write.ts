@@ -32,7 +32,14 @@ export function sarifCategory(report: Report): string {
 export function writeReport(
     report: Report,
     rules: readonly Rule[],
-    options: { dir: string; defaultArtifact: string; countsByComponent?: Record<string, number>; sarifMaxResults?: number },
+    options: {
+        dir: string;
+        defaultArtifact: string;
+        countsByComponent?: Record<string, number>;
+        sarifMaxResults?: number;
+        /** Where the app repository's files are in SARIF (sarif.ts `appRoot`). */
+        sarifAppRoot?: "app" | "srcroot";
+    },
 ): WrittenReport {
     const dir = options.dir;
     fs.mkdirSync(dir, { recursive: true });
@@ -45,6 +52,7 @@ export function writeReport(
         defaultArtifact: options.defaultArtifact,
         category: sarifCategory(report),
         maxResults: options.sarifMaxResults,
+        appRoot: options.sarifAppRoot,
     });
     fs.writeFileSync(files.sarif, JSON.stringify(sarif, null, 2) + "\n");
     return { dir, ...files };
