@@ -12,7 +12,6 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
-import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { AppPlan, appPlanLines, blockingObjects, planApp, repositoryDirName } from "./charts/app";
@@ -23,7 +22,6 @@ import { groupUnevaluated } from "./report/markdown";
 import {
     compareViolations,
     coverageFrom,
-    Exemption,
     mandatoryViolations,
     Report,
     REPORT_FORMAT_VERSION,
@@ -34,6 +32,9 @@ import {
     Violation,
 } from "./report/model";
 import { timestampForPath, writeReport } from "./report/write";
+import { planExemptions } from "./report/exemptions";
+
+export { planExemptions };
 import {
     analyzerResourcesFor,
     asRecordedResources,
@@ -167,23 +168,6 @@ export function verdictFor(
         if (namespace === UNKNOWN_SENTINEL) return "unknown";
     }
     return hasUnknowns ? "unknown" : "passed";
-}
-
-/** The platform's namespace exemptions for the enabled rules, with their reasons. */
-export function planExemptions(enabledKubernetesRules: readonly string[]): Exemption[] {
-    const exemptions: Exemption[] = [];
-    if (enabledKubernetesRules.length === 0) return exemptions;
-    exemptions.push({
-        scope: "namespace",
-        target: SYSTEM_NAMESPACES.join(", "),
-        rules: [...enabledKubernetesRules].sort(),
-        reason: SYSTEM_NAMESPACE_REASON,
-    });
-    for (const e of NAMESPACE_EXEMPTIONS) {
-        const rules = e.rules.filter((id) => enabledKubernetesRules.includes(id)).sort();
-        if (rules.length > 0) exemptions.push({ scope: "namespace", target: e.namespace, rules, reason: e.reason });
-    }
-    return exemptions;
 }
 
 export async function runPlan(options: PlanOptions): Promise<PlanResult> {

@@ -1,7 +1,9 @@
-// Writes a report's three files (JSON, Markdown, SARIF) into one folder.
+// Writes a report's three files (JSON, Markdown, SARIF) into one folder; a live compliance report also gets its
+// HTML executive summary.
 import * as fs from "fs";
 import * as path from "path";
 import { Rule } from "../../policy-pack/catalogue";
+import { toHtml } from "./html";
 import { toMarkdown } from "./markdown";
 import { Report } from "./model";
 import { toSarif } from "./sarif";
@@ -19,6 +21,7 @@ export interface WrittenReport {
     json: string;
     markdown: string;
     sarif: string;
+    html?: string;
 }
 
 export function toJson(report: Report, countsByComponent?: Record<string, number>): string {
@@ -26,6 +29,7 @@ export function toJson(report: Report, countsByComponent?: Record<string, number
 }
 
 export function sarifCategory(report: Report): string {
+    if (report.tool === "report") return `report/${report.stack}/${report.live?.kind ?? "on-demand"}`;
     return report.tool === "plan" ? `plan/${report.stack}` : "manifest-check";
 }
 
@@ -47,5 +51,10 @@ export function writeReport(
         maxResults: options.sarifMaxResults,
     });
     fs.writeFileSync(files.sarif, JSON.stringify(sarif, null, 2) + "\n");
+    if (report.live) {
+        const html = path.join(dir, `${base}.html`);
+        fs.writeFileSync(html, toHtml(report, report.live));
+        return { dir, ...files, html };
+    }
     return { dir, ...files };
 }
