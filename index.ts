@@ -5,6 +5,7 @@ import { ArgoCd } from "./components/argocd";
 import { AuditLogging } from "./components/audit-logging";
 import { GkeAuditSources } from "./components/gke-audit-sources";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
+import { ComplianceReporter } from "./components/compliance-reporter";
 import { PLATFORM_NAMESPACES } from "./platform/exemptions";
 import { Falco } from "./components/falco";
 import { Gatekeeper, WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "./components/gatekeeper";
@@ -136,6 +137,28 @@ const argocd = features.argocd
     ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
     : undefined;
 
+// The scheduled compliance reports: read-only evidence from the running cluster (configured by reporterImage).
+const reporter = config.reporter
+    ? new ComplianceReporter("compliance-reporter", {
+          provider,
+          environment,
+          apiServerCidrs,
+          stack: pulumi.getStack(),
+          config: config.reporter,
+          storage:
+              clusterConfig.mode === "gke"
+                  ? {
+                        kind: "gcs",
+                        project: config.gcpProject as string,
+                        location: config.gcpRegion,
+                        clusterName: clusterConfig.name,
+                        retentionDays: config.audit.retentionDays,
+                    }
+                  : { kind: "volume", claimName: config.reporter.volumeClaim as string },
+          dependsOn: admissionReady,
+      })
+    : undefined;
+
 export const stackEnvironment = environment;
 export const clusterMode = clusterConfig.mode;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
@@ -148,6 +171,7 @@ export const prometheusUrl = monitoring?.prometheusUrl;
 export const grafanaAdminPassword = grafana ? pulumi.secret(grafana.adminPassword) : undefined;
 export const argocdNamespace = argocd?.namespace;
 export const constraintCount = admissionReady.length;
+export const complianceReportsBucket = reporter?.bucketName;
 /** The CrossGuard configuration matching this stack's Gatekeeper constraints (`--policy-pack-config`). */
 export const policyPackConfig = renderPolicyPackConfig(config.policy);
 /** The same rules at the app's level (appPolicyEnforcement): what the app namespaces' constraints enforce. */

@@ -144,6 +144,16 @@ export interface AuditConfig {
     retentionDays: number;
 }
 
+/** The scheduled compliance reporter (components/compliance-reporter.ts). */
+export interface ReporterConfig {
+    /** The reporter's image (this repository's `npm run report`); pinned by digest in prod. */
+    image: string;
+    /** Five-field cron schedules of the daily, weekly and monthly reports. */
+    schedules: { daily: string; weekly: string; monthly: string };
+    /** Existing mode: the PersistentVolumeClaim (in the reporter's namespace) the reports are written to. */
+    volumeClaim?: string;
+}
+
 export interface StackConfig {
     environment: EnvironmentName;
     /** GCP project and region; required in gke mode, optional otherwise. */
@@ -156,4 +166,6 @@ export interface StackConfig {
     alerting: AlertingConfig;
     trivy: TrivyConfig;
     audit: AuditConfig;
+    /** Absent when no reporter image is configured. */
+    reporter?: ReporterConfig;
 }

@@ -16,6 +16,7 @@ import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { buildLiveReport, PreviewEvidence, readPreview, REPORT_KINDS, ReportKind } from "./live/build";
 import { connectionFromKubeconfig, inClusterConnection, KubeClient, KubeConfigError, KubeConnection } from "./live/kube";
 import { readGatekeeper, readRuntimeEvents, readTrivy } from "./live/sources";
+import { uploadReports } from "./live/upload";
 import { PROJECT_ROOT, readStackConfigFile } from "./mock-engine";
 import { BaselinePlan, readBaseline } from "./report/diff";
 import { Report, scoreSummary } from "./report/model";
@@ -37,6 +38,8 @@ Reads the stack's running cluster read-only and writes report.json, report.md, r
                               diff against the latest earlier report of the same kind there
   --baseline <report.json>    the previous report to diff against (wins over the one found under --out-root)
   --plan <plan.json>          the offline plan of the deployed commit: the preview evidence
+  --upload-bucket <name>      also upload the files to gs://<name>/<stack>/<yyyy>/<mm>/<dd>/<kind>/ (create-only, with
+                              the pod's Workload Identity: the scheduled reporter in gke mode)
   -h, --help                  this help
 
 Exit codes: 0 report written (read its verdicts), 2 usage or input error.`;
@@ -165,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         "out-root"?: string;
         baseline?: string;
         plan?: string;
+        "upload-bucket"?: string;
         help?: boolean;
     };
     try {
@@ -181,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
                 "out-root": { type: "string" },
                 baseline: { type: "string" },
                 plan: { type: "string" },
+                "upload-bucket": { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         }).values;
@@ -222,11 +227,23 @@ export async function main(argv: string[]): Promise<number> {
             throw new UsageError(`--plan ${values.plan} is a plan of stack ${String(preview.stack)}, not ${values.stack}`);
         const { report, written } = await runLiveReport({ stack: values.stack, connection, kind, now, outDir, baselineFile, preview });
         printSummary(report, written);
+        if (values["upload-bucket"]) {
+            const files = [written.json, written.markdown, written.sarif, ...(written.html ? [written.html] : [])];
+            const prefix = path
+                .relative(
+                    path.resolve(values["out-root"] ?? "report-output"),
+                    reportDir(path.resolve(values["out-root"] ?? "report-output"), values.stack, kind, now),
+                )
+                .split(path.sep)
+                .join("/");
+            const names = await uploadReports(files, { bucket: values["upload-bucket"], prefix });
+            console.log(`Uploaded ${names.length} file(s) to gs://${values["upload-bucket"]}/${prefix}/`);
+        }
         return 0;
     } catch (error) {
         const message = error instanceof Error ? error.message.split("\n").join(" ") : String(error);
         console.error(
-            error instanceof UsageError || error instanceof KubeConfigError || /^--(baseline|plan)/.test(message)
+            error instanceof UsageError || error instanceof KubeConfigError || /^--(baseline|plan|upload-bucket)/.test(message)
                 ? `report: ${message}`
                 : `report failed: ${message}`,
         );

@@ -5,6 +5,9 @@
 // lists are read page by page and reduced to counts and the worst findings as they arrive.
 import { Framework, KUBERNETES_RULES } from "../../policy-pack/catalogue";
 import { CONSTRAINT_VIOLATIONS_LIMIT } from "../../platform/gatekeeper-audit";
+import { COMPLIANCE_REPORTS, TRIVY_REPORT_KINDS } from "../../platform/report-kinds";
+
+export { COMPLIANCE_REPORTS, constraintResources, TRIVY_REPORT_KINDS } from "../../platform/report-kinds";
 import { isRecord } from "../../policy-pack/catalogue/workloads";
 import { maskSecretText, SECRET_MASK } from "../report/inputs";
 import {
@@ -35,17 +38,6 @@ export const MAX_WORST_FINDINGS = 10;
 /** Latest runtime events listed (all are counted). */
 export const MAX_RUNTIME_EVENTS = 50;
 
-/** The Trivy report kinds read (plural resource name -> kind), namespaced first. */
-export const TRIVY_REPORT_KINDS = {
-    vulnerabilityreports: "VulnerabilityReport",
-    configauditreports: "ConfigAuditReport",
-    exposedsecretreports: "ExposedSecretReport",
-    rbacassessmentreports: "RbacAssessmentReport",
-    clusterrbacassessmentreports: "ClusterRbacAssessmentReport",
-    clusterinfraassessmentreports: "ClusterInfraAssessmentReport",
-} as const;
-export const COMPLIANCE_REPORTS = "clustercompliancereports";
-
 /** The catalogue framework whose control ids a Trivy compliance spec uses: CIS Kubernetes for k8s-cis-<version>. */
 export function specFramework(compliance: Record<string, unknown>): Framework | undefined {
     const id = str(compliance.id) ?? "";
@@ -55,11 +47,6 @@ export function specFramework(compliance: Record<string, unknown>): Framework | 
 
 /** Constraint kind -> catalogue rule (kinds are derived from rule ids, `gatekeeperKindFor`). */
 const RULE_BY_KIND = new Map(KUBERNETES_RULES.map((r) => [r.gatekeeperKind, r.id]));
-
-/** The plural resource names of our constraint kinds: exactly what the reporter's ClusterRole may read. */
-export function constraintResources(): string[] {
-    return KUBERNETES_RULES.map((r) => r.gatekeeperKind.toLowerCase()).sort();
-}
 
 function problemReason(outcome: Extract<ReadOutcome, { ok: false }>): string {
     const what = { missing: "not installed", forbidden: "forbidden", malformed: "malformed", unreachable: "unreachable" }[outcome.problem];
