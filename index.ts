@@ -155,7 +155,9 @@ const reporter = config.reporter
                         retentionDays: config.audit.retentionDays,
                     }
                   : { kind: "volume", claimName: config.reporter.volumeClaim as string },
-          dependsOn: admissionReady,
+          // Grafana's compliance dashboard reads the report's scores from this endpoint.
+          metrics: monitoringNamespace ? { monitoringNamespace, podMonitor: true } : undefined,
+          dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
       })
     : undefined;
 

@@ -14,7 +14,7 @@ import { gkeMetadataServerEgress, workloadIdentityMember } from "../platform/wor
 import { res, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { ReporterConfig } from "../stacks/types";
 import { COMPLIANCE_REPORTS, constraintResources, TRIVY_REPORT_KINDS } from "../platform/report-kinds";
-import { apiServerEgress, SecureNamespace } from "./secure-namespace";
+import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 
 export const REPORTER_NAMESPACE = "compliance-reports";
 export const REPORTER_SERVICE_ACCOUNT = "compliance-reporter";
@@ -33,7 +33,16 @@ export interface ComplianceReporterArgs extends PlatformComponentArgs {
     stack: string;
     config: ReporterConfig;
     storage: ReporterStorage;
+    /**
+     * The metrics endpoint Grafana's compliance dashboard reads (the report's own scores): a Deployment making a
+     * report every hour, scraped by the Prometheus in `monitoringNamespace`; `podMonitor` needs the Prometheus
+     * Operator CRDs. Omitted: no endpoint.
+     */
+    metrics?: { monitoringNamespace: string; podMonitor: boolean };
 }
+
+/** The metrics endpoint's port (--serve-metrics). */
+export const METRICS_PORT = 9464;
 
 /** The ClusterRole's rules: get and list of exactly the report kinds, nothing else. */
 export function reporterRbacRules(): k8s.types.input.rbac.v1.PolicyRule[] {
@@ -87,6 +96,9 @@ export class ComplianceReporter extends pulumi.ComponentResource {
             {
                 provider,
                 name: REPORTER_NAMESPACE,
+                allowIngress: args.metrics
+                    ? [metricsIngressFrom(args.metrics.monitoringNamespace, [METRICS_PORT], { "app.kubernetes.io/component": "metrics" })]
+                    : [],
                 allowEgress: [
                     {
                         ...apiServerEgress(args.apiServerCidrs, [443, 6443]),
@@ -205,6 +217,56 @@ export class ComplianceReporter extends pulumi.ComponentResource {
             );
         }
 
+        const podSpec = (
+            command: pulumi.Input<pulumi.Input<string>[]>,
+            extra: { volumes: k8s.types.input.core.v1.Volume[]; ports?: number },
+        ): k8s.types.input.core.v1.PodSpec => ({
+            serviceAccountName: REPORTER_SERVICE_ACCOUNT,
+            automountServiceAccountToken: false,
+            securityContext: {
+                runAsNonRoot: true,
+                runAsUser: UID,
+                runAsGroup: UID,
+                fsGroup: UID,
+                seccompProfile: { type: "RuntimeDefault" },
+            },
+            containers: [
+                {
+                    name: "reporter",
+                    image: args.config.image,
+                    imagePullPolicy: "IfNotPresent",
+                    command,
+                    // npm and Node write caches under HOME: the writable /tmp, the root filesystem is read-only.
+                    env: [
+                        { name: "HOME", value: "/tmp" },
+                        { name: "npm_config_cache", value: "/tmp/.npm" },
+                    ],
+                    ...(extra.ports ? { ports: [{ name: "metrics", containerPort: extra.ports, protocol: "TCP" }] } : {}),
+                    resources: res("100m", "384Mi", "1", "512Mi"),
+                    securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, privileged: false },
+                    volumeMounts: [
+                        ...extra.volumes.filter((v) => v.name === "reports").map(() => ({ name: "reports", mountPath: REPORTS_MOUNT })),
+                        { name: "tmp", mountPath: "/tmp" },
+                        { name: "api-token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+                    ],
+                },
+            ],
+            volumes: [
+                ...extra.volumes,
+                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                {
+                    // A short-lived token for the API server audience, rotated by the kubelet.
+                    name: "api-token",
+                    projected: {
+                        sources: [
+                            { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+                            { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                        ],
+                    },
+                },
+            ],
+        });
+
         const schedules = args.config.schedules;
         this.cronJobs = REPORT_SCHEDULES.map(
             (kind) =>
@@ -228,60 +290,15 @@ export class ComplianceReporter extends pulumi.ComponentResource {
                                     template: {
                                         metadata: { labels: { ...labels, "app.kubernetes.io/component": kind } },
                                         spec: {
-                                            serviceAccountName: REPORTER_SERVICE_ACCOUNT,
-                                            automountServiceAccountToken: false,
                                             restartPolicy: "Never",
-                                            securityContext: {
-                                                runAsNonRoot: true,
-                                                runAsUser: UID,
-                                                runAsGroup: UID,
-                                                fsGroup: UID,
-                                                seccompProfile: { type: "RuntimeDefault" },
-                                            },
-                                            containers: [
+                                            ...podSpec(
+                                                bucketName
+                                                    ? bucketName.apply((bucket) => reporterCommand(args.stack, kind, bucket))
+                                                    : reporterCommand(args.stack, kind),
                                                 {
-                                                    name: "reporter",
-                                                    image: args.config.image,
-                                                    imagePullPolicy: "IfNotPresent",
-                                                    command: bucketName
-                                                        ? bucketName.apply((bucket) => reporterCommand(args.stack, kind, bucket))
-                                                        : reporterCommand(args.stack, kind),
-                                                    // npm and Node write caches under HOME: the writable /tmp, the root filesystem is read-only.
-                                                    env: [
-                                                        { name: "HOME", value: "/tmp" },
-                                                        { name: "npm_config_cache", value: "/tmp/.npm" },
-                                                    ],
-                                                    resources: res("100m", "384Mi", "1", "512Mi"),
-                                                    securityContext: { ...RESTRICTED_CONTAINER_SECURITY_CONTEXT, privileged: false },
-                                                    volumeMounts: [
-                                                        { name: "reports", mountPath: REPORTS_MOUNT },
-                                                        { name: "tmp", mountPath: "/tmp" },
-                                                        {
-                                                            name: "api-token",
-                                                            mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
-                                                            readOnly: true,
-                                                        },
-                                                    ],
+                                                    volumes: [{ name: "reports", persistentVolumeClaim: { claimName } }],
                                                 },
-                                            ],
-                                            volumes: [
-                                                { name: "reports", persistentVolumeClaim: { claimName } },
-                                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                                                {
-                                                    name: "api-token",
-                                                    projected: {
-                                                        sources: [
-                                                            { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
-                                                            {
-                                                                configMap: {
-                                                                    name: "kube-root-ca.crt",
-                                                                    items: [{ key: "ca.crt", path: "ca.crt" }],
-                                                                },
-                                                            },
-                                                        ],
-                                                    },
-                                                },
-                                            ],
+                                            ),
                                         },
                                     },
                                 },
@@ -291,6 +308,54 @@ export class ComplianceReporter extends pulumi.ComponentResource {
                     { parent: this, provider, dependsOn: [namespace, serviceAccount, ...admissionGates(args, opts)] },
                 ),
         );
+
+        if (args.metrics) {
+            const metricsLabels = { ...labels, "app.kubernetes.io/component": "metrics" };
+            const deployment = new k8s.apps.v1.Deployment(
+                `${name}-metrics`,
+                {
+                    metadata: { name: "compliance-reporter-metrics", namespace: REPORTER_NAMESPACE, labels: metricsLabels },
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: metricsLabels },
+                        template: {
+                            metadata: { labels: metricsLabels },
+                            spec: podSpec(
+                                [
+                                    "npm",
+                                    "run",
+                                    "report",
+                                    "--",
+                                    "--stack",
+                                    args.stack,
+                                    "--in-cluster",
+                                    "--out",
+                                    "/tmp/latest",
+                                    "--serve-metrics",
+                                    `:${METRICS_PORT}`,
+                                    "--interval",
+                                    "60",
+                                ],
+                                { volumes: [], ports: METRICS_PORT },
+                            ),
+                        },
+                    },
+                },
+                { parent: this, provider, dependsOn: [namespace, serviceAccount, ...admissionGates(args, opts)] },
+            );
+            if (args.metrics.podMonitor) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-podmonitor`,
+                    {
+                        apiVersion: "monitoring.coreos.com/v1",
+                        kind: "PodMonitor",
+                        metadata: { name: "compliance-reporter", namespace: REPORTER_NAMESPACE, labels },
+                        spec: { selector: { matchLabels: metricsLabels }, podMetricsEndpoints: [{ port: "metrics", interval: "5m" }] },
+                    },
+                    { parent: this, provider, dependsOn: [deployment] },
+                );
+            }
+        }
 
         this.registerOutputs({
             namespace: this.namespace,

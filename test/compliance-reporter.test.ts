@@ -131,6 +131,28 @@ describe("ComplianceReporter component", () => {
         assert.equal(wi.inputs.member, `serviceAccount:acme-prod.svc.id.goog[${REPORTER_NAMESPACE}/compliance-reporter]`);
     });
 
+    it("serves the report's metrics for Grafana: a Deployment our rules pass, a PodMonitor, ingress from the monitoring namespace only", async () => {
+        const run = await deploy("prod", { metrics: { monitoringNamespace: "monitoring", podMonitor: true } });
+        const [deployment] = ofType(run, "kubernetes:apps/v1:Deployment");
+        assert.ok(deployment);
+        const object = { apiVersion: "apps/v1", kind: "Deployment", ...deployment.inputs } as K8sObject;
+        assert.deepEqual(
+            RULES.filter((r) => r.target === "kubernetes" && evaluate(r, { object }).length > 0).map((r) => r.id),
+            [],
+        );
+        const container = deployment.inputs.spec.template.spec.containers[0];
+        assert.deepEqual(container.command.slice(-4), ["--serve-metrics", ":9464", "--interval", "60"]);
+        const [monitor] = ofType(run, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+        assert.equal(monitor.inputs.spec.podMetricsEndpoints[0].port, "metrics");
+        const ingress = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+            (p) => p.inputs.metadata.name === "allow-metrics-ingress",
+        );
+        assert.deepEqual(ingress?.inputs.spec.ingress[0].ports, [{ port: 9464, protocol: "TCP" }]);
+        assert.deepEqual(ingress?.inputs.spec.ingress[0].from, [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+        ]);
+    });
+
     it("existing mode: writes to the configured volume, no bucket and no storage egress", async () => {
         const run = await deploy("staging", {
             storage: { kind: "volume", claimName: "audit-reports" },

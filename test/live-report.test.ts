@@ -4,6 +4,8 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import Ajv from "ajv";
@@ -12,7 +14,10 @@ import { AUDIT_STALE_AFTER_SECONDS, CONSTRAINT_VIOLATIONS_LIMIT } from "../platf
 import { combineOutcomes } from "../tools/live/build";
 import { connectionFromKubeconfig, KubeConfigError } from "../tools/live/kube";
 import { constraintResources } from "../tools/live/sources";
-import { findPreviousReport, main, reportDir, runLiveReport } from "../tools/live-report";
+import { findPreviousReport, main, parseListen, reportDir, runLiveReport, startMetricsServer } from "../tools/live-report";
+import { uploadReports } from "../tools/live/upload";
+import { toPrometheusText } from "../tools/report/metrics";
+import { SAMPLE_REPORT } from "./support/sample-live-report";
 import { maskSecretText } from "../tools/report/inputs";
 import { Report } from "../tools/report/model";
 import { FakeApiServer, FakeCluster, makeTestPki, startFakeApiServer, TestPki, writeKubeconfig } from "./support/fake-apiserver";
@@ -541,6 +546,103 @@ describe("live compliance report (npm run report) against a fake API server", fu
             assert.equal(json.live?.auth, "bearer token");
             assert.ok(!fs.readFileSync(path.join(out, "report.json"), "utf8").includes(server.token));
         });
+    });
+
+    it("serves the report's numbers as Prometheus metrics (503 before the first report), from the same scorer", async () => {
+        let calls = 0;
+        const produce = () => {
+            calls++;
+            return Promise.resolve(toPrometheusText(SAMPLE_REPORT));
+        };
+        const get = (port: number) =>
+            new Promise<{ status: number; body: string }>((resolve, reject) =>
+                http
+                    .get({ host: "127.0.0.1", port, path: "/metrics" }, (res) => {
+                        let body = "";
+                        res.on("data", (d: Buffer) => (body += d.toString()));
+                        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+                    })
+                    .on("error", reject),
+            );
+        const { server, stop } = await startMetricsServer({ host: "127.0.0.1", port: 0 }, 3600_000, produce);
+        try {
+            const port = (server.address() as AddressInfo).port;
+            const answer = await get(port);
+            assert.equal(answer.status, 200);
+            assert.equal(calls, 1);
+            const cis = SAMPLE_REPORT.compliance.find((s) => s.framework === "CIS-Kubernetes");
+            assert.ok(cis && cis.total > 0);
+            assert.ok(
+                answer.body.includes(
+                    `secure_gitops_compliance_score_ratio{framework="CIS-Kubernetes",stage="combined"} ${cis.passed / cis.total}`,
+                ),
+            );
+            assert.match(
+                answer.body,
+                /secure_gitops_compliance_controls\{framework="CIS-Kubernetes",stage="admission",status="failing"\} 1/,
+            );
+            assert.match(answer.body, /secure_gitops_compliance_source_evaluated\{source="falco-talon-events",stage="runtime"\} 0/);
+            assert.match(answer.body, /secure_gitops_compliance_audit_violations\{enforcement_action="deny"\} 2/);
+        } finally {
+            stop();
+        }
+        assert.throws(() => parseListen("9464"), /expected \[host\]:port/);
+        assert.deepEqual(parseListen(":9464"), { host: "0.0.0.0", port: 9464 });
+    });
+
+    it("uploads create-only (ifGenerationMatch=0) with the metadata server's token, and refuses to overwrite", async () => {
+        const seen: { method: string; url: string; auth?: string }[] = [];
+        const existing = new Set<string>();
+        const server = http.createServer((req, res) => {
+            seen.push({ method: req.method ?? "", url: req.url ?? "", auth: req.headers.authorization });
+            const url = new URL(req.url ?? "/", "http://127.0.0.1");
+            if (url.pathname === "/token") {
+                res.writeHead(req.headers["metadata-flavor"] === "Google" ? 200 : 403).end(
+                    JSON.stringify({ access_token: "wi-token", expires_in: 3599 }),
+                );
+                return;
+            }
+            const name = url.searchParams.get("name") ?? "";
+            req.resume();
+            req.on("end", () => {
+                if (url.searchParams.get("ifGenerationMatch") === "0" && existing.has(name)) res.writeHead(412).end("{}");
+                else {
+                    existing.add(name);
+                    res.writeHead(200).end("{}");
+                }
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+            const dir = fs.mkdtempSync(path.join(tmp, "up-"));
+            const files = ["report.json", "report.html"].map((f) => {
+                fs.writeFileSync(path.join(dir, f), "{}");
+                return path.join(dir, f);
+            });
+            const options = {
+                bucket: "acme-prod-gitops-prod-compliance-reports",
+                prefix: "prod/2026/12/07/daily",
+                tokenUrl: `${base}/token`,
+                storageUrl: `${base}/upload`,
+            };
+            assert.deepEqual(await uploadReports(files, options), [
+                "prod/2026/12/07/daily/report.json",
+                "prod/2026/12/07/daily/report.html",
+            ]);
+            const uploads = seen.filter((r) => r.method === "POST");
+            assert.equal(uploads.length, 2);
+            for (const u of uploads) {
+                assert.equal(u.auth, "Bearer wi-token");
+                assert.match(
+                    u.url,
+                    /\/upload\/acme-prod-gitops-prod-compliance-reports\/o\?uploadType=media&name=prod%2F2026%2F12%2F07%2Fdaily%2Freport\.(json|html)&ifGenerationMatch=0$/,
+                );
+            }
+            await assert.rejects(uploadReports(files, options), /already exists; reports are never overwritten/);
+        } finally {
+            server.close();
+        }
     });
 
     it("the ClusterRole's constraint resources are exactly our catalogue's kinds", () => {

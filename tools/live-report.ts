@@ -7,6 +7,7 @@
 // Usage: npm run report -- --stack prod --kubeconfig <file> [--out <dir> | --out-root <dir>] [--baseline <report.json>] ...
 // Exit codes: 0 report written, 2 usage or input error (one line).
 import * as fs from "fs";
+import * as http from "http";
 import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, Rule, ruleById } from "../policy-pack/catalogue";
@@ -19,6 +20,7 @@ import { readGatekeeper, readRuntimeEvents, readTrivy } from "./live/sources";
 import { uploadReports } from "./live/upload";
 import { PROJECT_ROOT, readStackConfigFile } from "./mock-engine";
 import { BaselinePlan, readBaseline } from "./report/diff";
+import { toPrometheusText } from "./report/metrics";
 import { Report, scoreSummary } from "./report/model";
 import { RULES } from "../policy-pack/catalogue";
 import { writeReport, WrittenReport } from "./report/write";
@@ -40,6 +42,9 @@ Reads the stack's running cluster read-only and writes report.json, report.md, r
   --plan <plan.json>          the offline plan of the deployed commit: the preview evidence
   --upload-bucket <name>      also upload the files to gs://<name>/<stack>/<yyyy>/<mm>/<dd>/<kind>/ (create-only, with
                               the pod's Workload Identity: the scheduled reporter in gke mode)
+  --serve-metrics <[host]:port>  keep running: make a report every --interval minutes (into --out, overwritten) and
+                              serve its numbers at http://<host>:<port>/metrics for Prometheus (Grafana's dashboard)
+  --interval <minutes>        with --serve-metrics: minutes between reports (default 60, 5-1440)
   -h, --help                  this help
 
 Exit codes: 0 report written (read its verdicts), 2 usage or input error.`;
@@ -156,6 +161,63 @@ function printSummary(report: Report, written: WrittenReport): void {
     console.log(`Reports in ${written.dir}`);
 }
 
+/** `[host]:port` of --serve-metrics (host defaults to every interface: the pod's). */
+export function parseListen(value: string): { host: string; port: number } {
+    const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|localhost))?:(\d{1,5})$/.exec(value);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port < 1 || port > 65535)
+        throw new UsageError(`--serve-metrics ${value}: expected [host]:port, e.g. :9464 or 127.0.0.1:9464`);
+    return { host: match[1] ?? "0.0.0.0", port };
+}
+
+/** Serves the latest metrics at /metrics (503 until the first report), refreshed every `everyMs`. */
+export async function startMetricsServer(
+    listen: { host: string; port: number },
+    everyMs: number,
+    produce: () => Promise<string>,
+): Promise<{ server: http.Server; refresh: () => Promise<void>; stop: () => void }> {
+    let latest = "";
+    const refresh = async (): Promise<void> => {
+        try {
+            latest = await produce();
+        } catch (error) {
+            // The previous numbers stay; the report's timestamp metric shows they are getting old.
+            console.error(`report failed: ${error instanceof Error ? error.message.split("\n").join(" ") : String(error)}`);
+        }
+    };
+    const server = http.createServer((req, res) => {
+        if (req.method === "GET" && req.url === "/metrics" && latest !== "") {
+            res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" }).end(latest);
+        } else if (req.method === "GET" && req.url === "/metrics") {
+            res.writeHead(503).end("no report yet\n");
+        } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve));
+    await refresh();
+    const timer = setInterval(() => void refresh(), everyMs);
+    return {
+        server,
+        refresh,
+        stop: () => {
+            clearInterval(timer);
+            server.close();
+        },
+    };
+}
+
+async function serveMetrics(listen: { host: string; port: number }, everyMs: number, produce: () => Promise<string>): Promise<void> {
+    const { stop } = await startMetricsServer(listen, everyMs, produce);
+    console.log(
+        `Serving the latest report's metrics at http://${listen.host}:${listen.port}/metrics, a report every ${everyMs / 60_000} minutes`,
+    );
+    await new Promise<void>((resolve) => {
+        process.once("SIGTERM", () => {
+            stop();
+            resolve();
+        });
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
     let values: {
         stack?: string;
@@ -169,6 +231,8 @@ export async function main(argv: string[]): Promise<number> {
         baseline?: string;
         plan?: string;
         "upload-bucket"?: string;
+        "serve-metrics"?: string;
+        interval?: string;
         help?: boolean;
     };
     try {
@@ -186,6 +250,8 @@ export async function main(argv: string[]): Promise<number> {
                 baseline: { type: "string" },
                 plan: { type: "string" },
                 "upload-bucket": { type: "string" },
+                "serve-metrics": { type: "string" },
+                interval: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         }).values;
@@ -225,6 +291,20 @@ export async function main(argv: string[]): Promise<number> {
         const preview = values.plan ? readPreview(values.plan) : undefined;
         if (preview && preview.stack !== values.stack)
             throw new UsageError(`--plan ${values.plan} is a plan of stack ${String(preview.stack)}, not ${values.stack}`);
+        if (values["serve-metrics"] !== undefined) {
+            const listen = parseListen(values["serve-metrics"]);
+            const minutes = Number(values.interval ?? "60");
+            if (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440)
+                throw new UsageError(`--interval ${values.interval}: expected whole minutes from 5 to 1440`);
+            if (!values.out) throw new UsageError("--serve-metrics needs --out <dir> (the latest report is kept there)");
+            const stack = values.stack;
+            const produce = async (): Promise<string> => {
+                const { report } = await runLiveReport({ stack, connection, kind, outDir, preview });
+                return toPrometheusText(report);
+            };
+            await serveMetrics(listen, minutes * 60_000, produce);
+            return 0;
+        }
         const { report, written } = await runLiveReport({ stack: values.stack, connection, kind, now, outDir, baselineFile, preview });
         printSummary(report, written);
         if (values["upload-bucket"]) {

@@ -5,6 +5,7 @@ import * as path from "path";
 import { Rule } from "../../policy-pack/catalogue";
 import { toHtml } from "./html";
 import { toMarkdown } from "./markdown";
+import { toPrometheusText } from "./metrics";
 import { Report } from "./model";
 import { toSarif } from "./sarif";
 import packManifest from "../../policy-pack/package.json";
@@ -22,6 +23,7 @@ export interface WrittenReport {
     markdown: string;
     sarif: string;
     html?: string;
+    metrics?: string;
 }
 
 export function toJson(report: Report, countsByComponent?: Record<string, number>): string {
@@ -54,7 +56,10 @@ export function writeReport(
     if (report.live) {
         const html = path.join(dir, `${base}.html`);
         fs.writeFileSync(html, toHtml(report, report.live));
-        return { dir, ...files, html };
+        // The same numbers for Prometheus (a node-exporter textfile collector can read it too).
+        const metrics = path.join(dir, `${base}.prom`);
+        fs.writeFileSync(metrics, toPrometheusText(report));
+        return { dir, ...files, html, metrics };
     }
     return { dir, ...files };
 }
