@@ -15,9 +15,17 @@ import { Monitoring, PrometheusOperatorCrds } from "./components/monitoring";
 import { appPolicyPackConfig as renderAppPolicyPackConfig, policyPackConfig as renderPolicyPackConfig } from "./platform/policy-settings";
 import { TrivyOperator } from "./components/trivy-operator";
 import { loadStackConfig } from "./stacks/config";
+import { chartsFor } from "./platform/chart-pins";
+import { chartSourceProblems } from "./platform/chart-source";
 
 const config = loadStackConfig();
 const { environment, cluster: clusterConfig, features } = config;
+// A chart directory must hold every chart this stack installs, at its pinned version: checked before any resource.
+const chartProblems = chartSourceProblems(config.charts, chartsFor(features));
+if (chartProblems.length > 0) {
+    throw new Error(`secure-gitops:chartDirectory: ${chartProblems.length} pinned chart(s) missing:\n  - ${chartProblems.join("\n  - ")}`);
+}
+const charts = config.charts;
 
 const gke =
     clusterConfig.mode === "gke"
@@ -43,13 +51,14 @@ const provider = cluster.provider;
 const apiServerCidrs = clusterConfig.mode === "gke" ? [clusterConfig.masterCidr] : clusterConfig.apiServerCidrs;
 
 // The Prometheus Operator CRDs (no pods) come first, so Gatekeeper can ship its alert rules and monitors.
-const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometheus-crds", { provider }) : undefined;
+const prometheusCrds = features.monitoring ? new PrometheusOperatorCrds("prometheus-crds", { provider, charts }) : undefined;
 
 // Admission control next: every other workload (and every Argo CD sync) waits for the constraints.
 const gatekeeper = features.gatekeeper
     ? new Gatekeeper("gatekeeper", {
           provider,
           environment,
+          charts,
           enforcement: config.policy.enforcement,
           webhookFailurePolicy: config.policy.webhookFailurePolicy,
           allowedRegistries: config.policy.allowedRegistries,
@@ -63,7 +72,7 @@ const gatekeeper = features.gatekeeper
 const admissionReady = gatekeeper?.constraints ?? [];
 
 const monitoring = prometheusCrds
-    ? new Monitoring("monitoring", { provider, environment, apiServerCidrs, crds: prometheusCrds, dependsOn: admissionReady })
+    ? new Monitoring("monitoring", { provider, environment, charts, apiServerCidrs, crds: prometheusCrds, dependsOn: admissionReady })
     : undefined;
 const monitoringNamespace = monitoring ? PLATFORM_NAMESPACES.monitoring : undefined;
 
@@ -85,6 +94,7 @@ if (features.auditLogging) {
     new AuditLogging("audit", {
         provider,
         environment,
+        charts,
         apiServerCidrs,
         gcs: auditSources
             ? {
@@ -101,6 +111,7 @@ const falco = features.falco
     ? new Falco("falco", {
           provider,
           environment,
+          charts,
           alerting: config.alerting,
           apiServerCidrs,
           evidenceBucket: auditSources?.auditBucketName,
@@ -115,6 +126,7 @@ const trivy = features.trivy
     ? new TrivyOperator("trivy", {
           provider,
           environment,
+          charts,
           config: config.trivy,
           apiServerCidrs,
           serviceMonitor: monitoring !== undefined,
@@ -127,6 +139,7 @@ const grafana = features.grafana
     ? new Grafana("grafana", {
           provider,
           environment,
+          charts,
           namespace: monitoring?.namespace,
           prometheusUrl: monitoring?.prometheusUrl,
           dependsOn: admissionReady,
@@ -134,7 +147,7 @@ const grafana = features.grafana
     : undefined;
 
 const argocd = features.argocd
-    ? new ArgoCd("argocd", { provider, environment, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
+    ? new ArgoCd("argocd", { provider, environment, charts, config: config.argocd, apiServerCidrs, dependsOn: admissionReady })
     : undefined;
 
 // The scheduled compliance reports: read-only evidence from the running cluster (configured by reporterImage).

@@ -12,13 +12,10 @@ import { apiServerEgress, EgressAllowance, SecureNamespace } from "./secure-name
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const ARGOCD_CHART = {
-    chart: "argo-cd",
-    version: "10.1.1", // Argo CD v3.4.4
-    repo: "https://argoproj.github.io/argo-helm",
-} as const;
+export const ARGOCD_CHART = CHART_PINS.argocd;
 
 /** The in-cluster API server, the only destination cluster the project allows. */
 export const IN_CLUSTER_SERVER = "https://kubernetes.default.svc";
@@ -423,6 +420,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             ARGOCD_CHART,
             {
                 releaseName: "argocd",
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values: argoCdValues(args),
             },

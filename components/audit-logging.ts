@@ -12,13 +12,10 @@ import { FLUENTD_SERVICE_ACCOUNT } from "../platform/audit-sources";
 import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const FLUENTD_CHART = {
-    chart: "fluentd",
-    version: "0.5.3", // chart appVersion v1.17.1; the image (Fluentd 1.19) is set explicitly, see FLUENTD_GCS_IMAGE
-    repo: "https://fluent.github.io/helm-charts",
-} as const;
+export const FLUENTD_CHART = CHART_PINS.fluentd;
 
 /**
  * The chart's default image (fluent/fluentd-kubernetes-daemonset, variant elasticsearch) has no GCS output.
@@ -249,6 +246,7 @@ export class AuditLogging extends pulumi.ComponentResource {
             FLUENTD_CHART,
             {
                 releaseName: "fluentd",
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values: {
                     kind: "DaemonSet",

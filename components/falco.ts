@@ -16,20 +16,13 @@ import { admissionGates } from "../platform/admission-gates";
 import { gkeMetadataServerEgress } from "../platform/workload-identity";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { FALCO_SERVICE_ACCOUNT, K8sAuditGkeSource, TALON_SERVICE_ACCOUNT } from "../platform/audit-sources";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const FALCO_CHART = {
-    chart: "falco",
-    version: "9.1.0", // Falco 0.44.1; bundles falcosidekick 0.12.x as a subchart
-    repo: "https://falcosecurity.github.io/charts",
-} as const;
+export const FALCO_CHART = CHART_PINS.falco;
 
-export const FALCO_TALON_CHART = {
-    chart: "falco-talon",
-    version: "0.4.1", // Falco Talon 0.3.0
-    repo: "https://falcosecurity.github.io/charts",
-} as const;
+export const FALCO_TALON_CHART = CHART_PINS.falcoTalon;
 
 /** Where the custom rules live in the repo. */
 export const FALCO_RULES_DIR = path.resolve(__dirname, "..", "falco-rules");
@@ -302,6 +295,7 @@ export class Falco extends pulumi.ComponentResource {
             FALCO_TALON_CHART,
             {
                 releaseName: TALON_RELEASE_NAME,
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values: pulumi.output(args.evidenceBucket).apply((bucket) => talonValues(args, sizing, bucket)),
             },
@@ -317,6 +311,7 @@ export class Falco extends pulumi.ComponentResource {
             FALCO_CHART,
             {
                 releaseName: FALCO_RELEASE_NAME,
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values: falcoValues(args, sizing, {
                     talonAddress,

@@ -14,17 +14,12 @@ import { PLATFORM_NAMESPACES } from "../platform/exemptions";
 import { appRuleSettings, ruleSettings } from "../platform/policy-settings";
 import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-namespace";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { res } from "../platform/workload-sizing";
 import { AUDIT_INTERVAL_SECONDS, CONSTRAINT_VIOLATIONS_LIMIT } from "../platform/gatekeeper-audit";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const GATEKEEPER_CHART = {
-    repo: "https://open-policy-agent.github.io/gatekeeper/charts",
-    chart: "gatekeeper",
-    // 3.23.0: K8sNativeValidation (CEL) on by default (enableK8sNativeValidation: true); the webhook's
-    // namespaceSelector always excludes the release namespace (checked in the chart's values/templates).
-    version: "3.23.0",
-} as const;
+export const GATEKEEPER_CHART = CHART_PINS.gatekeeper;
 
 export { AUDIT_INTERVAL_SECONDS, CONSTRAINT_VIOLATIONS_LIMIT } from "../platform/gatekeeper-audit";
 /** Controller-manager and audit metrics port (chart default `metricsPort`). */
@@ -246,6 +241,7 @@ export class Gatekeeper extends pulumi.ComponentResource {
             GATEKEEPER_CHART,
             {
                 releaseName: "gatekeeper",
+                chartSource: args.charts,
                 namespace: this.namespace.name,
                 values: gatekeeperValues({ environment: args.environment, webhookFailurePolicy, replicas }),
                 // Roll back a failed install/upgrade instead of leaving a half-configured admission webhook.

@@ -13,17 +13,14 @@ import { EgressAllowance, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
 /**
  * The chart moved from grafana/helm-charts (frozen at 10.5.15, deprecated, no more fixes) to the
  * grafana-community organisation, which Grafana Labs points to as its maintained home.
  */
-export const GRAFANA_CHART = {
-    chart: "grafana",
-    version: "12.11.1", // Grafana 13.2.0
-    repo: "https://grafana-community.github.io/helm-charts",
-} as const;
+export const GRAFANA_CHART = CHART_PINS.grafana;
 
 export const DASHBOARDS_DIR = path.resolve(__dirname, "..", "dashboards");
 /** Datasource uid the dashboards reference; provisioned here, so the JSON files need no template variable. */
@@ -278,6 +275,7 @@ export class Grafana extends pulumi.ComponentResource {
             GRAFANA_CHART,
             {
                 releaseName: "grafana",
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values: grafanaValues({
                     environment: args.environment,

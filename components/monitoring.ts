@@ -24,21 +24,12 @@ import { apiServerEgress, EgressAllowance, IngressAllowance, SecureNamespace } f
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources, RESTRICTED_CONTAINER_SECURITY_CONTEXT } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
+export const KUBE_PROMETHEUS_STACK_CHART = CHART_PINS.kubePrometheusStack;
 
-export const KUBE_PROMETHEUS_STACK_CHART = {
-    chart: "kube-prometheus-stack",
-    version: "88.5.3", // Prometheus Operator v0.93.1, Prometheus v3.14.0, Alertmanager v0.34.0, kube-state-metrics chart 8.4.0
-    repo: PROMETHEUS_COMMUNITY_REPO,
-} as const;
-
-export const PROMETHEUS_OPERATOR_CRDS_CHART = {
-    chart: "prometheus-operator-crds",
-    version: "31.0.1", // the CRDs of Prometheus Operator v0.93.1, the operator kube-prometheus-stack 88.5.3 runs
-    repo: PROMETHEUS_COMMUNITY_REPO,
-} as const;
+export const PROMETHEUS_OPERATOR_CRDS_CHART = CHART_PINS.prometheusOperatorCrds;
 
 /** Fixed release name and fullnameOverride: the service names (and prometheusUrl) derive from it. */
 export const MONITORING_RELEASE_NAME = "kube-prometheus-stack";
@@ -362,7 +353,7 @@ export function monitoringAllowances(
     };
 }
 
-export interface PrometheusOperatorCrdsArgs extends Pick<PlatformComponentArgs, "provider"> {
+export interface PrometheusOperatorCrdsArgs extends Pick<PlatformComponentArgs, "provider" | "charts"> {
     /**
      * Namespace holding the Helm release record (the chart itself is cluster-scoped CRDs only). Defaults to
      * `default`, because it always exists: the monitoring namespace is created later, by Monitoring.
@@ -381,6 +372,7 @@ export class PrometheusOperatorCrds extends pulumi.ComponentResource {
             PROMETHEUS_OPERATOR_CRDS_CHART,
             {
                 releaseName: "prometheus-operator-crds",
+                chartSource: args.charts,
                 namespace: args.releaseNamespace ?? "default",
                 // Removing the release (or a failed upgrade rollback) must never delete the CRDs: that would
                 // delete every PodMonitor, ServiceMonitor and PrometheusRule of every component with them.
@@ -431,6 +423,7 @@ export class Monitoring extends pulumi.ComponentResource {
             KUBE_PROMETHEUS_STACK_CHART,
             {
                 releaseName: MONITORING_RELEASE_NAME,
+                chartSource: args.charts,
                 namespace: this.namespace.name,
                 // The chart's CRDs are off (crds.enabled) and come from the CRDs release.
                 skipCrds: true,

@@ -9,13 +9,10 @@ import { httpsEgress, SecureNamespace } from "./secure-namespace";
 import { admissionGates } from "../platform/admission-gates";
 import { res, Resources } from "../platform/workload-sizing";
 import { pinnedRelease } from "../platform/pinned-chart";
+import { CHART_PINS } from "../platform/chart-pins";
 import { PlatformComponentArgs } from "../platform/component-args";
 
-export const TRIVY_OPERATOR_CHART = {
-    chart: "trivy-operator",
-    version: "0.34.0", // trivy-operator 0.32.0, trivy 0.72.0
-    repo: "https://aquasecurity.github.io/helm-charts/",
-} as const;
+export const TRIVY_OPERATOR_CHART = CHART_PINS.trivyOperator;
 
 /** Compliance specs shipped with the chart (templates/specs) that we report on. */
 export const COMPLIANCE_SPECS = ["k8s-cis-1.23", "k8s-nsa-1.0", "k8s-pss-restricted-0.1"] as const;
@@ -187,6 +184,7 @@ export class TrivyOperator extends pulumi.ComponentResource {
             TRIVY_OPERATOR_CHART,
             {
                 releaseName: "trivy-operator",
+                chartSource: args.charts,
                 namespace: namespaceName,
                 values,
             },

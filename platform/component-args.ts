@@ -2,7 +2,7 @@
 // narrows one (a required `apiServerCidrs`) or has no use for it (`Omit<...>`) says so in its own Args.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName } from "../stacks/types";
+import { ChartInstallSource, EnvironmentName } from "../stacks/types";
 
 export interface PlatformComponentArgs {
     /** Kubernetes provider for every in-cluster resource (the cluster's, server-side apply on). */
@@ -16,4 +16,6 @@ export interface PlatformComponentArgs {
     apiServerCidrs?: string[];
     /** Resources to install after (the Gatekeeper constraints); the component's `dependsOn` option works too. */
     dependsOn?: pulumi.Resource[];
+    /** Where the component's pinned charts are installed from; their official repositories by default. */
+    charts?: ChartInstallSource;
 }

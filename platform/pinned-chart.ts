@@ -3,13 +3,11 @@
 // install or upgrade rolls back instead of leaving a half-configured security tool running.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartInstallSource } from "../stacks/types";
+import { PinnedChart } from "./chart-pins";
+import { releaseChart } from "./chart-source";
 
-export interface PinnedChart {
-    readonly chart: string;
-    /** An exact chart version (never a range): upgrades are reviewed changes, not surprises. */
-    readonly version: string;
-    readonly repo: string;
-}
+export type { PinnedChart } from "./chart-pins";
 
 export interface PinnedReleaseArgs {
     /** Helm release name; fixed, because the charts derive service and account names from it. */
@@ -20,6 +18,8 @@ export interface PinnedReleaseArgs {
     timeoutSeconds?: number;
     /** The chart's CRDs are installed by another release. */
     skipCrds?: boolean;
+    /** Where the chart is installed from (stack config `chartDirectory`/`chartRepositoryMirror`); official repository by default. */
+    chartSource?: ChartInstallSource;
 }
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+$/;
@@ -37,9 +37,7 @@ export function pinnedRelease(
         {
             name: args.releaseName,
             namespace: args.namespace,
-            chart: chart.chart,
-            version: chart.version,
-            repositoryOpts: { repo: chart.repo },
+            ...releaseChart(chart, args.chartSource ?? { kind: "official" }),
             createNamespace: false,
             atomic: true,
             cleanupOnFail: true,

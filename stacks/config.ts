@@ -1,6 +1,8 @@
 // Builds the typed StackConfig from `pulumi config` and validates it before the program declares anything.
 // Every problem is collected and reported at once (key, bad value, what is allowed) so one preview shows
 // the whole list. Defaults are the secure choice; the unsafe choice needs an explicit, named key.
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { PLATFORM_NAMESPACES, SYSTEM_NAMESPACES } from "../platform/exemptions";
@@ -13,6 +15,7 @@ import {
     ArgoCdConfig,
     HelmParameter,
     AuthorizedNetwork,
+    ChartInstallSource,
     ClusterConfig,
     ENVIRONMENTS,
     EnvironmentName,
@@ -114,6 +117,9 @@ export const CONFIG_KEYS = {
     reporterWeeklyCron: { type: "string", default: "0 3 * * 1" },
     reporterMonthlyCron: { type: "string", default: "0 4 1 * *" },
     reporterVolumeClaim: { type: "string", default: "" },
+    // Where the pinned charts come from
+    chartDirectory: { type: "string", default: "" },
+    chartRepositoryMirror: { type: "string", default: "" },
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -708,6 +714,7 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         },
         audit: { retentionDays },
         ...(reporter ? { reporter } : {}),
+        charts: parseChartSource(read),
     };
     if (read.problems.length > 0) throw new StackConfigError(stack, read.problems);
     return config;
@@ -743,6 +750,37 @@ function parseReporter(read: Reader, prod: boolean, mode: ClusterConfig["mode"])
             "in existing mode, the PersistentVolumeClaim the reports are written to (gke mode writes to a locked bucket)",
         );
     return { image, schedules, ...(volumeClaim ? { volumeClaim } : {}) };
+}
+
+/** A mirror is one chart repository: https or an OCI registry, no credentials, query or fragment. */
+const CHART_MIRROR_URL = /^(https|oci):\/\/[a-z0-9.-]+(?::[0-9]{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/i;
+
+function parseChartSource(read: Reader): ChartInstallSource {
+    const dir = read.optional("chartDirectory");
+    const mirror = read.optional("chartRepositoryMirror");
+    if (dir !== undefined && mirror !== undefined) {
+        read.problem("chartRepositoryMirror", show(mirror), "unset when chartDirectory is set (give one of the two)");
+        return { kind: "official" };
+    }
+    if (dir !== undefined) {
+        const resolved = path.resolve(dir);
+        if (!fs.existsSync(resolved) || !fs.statSync(resolved).isDirectory()) {
+            read.problem("chartDirectory", show(dir), "an existing directory holding <chart>-<version>.tgz or <chart>/ per pinned chart");
+        }
+        return { kind: "directory", dir: resolved };
+    }
+    if (mirror !== undefined) {
+        if (!CHART_MIRROR_URL.test(mirror)) {
+            // The value may carry credentials: name the key and the rule, never echo it.
+            read.problem(
+                "chartRepositoryMirror",
+                "(not shown)",
+                "an https:// or oci:// chart repository URL without credentials, query or fragment",
+            );
+        }
+        return { kind: "mirror", url: mirror.replace(/\/+$/, "") };
+    }
+    return { kind: "official" };
 }
 
 /** A ConfigSource over plain data (tests, tools): keys with or without the project prefix. */

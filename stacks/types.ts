@@ -153,6 +153,12 @@ export interface ReporterConfig {
     /** Existing mode: the PersistentVolumeClaim (in the reporter's namespace) the reports are written to. */
     volumeClaim?: string;
 }
+/**
+ * Where every pinned Helm chart is installed from: its official repository (the default), a directory of chart
+ * packages (`<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/`, each checked against the pinned version: air-gapped
+ * installs, and the end-to-end test), or one chart repository mirroring them all (https:// or oci://).
+ */
+export type ChartInstallSource = { kind: "official" } | { kind: "directory"; dir: string } | { kind: "mirror"; url: string };
 
 export interface StackConfig {
     environment: EnvironmentName;
@@ -168,4 +174,5 @@ export interface StackConfig {
     audit: AuditConfig;
     /** Absent when no reporter image is configured. */
     reporter?: ReporterConfig;
+    charts: ChartInstallSource;
 }

@@ -4,7 +4,7 @@
 // Providers are stand-ins attached with PULUMI_DEBUG_PROVIDERS (test/support/stand-in-provider.ts); the language
 // host is ours (tools/engines/language-host: the real one is not served by the Go module proxy).
 import { strict as assert } from "assert";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { ChildProcess, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -12,8 +12,8 @@ import { PROJECT_ROOT } from "../../tools/mock-engine";
 import { ensurePackBuilt } from "../../tools/pack-build/build";
 import { renderPolicyConfig } from "../../tools/policy-config";
 import { requireTool } from "../support/engines";
+import { startStandIn } from "../support/stand-ins";
 
-const STAND_IN = path.join(PROJECT_ROOT, "test", "support", "stand-in-provider.ts");
 const PROVIDERS = ["kubernetes", "gcp", "random"] as const;
 const STACK = "dev";
 /** The project's copy keeps these as files: the CLI writes to the stack file (encryption salt, `config set`). */
@@ -23,41 +23,6 @@ const SKIPPED = new Set([".git", "plan-output", "check-output", ".pulumi"]);
 interface CliRun {
     status: number | null;
     output: string;
-}
-
-/** The provider version the program's SDK package asks for (the stand-in reports it, so the engine sees no mismatch). */
-function sdkVersion(pkg: string): string {
-    const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
-        dependencies: Record<string, string>;
-    };
-    return manifest.dependencies[`@pulumi/${pkg}`];
-}
-
-/** Starts one stand-in provider and resolves with the port it prints. */
-function startStandIn(pkg: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-    const child = spawn(process.execPath, ["--import", "tsx", STAND_IN, pkg, sdkVersion(pkg)], {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`stand-in ${pkg} reported no port in 60 s:\n${stderr}`)), 60_000);
-        child.stdout.on("data", (d: Buffer) => {
-            stdout += d.toString();
-            const match = /^(\d+)\s*$/m.exec(stdout);
-            if (match) {
-                clearTimeout(timer);
-                resolve({ child, port: Number(match[1]) });
-            }
-        });
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            reject(new Error(`stand-in ${pkg} exited with ${code}:\n${stderr}`));
-        });
-    });
 }
 
 describe("real engine: pulumi preview with the policy pack", function () {

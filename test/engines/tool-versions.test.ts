@@ -12,7 +12,7 @@ import { requireTool } from "../support/engines";
 const script = fs.readFileSync(path.join(PROJECT_ROOT, "tools", "install-tools.sh"), "utf8");
 
 function pinned(name: string): string {
-    const match = new RegExp(`^${name}=(v[0-9.]+)$`, "m").exec(script);
+    const match = new RegExp(`^${name}=(v?[0-9][0-9a-f.-]*)$`, "m").exec(script);
     assert.ok(match, `tools/install-tools.sh pins no ${name}`);
     return match[1];
 }
@@ -51,6 +51,32 @@ describe("engine versions", () => {
     it("the Pulumi CLI is pinned at the @pulumi/pulumi version of the program and the pack", () => {
         assert.equal(pinned("PULUMI_VERSION"), `v${packageVersion("package.json", "@pulumi/pulumi")}`);
         assert.equal(pinned("PULUMI_VERSION"), `v${packageVersion("policy-pack/package.json", "@pulumi/pulumi")}`);
+    });
+
+    it("the cluster harness runs the Kubernetes of psa-check's Pod Security Admission, and the provider the SDK's version", () => {
+        // The API server's PodSecurity plugin and psa-check then judge with the same code.
+        assert.equal(pinned("KUBERNETES_VERSION").replace(/^v1\./, "v0."), psaCheckRequires("k8s.io/pod-security-admission"));
+        assert.equal(pinned("K8S_PROVIDER_VERSION"), packageVersion("package.json", "@pulumi/kubernetes"));
+        assert.match(
+            pinned("K8S_PROVIDER_MODULE_VERSION"),
+            /^v4\.0\.0-\d{14}-[0-9a-f]{12}$/,
+            "the one provider/v4 version the module proxy serves",
+        );
+    });
+
+    it("the installed harness binaries are the pinned versions", function () {
+        const apiserver = requireTool(this, "kube-apiserver");
+        const manager = requireTool(this, "gatekeeper");
+        const provider = requireTool(this, "pulumi-resource-kubernetes");
+        assert.match(
+            spawnSync(apiserver, ["--version"], { encoding: "utf8" }).stdout,
+            new RegExp(`Kubernetes ${pinned("KUBERNETES_VERSION").replace(/\./g, "\\.")}\\b`),
+        );
+        assert.match(
+            spawnSync("go", ["version", "-m", manager], { encoding: "utf8" }).stdout,
+            new RegExp(`gatekeeper/v3\\s+${pinned("GATOR_VERSION").replace(/\./g, "\\.")}\\s`),
+        );
+        assert.match(spawnSync("go", ["version", "-m", provider], { encoding: "utf8" }).stdout, /pulumi-kubernetes\/provider\/v4/);
     });
 
     it("the installed pulumi and gator are the pinned versions", function () {

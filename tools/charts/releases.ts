@@ -1,8 +1,7 @@
 // The pinned Helm Releases of a program run, read from the mock engine's recorded inputs (exactly what the
 // program passes to Helm), and where each one's chart comes from: a local directory or `helm pull`.
-import * as fs from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
+import { LocatedChart, locateLocalChart, packagedChartVersion, unpackedChartVersion } from "../../platform/chart-source";
 import type { ProgramRun } from "../mock-engine";
 import { pullChart } from "./helm-template";
 
@@ -28,6 +27,23 @@ function str(value: unknown): string | undefined {
     return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The chart name of an OCI reference (`oci://host/path/<chart>`); a plain name as it is. */
+function chartName(chart: string | undefined): string | undefined {
+    return chart?.startsWith("oci://") ? chart.slice(chart.lastIndexOf("/") + 1) || undefined : chart;
+}
+
+/** A Release whose chart is a local path (no repository): the chart's name from its Chart.yaml location. */
+function localChart(chart: string | undefined, repo: string | undefined): { chart: string; path: string } | undefined {
+    if (repo !== undefined || chart === undefined || !path.isAbsolute(chart)) return undefined;
+    const base = path.basename(chart);
+    if (chart.endsWith(".tgz")) {
+        const version = packagedChartVersion(chart);
+        const suffix = version !== undefined ? `-${version}.tgz` : undefined;
+        return suffix && base.endsWith(suffix) ? { chart: base.slice(0, -suffix.length), path: chart } : undefined;
+    }
+    return unpackedChartVersion(chart) !== undefined ? { chart: base, path: chart } : undefined;
+}
+
 /**
  * Every Release of the run with the fields rendering needs. A Release whose chart, version, name or
  * namespace is not a plain string cannot be rendered: it comes back with `problem` set instead.
@@ -41,12 +57,14 @@ export function pinnedReleases(run: ProgramRun): { release?: PinnedReleaseInput;
                 inputs.repositoryOpts !== null && typeof inputs.repositoryOpts === "object"
                     ? (inputs.repositoryOpts as Record<string, unknown>)
                     : {};
+            const local = localChart(str(inputs.chart), str(repoOpts.repo));
             const fields = {
                 releaseName: str(inputs.name),
                 namespace: str(inputs.namespace),
-                chart: str(inputs.chart),
+                chart: local?.chart ?? chartName(str(inputs.chart)),
                 version: str(inputs.version),
-                repo: str(repoOpts.repo),
+                // A chart installed from a directory (stack setting chartDirectory) has no repository: its path stands in.
+                repo: str(repoOpts.repo) ?? local?.path ?? str(inputs.chart)?.replace(/\/[^/]*$/, ""),
             };
             const missing = Object.entries(fields)
                 .filter(([, v]) => v === undefined)
@@ -68,32 +86,15 @@ export function pinnedReleases(run: ProgramRun): { release?: PinnedReleaseInput;
         });
 }
 
-/** The chart version an unpacked chart directory declares (Chart.yaml), or undefined when unreadable. */
-function unpackedVersion(dir: string): string | undefined {
-    try {
-        const doc = parseYaml(fs.readFileSync(path.join(dir, "Chart.yaml"), "utf8")) as { version?: unknown } | null;
-        return doc && (typeof doc.version === "string" || typeof doc.version === "number") ? String(doc.version) : undefined;
-    } catch {
-        return undefined;
-    }
-}
-
-export type LocatedChart = { path: string } | { missing: string };
+export type { LocatedChart } from "../../platform/chart-source";
 
 /**
- * The chart for a release: `<dir>/<chart>-<version>.tgz`, else an unpacked `<dir>/<chart>/` whose Chart.yaml
- * has the pinned version; with `pull`, `helm pull` of the pinned repo/chart/version (throws when that fails:
- * the PR plan must not silently skip a chart). A chart absent from a directory is reported, not rendered.
+ * The chart for a release: from a directory (`<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/`, the layout the
+ * stack setting `chartDirectory` installs from, each checked against the pinned version), or with `pull`, `helm
+ * pull` of the pinned repo/chart/version (throws when that fails: the PR plan must not silently skip a chart). A
+ * chart absent from a directory is reported, not rendered.
  */
 export async function locateChart(source: ChartSource, release: PinnedReleaseInput): Promise<LocatedChart> {
     if (source.kind === "pull") return { path: await pullChart(release, source.destination) };
-    const packaged = path.join(source.dir, `${release.chart}-${release.version}.tgz`);
-    if (fs.existsSync(packaged)) return { path: packaged };
-    const unpacked = path.join(source.dir, release.chart);
-    if (fs.existsSync(path.join(unpacked, "Chart.yaml"))) {
-        const version = unpackedVersion(unpacked);
-        if (version === release.version) return { path: unpacked };
-        return { missing: `${unpacked} is chart version ${version ?? "(unreadable)"}, the program pins ${release.version}` };
-    }
-    return { missing: `neither ${release.chart}-${release.version}.tgz nor ${release.chart}/ in ${source.dir}` };
+    return locateLocalChart(source.dir, release);
 }

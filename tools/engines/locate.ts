@@ -1,5 +1,5 @@
 // Where the real engines (gator, the Pulumi CLI and its Node.js language host, helm, actionlint, promtool,
-// psa-check) live once `bash tools/install-tools.sh` has put them in the tool cache, outside the repository.
+// psa-check, and the cluster harness's etcd, Kubernetes binaries, kwok, Gatekeeper and Kubernetes provider) live once `bash tools/install-tools.sh` has put them in the tool cache, outside the repository.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,7 +9,22 @@ export const TOOLS_DIR = process.env.SECURE_GITOPS_TOOLS || path.join(os.homedir
 export const TOOLS_BIN = path.join(TOOLS_DIR, "bin");
 export const INSTALL_COMMAND = "bash tools/install-tools.sh";
 
-export type EngineTool = "gator" | "pulumi" | "pulumi-language-nodejs" | "helm" | "actionlint" | "promtool" | "psa-check";
+export type EngineTool =
+    | "gator"
+    | "pulumi"
+    | "pulumi-language-nodejs"
+    | "helm"
+    | "actionlint"
+    | "promtool"
+    | "psa-check"
+    // The cluster harness (tools/cluster) and the end-to-end deploy
+    | "etcd"
+    | "kube-apiserver"
+    | "kube-controller-manager"
+    | "kube-scheduler"
+    | "kwok"
+    | "gatekeeper"
+    | "pulumi-resource-kubernetes";
 
 function executable(file: string): boolean {
     try {
