@@ -14,6 +14,7 @@ export default tseslint.config(
             "**/bin/**",
             "out/**",
             "plan-output/**",
+            "report-output/**",
             "check-output/**",
             "reports/**",
             ".stryker-tmp/**",

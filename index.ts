@@ -5,6 +5,7 @@ import { ArgoCd } from "./components/argocd";
 import { AuditLogging } from "./components/audit-logging";
 import { GkeAuditSources } from "./components/gke-audit-sources";
 import { ClusterAccess, ExistingCluster } from "./components/cluster-access";
+import { ComplianceReporter } from "./components/compliance-reporter";
 import { PLATFORM_NAMESPACES } from "./platform/exemptions";
 import { Falco } from "./components/falco";
 import { Gatekeeper, WEBHOOK_PORT as GATEKEEPER_WEBHOOK_PORT } from "./components/gatekeeper";
@@ -215,6 +216,30 @@ const argocd = features.argocd
       })
     : undefined;
 
+// The scheduled compliance reports: read-only evidence from the running cluster (configured by reporterImage).
+const reporter = config.reporter
+    ? new ComplianceReporter("compliance-reporter", {
+          provider,
+          environment,
+          apiServerCidrs,
+          stack: pulumi.getStack(),
+          config: config.reporter,
+          storage:
+              clusterConfig.mode === "gke"
+                  ? {
+                        kind: "gcs",
+                        project: config.gcpProject as string,
+                        location: config.gcpRegion,
+                        clusterName: clusterConfig.name,
+                        retentionDays: config.audit.retentionDays,
+                    }
+                  : { kind: "volume", claimName: config.reporter.volumeClaim as string },
+          // Grafana's compliance dashboard reads the report's scores from this endpoint.
+          metrics: monitoringNamespace ? { monitoringNamespace, podMonitor: true } : undefined,
+          dependsOn: monitoring ? [...admissionReady, monitoring.crdsReady] : admissionReady,
+      })
+    : undefined;
+
 export const stackEnvironment = environment;
 export const clusterMode = clusterConfig.mode;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
@@ -227,6 +252,7 @@ export const prometheusUrl = monitoring?.prometheusUrl;
 export const grafanaAdminPassword = grafana ? pulumi.secret(grafana.adminPassword) : undefined;
 export const argocdNamespace = argocd?.namespace;
 export const constraintCount = admissionReady.length;
+export const complianceReportsBucket = reporter?.bucketName;
 /** The CrossGuard configuration matching this stack's Gatekeeper constraints (`--policy-pack-config`). */
 export const policyPackConfig = renderPolicyPackConfig(config.policy);
 /** The same rules at the app's level (appPolicyEnforcement): what the app namespaces' constraints enforce. */

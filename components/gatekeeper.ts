@@ -17,12 +17,12 @@ import { apiServerEgress, metricsIngressFrom, SecureNamespace } from "./secure-n
 import { pinnedRelease } from "../platform/pinned-chart";
 import { CHART_PINS } from "../platform/chart-pins";
 import { res } from "../platform/workload-sizing";
+import { AUDIT_INTERVAL_SECONDS, CONSTRAINT_VIOLATIONS_LIMIT } from "../platform/gatekeeper-audit";
 import { PlatformComponentArgs } from "../platform/component-args";
 
 export const GATEKEEPER_CHART = CHART_PINS.gatekeeper;
 
-/** Audit sweep period in seconds (chart `auditInterval`); the staleness alert is derived from it. */
-export const AUDIT_INTERVAL_SECONDS = 60;
+export { AUDIT_INTERVAL_SECONDS, CONSTRAINT_VIOLATIONS_LIMIT } from "../platform/gatekeeper-audit";
 /** Controller-manager and audit metrics port (chart default `metricsPort`). */
 export const METRICS_PORT = 8888;
 /**
@@ -96,6 +96,8 @@ export function gatekeeperValues(args: {
     return {
         replicas: args.replicas,
         auditInterval: AUDIT_INTERVAL_SECONDS,
+        // Restated (chart default 20): the compliance reporter says how many violations a constraint lists at most.
+        constraintViolationsLimit: CONSTRAINT_VIOLATIONS_LIMIT,
         metricsBackends: ["prometheus"],
         // Events on every admission denial and audit violation (kubectl get events -n gatekeeper-system,
         // and shipped by the audit logging pipeline); denials also go to the controller log.

@@ -30,6 +30,7 @@ import {
     POLICY_ENFORCEMENTS,
     PolicyEnforcement,
     RELEASE_CHANNELS,
+    ReporterConfig,
     ReleaseChannel,
     StackConfig,
 } from "./types";
@@ -125,6 +126,12 @@ export const CONFIG_KEYS = {
     trivyConcurrentScanJobs: { type: "integer", default: 3 },
     trivyComplianceCron: { type: "string", default: "0 */6 * * *" },
     auditRetentionDays: { type: "integer", default: 90 },
+    // Compliance reporter (components/compliance-reporter.ts): off until an image is given.
+    reporterImage: { type: "string", default: "" },
+    reporterDailyCron: { type: "string", default: "0 2 * * *" },
+    reporterWeeklyCron: { type: "string", default: "0 3 * * 1" },
+    reporterMonthlyCron: { type: "string", default: "0 4 1 * *" },
+    reporterVolumeClaim: { type: "string", default: "" },
     // Where the pinned charts come from
     chartDirectory: { type: "string", default: "" },
     chartRepositoryMirror: { type: "string", default: "" },
@@ -875,6 +882,8 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
         read.problem("auditRetentionDays", show(String(retentionDays)), `at least ${AUDIT_RETENTION.prodMin} in prod`);
     }
 
+    const reporter = parseReporter(read, prod, cluster.mode);
+
     const config: StackConfig = {
         environment: environment ?? "dev",
         gcpProject,
@@ -893,10 +902,43 @@ export function parseStackConfig(source: ConfigSource, stack: string): StackConf
             complianceCron,
         },
         audit: { retentionDays },
+        ...(reporter ? { reporter } : {}),
         charts: parseChartSource(read),
     };
     if (read.problems.length > 0) throw new StackConfigError(stack, read.problems);
     return config;
+}
+
+/** An image reference pinned by digest: `<repository>[:tag]@sha256:<64 hex>`. */
+const DIGEST_IMAGE = /^[a-z0-9][a-z0-9._/:-]*@sha256:[a-f0-9]{64}$/;
+const ANY_IMAGE = /^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/;
+
+/** The compliance reporter: absent without an image; the image pinned by digest in prod; three cron schedules. */
+function parseReporter(read: Reader, prod: boolean, mode: ClusterConfig["mode"]): ReporterConfig | undefined {
+    const image = read.string("reporterImage", "");
+    if (image === "") return undefined;
+    if (!ANY_IMAGE.test(image) || image.length > 512)
+        read.problem("reporterImage", show(image), "an image reference such as registry/acme/reporter:1.0@sha256:<digest>");
+    else if (prod && !DIGEST_IMAGE.test(image))
+        read.problem("reporterImage", show(image), "an image pinned by digest (@sha256:<64 hex>) in prod");
+    const cron = (key: "reporterDailyCron" | "reporterWeeklyCron" | "reporterMonthlyCron"): string => {
+        const value = read.string(key, "");
+        const fields = value.split(/\s+/);
+        if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f)))
+            read.problem(key, show(value), 'a five-field cron schedule such as "0 2 * * *"');
+        return value;
+    };
+    const schedules = { daily: cron("reporterDailyCron"), weekly: cron("reporterWeeklyCron"), monthly: cron("reporterMonthlyCron") };
+    const volumeClaim = read.string("reporterVolumeClaim", "");
+    if (volumeClaim !== "" && !DNS_LABEL.test(volumeClaim))
+        read.problem("reporterVolumeClaim", show(volumeClaim), "the name of a PersistentVolumeClaim in the reporter's namespace");
+    if (mode === "existing" && volumeClaim === "")
+        read.problem(
+            "reporterVolumeClaim",
+            '""',
+            "in existing mode, the PersistentVolumeClaim the reports are written to (gke mode writes to a locked bucket)",
+        );
+    return { image, schedules, ...(volumeClaim ? { volumeClaim } : {}) };
 }
 
 /** A mirror is one chart repository: https or an OCI registry, no credentials, query or fragment. */

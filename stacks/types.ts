@@ -187,6 +187,15 @@ export interface AuditConfig {
     retentionDays: number;
 }
 
+/** The scheduled compliance reporter (components/compliance-reporter.ts). */
+export interface ReporterConfig {
+    /** The reporter's image (this repository's `npm run report`); pinned by digest in prod. */
+    image: string;
+    /** Five-field cron schedules of the daily, weekly and monthly reports. */
+    schedules: { daily: string; weekly: string; monthly: string };
+    /** Existing mode: the PersistentVolumeClaim (in the reporter's namespace) the reports are written to. */
+    volumeClaim?: string;
+}
 /**
  * Where every pinned Helm chart is installed from: its official repository (the default), a directory of chart
  * packages (`<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/`, each checked against the pinned version: air-gapped
@@ -210,5 +219,7 @@ export interface StackConfig {
     appNetwork: AppNetworkConfig;
     trivy: TrivyConfig;
     audit: AuditConfig;
+    /** Absent when no reporter image is configured. */
+    reporter?: ReporterConfig;
     charts: ChartInstallSource;
 }

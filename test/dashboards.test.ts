@@ -3,6 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { DASHBOARDS_DIR, loadDashboards, PROMETHEUS_DATASOURCE_UID } from "../components/grafana";
+import { toPrometheusText } from "../tools/report/metrics";
+import { SAMPLE_REPORT } from "./support/sample-live-report";
 
 interface Panel {
     id: number;
@@ -105,12 +107,19 @@ describe("Grafana dashboards", () => {
         assert.match(byPriority?.targets?.[0].expr ?? "", /sum by \(priority_raw\)/);
     });
 
-    it("compute the compliance score from Trivy controls and Gatekeeper violations", () => {
+    it("show the compliance score the live report computes (one scorer), for each framework", () => {
         const overview = dashboards.get("compliance-overview.json") as Dashboard;
-        const score = allPanels(overview.panels).find((p) => p.title === "Compliance score");
-        const expr = score?.targets?.[0].expr ?? "";
-        assert.match(expr, /trivy_cluster_compliance\{status="Pass"\}/);
-        assert.match(expr, /gatekeeper_violations/);
+        for (const title of ["Compliance score", "Compliance score over time"]) {
+            const score = allPanels(overview.panels).find((p) => p.title === title);
+            assert.equal(score?.targets?.[0].expr, '100 * secure_gitops_compliance_score_ratio{stage="combined"}', title);
+        }
+        // Every metric the dashboard reads from the reporter is one it writes.
+        const written = new Set([...toPrometheusText(SAMPLE_REPORT).matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]));
+        const read = allPanels(overview.panels).flatMap((p) =>
+            (p.targets ?? []).flatMap((t) => (t.expr ?? "").match(/secure_gitops_[a-z_]+/g) ?? []),
+        );
+        assert.ok(read.length >= 3);
+        for (const m of read) assert.ok(written.has(m), m);
     });
 
     it("are loaded for deployment, and an invalid file fails the deployment", () => {

@@ -12,8 +12,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { Enforcement, Rule, RULES, ruleById } from "../policy-pack/catalogue";
 import { UNKNOWN_SENTINEL } from "../policy-pack/catalogue/types";
-import { NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../platform/exemptions";
-import { exemptionCounts, namespaceExemptionReason, namespaceExemptionsOf } from "./report/exemptions";
+import { exemptionCounts, namespaceExemptionReason, namespaceExemptionsOf, planExemptions } from "./report/exemptions";
 import { parseStackConfig, plainConfigSource } from "../stacks/config";
 import { AnalyzeResult, AnalyzerHarness, AnalyzerResource, resourcesFromProgramRun, startPolicyPack } from "./analyzer/analyzer";
 import { appPlanLines, blockingObjects, countVerdicts, planApp, repositoryDirName } from "./charts/app";
@@ -40,6 +39,8 @@ import {
     Violation,
 } from "./report/model";
 import { timestampForPath, writeReport } from "./report/write";
+
+export { planExemptions };
 import {
     analyzerResourcesFor,
     asRecordedResources,
@@ -181,23 +182,6 @@ export function verdictFor(
         if (namespace === UNKNOWN_SENTINEL) return "unknown";
     }
     return hasUnknowns ? "unknown" : "passed";
-}
-
-/** The platform's namespace exemptions for the enabled rules, with their reasons. */
-export function planExemptions(enabledKubernetesRules: readonly string[]): Exemption[] {
-    const exemptions: Exemption[] = [];
-    if (enabledKubernetesRules.length === 0) return exemptions;
-    exemptions.push({
-        scope: "namespace",
-        target: SYSTEM_NAMESPACES.join(", "),
-        rules: [...enabledKubernetesRules].sort(),
-        reason: SYSTEM_NAMESPACE_REASON,
-    });
-    for (const e of NAMESPACE_EXEMPTIONS) {
-        const rules = e.rules.filter((id) => enabledKubernetesRules.includes(id)).sort();
-        if (rules.length > 0) exemptions.push({ scope: "namespace", target: e.namespace, rules, reason: e.reason });
-    }
-    return exemptions;
 }
 
 /**

@@ -11,10 +11,12 @@ export const MAX_CHANGES_PER_RESOURCE = 25;
 /** A changed value longer than this (as JSON) is cut, saying how long it was. */
 const MAX_VALUE_CHARS = 160;
 
-export type BaselinePlan = Pick<Report, "formatVersion" | "tool" | "generatedAt" | "stack" | "resources" | "violations">;
+export type BaselinePlan = Pick<Report, "formatVersion" | "tool" | "generatedAt" | "stack" | "resources" | "violations"> &
+    Partial<Pick<Report, "compliance" | "live">>;
 
 /** Reads and checks a baseline plan.json; throws an Error with a one-line message when it cannot be used. */
-export function readBaseline(file: string): BaselinePlan {
+export function readBaseline(file: string, tool: "plan" | "report" = "plan"): BaselinePlan {
+    const writer = tool === "plan" ? "a plan.json written by npm run plan" : "a report.json written by npm run report";
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -25,13 +27,12 @@ export function readBaseline(file: string): BaselinePlan {
     try {
         parsed = JSON.parse(text);
     } catch {
-        throw new Error(`--baseline ${file}: not JSON; expected a plan.json written by npm run plan`);
+        throw new Error(`--baseline ${file}: not JSON; expected ${writer}`);
     }
-    if (!isRecord(parsed) || parsed.tool !== "plan")
-        throw new Error(`--baseline ${file}: not a plan.json written by npm run plan (no "tool": "plan")`);
+    if (!isRecord(parsed) || parsed.tool !== tool) throw new Error(`--baseline ${file}: not ${writer} (no "tool": "${tool}")`);
     if (parsed.formatVersion !== REPORT_FORMAT_VERSION) {
         throw new Error(
-            `--baseline ${file}: plan format ${JSON.stringify(parsed.formatVersion ?? "1 (no formatVersion)")}, this plan writes ${REPORT_FORMAT_VERSION}; regenerate the baseline with this version`,
+            `--baseline ${file}: ${tool} format ${JSON.stringify(parsed.formatVersion ?? "1 (no formatVersion)")}, this ${tool} writes ${REPORT_FORMAT_VERSION}; regenerate the baseline with this version`,
         );
     }
     if (!Array.isArray(parsed.resources) || !Array.isArray(parsed.violations) || typeof parsed.generatedAt !== "string") {

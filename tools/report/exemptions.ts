@@ -2,7 +2,7 @@
 // namespace (or container images) is listed with the exemption's reason, counted in the summary and kept in
 // the JSON `exemptions` list, by the manifest check and the plan alike. The reasons are the platform's
 // (platform/exemptions.ts); an exemption a policy config adds without a platform reason says so.
-import { exemptionReasonsFor } from "../../platform/exemptions";
+import { exemptionReasonsFor, NAMESPACE_EXEMPTIONS, SYSTEM_NAMESPACE_REASON, SYSTEM_NAMESPACES } from "../../platform/exemptions";
 import { Exemption, Report, ReportResource } from "./model";
 
 /** The reason a rule exempts a namespace: the platform's declared one, or `fallback` (where the exemption came from). */
@@ -53,4 +53,21 @@ export function exemptionCounts(report: Pick<Report, "exemptions">): { objects: 
         JSON.stringify([e.resource?.urn, e.resource?.file, e.resource?.line, e.resource?.type, e.resource?.name]);
     const rules = new Set(applied.flatMap((e) => e.rules.map((r) => `${key(e)} ${r}`)));
     return { objects: new Set(applied.map(key)).size, rules: rules.size };
+}
+
+/** The platform's namespace exemptions for the enabled rules, with their reasons. */
+export function planExemptions(enabledKubernetesRules: readonly string[]): Exemption[] {
+    const exemptions: Exemption[] = [];
+    if (enabledKubernetesRules.length === 0) return exemptions;
+    exemptions.push({
+        scope: "namespace",
+        target: SYSTEM_NAMESPACES.join(", "),
+        rules: [...enabledKubernetesRules].sort(),
+        reason: SYSTEM_NAMESPACE_REASON,
+    });
+    for (const e of NAMESPACE_EXEMPTIONS) {
+        const rules = e.rules.filter((id) => enabledKubernetesRules.includes(id)).sort();
+        if (rules.length > 0) exemptions.push({ scope: "namespace", target: e.namespace, rules, reason: e.reason });
+    }
+    return exemptions;
 }

@@ -30,3 +30,39 @@ export function containsUnknown(value: unknown): boolean {
     if (value !== null && typeof value === "object") return Object.values(value as Record<string, unknown>).some(containsUnknown);
     return false;
 }
+
+/** Text longer than this (a violation message, an event) is cut before masking: bounded output and bounded regex work. */
+export const MAX_TEXT_CHARS = 2000;
+
+// Linear patterns only (no nested quantifiers): secrets as they appear in messages of the cluster's tools.
+const SECRET_TEXT_PATTERNS: readonly [RegExp, string][] = [
+    // PEM private keys (the whole block; an unterminated one to the end of the text).
+    [/-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]{0,40}PRIVATE KEY-----|$)/g, SECRET_MASK],
+    // Credentials in URLs: scheme://user:password@host.
+    [/\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/@:]{1,200}:[^\s/@]{1,200}@/gi, `$1${SECRET_MASK}@`],
+    // HTTP authorization values.
+    [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${SECRET_MASK}`],
+    // Well-known token shapes: Slack webhooks and tokens, GitHub, AWS access keys, Google API keys, JWTs.
+    [/hooks\.slack\.com\/services\/[A-Za-z0-9/]+/g, `hooks.slack.com/services/${SECRET_MASK}`],
+    [/\bxox[abprs]-[A-Za-z0-9-]{10,}/g, SECRET_MASK],
+    [/\bgh[pousr]_[A-Za-z0-9]{20,}/g, SECRET_MASK],
+    [/\bgithub_pat_[A-Za-z0-9_]{20,}/g, SECRET_MASK],
+    [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, SECRET_MASK],
+    [/\bAIza[0-9A-Za-z_-]{35}/g, SECRET_MASK],
+    [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}/g, SECRET_MASK],
+    // key=value, key: value, "key": "value" where the key names a secret.
+    [
+        /\b([A-Za-z0-9_-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|private[_-]?key|credentials?|access[_-]?key)[A-Za-z0-9_-]{0,40})(["']?\s{0,3}[=:]\s{0,3}["']?)([^\s"',;&)}\]]+)/gi,
+        `$1$2${SECRET_MASK}`,
+    ],
+];
+
+/**
+ * Free text from the cluster (violation messages, scanner findings, runtime events) with anything that looks
+ * like a secret replaced by `[secret]`, cut to MAX_TEXT_CHARS. Errs on the side of hiding.
+ */
+export function maskSecretText(text: string): string {
+    let out = text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}... (${text.length} chars)` : text;
+    for (const [pattern, replacement] of SECRET_TEXT_PATTERNS) out = out.replace(pattern, replacement);
+    return out;
+}

@@ -188,9 +188,147 @@ export interface ChartsSection {
     disagreements: { urn: string; ruleId: string; pack: boolean; gatekeeper: boolean }[];
 }
 
+// The live compliance report (`npm run report`): what runs in the cluster, per source, and per framework control
+// the evidence at preview (the plan), at admission (Gatekeeper's audit) and at runtime (Trivy) side by side.
+
+/** The stages evidence comes from. */
+export const STAGES = ["preview", "admission", "runtime"] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** One source read from the cluster (or given as a file): evaluated, or not evaluated with the reason. */
+export interface LiveSource {
+    id: string;
+    title: string;
+    stage: Stage;
+    status: "evaluated" | "not evaluated";
+    /** Why not evaluated: missing (404), forbidden (401/403), malformed, stale, not given. */
+    reason?: string;
+    /** Objects read. */
+    objects: number;
+    /** Limits of this evidence (e.g. Gatekeeper's cap on listed violations, the events' time-to-live). */
+    notes: string[];
+}
+
+/** A Gatekeeper constraint's audit result. */
+export interface ConstraintEvidence {
+    kind: string;
+    name: string;
+    /** The catalogue rule the kind renders (absent for a constraint not from our catalogue). */
+    ruleId?: string;
+    enforcementAction: string;
+    totalViolations: number;
+    /** Violations the report lists (Gatekeeper keeps at most --constraint-violations-limit per constraint). */
+    listedViolations: number;
+    auditTimestamp?: string;
+    status: "evaluated" | "not evaluated";
+    reason?: string;
+}
+
+export const TRIVY_LEVELS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"] as const;
+export type TrivyLevel = (typeof TRIVY_LEVELS)[number];
+
+/** One finding of a Trivy report, masked. */
+export interface TrivyFinding {
+    severity: TrivyLevel;
+    id: string;
+    title: string;
+    /** `<namespace>/<report name>` the finding is in. */
+    object: string;
+    detail?: string;
+}
+
+/** Counts by severity and the worst findings of one Trivy report kind. */
+export interface TrivyKindSummary {
+    kind: string;
+    reports: number;
+    counts: Record<TrivyLevel, number>;
+    worst: TrivyFinding[];
+}
+
+/** A Trivy ClusterComplianceReport (k8s-cis, k8s-nsa, k8s-pss-restricted). */
+export interface ComplianceSpecEvidence {
+    name: string;
+    specId: string;
+    title: string;
+    version?: string;
+    /** The catalogue framework whose control ids Trivy's ids are (CIS Kubernetes for k8s-cis). */
+    framework?: Framework;
+    passCount: number;
+    failCount: number;
+    updatedAt?: string;
+    controls: { id: string; name: string; severity: TrivyLevel; totalFail: number }[];
+}
+
+/** A Falco event Falco Talon acted on, as Talon's Kubernetes Event records it (message masked). */
+export interface RuntimeEvent {
+    time: string;
+    namespace: string;
+    pod: string;
+    rule: string;
+    action: string;
+    status: string;
+    message: string;
+}
+
+export interface RuntimeEventsSummary {
+    total: number;
+    byRule: { rule: string; count: number }[];
+    byAction: { action: string; status: string; count: number }[];
+    latest: RuntimeEvent[];
+}
+
+/** One framework control: the evidence of each stage side by side, and their combination. */
+export interface ControlEvidence {
+    framework: Framework;
+    control: string;
+    preview: ControlOutcome;
+    admission: ControlOutcome;
+    runtime: ControlOutcome;
+    combined: ControlOutcome;
+    /** The objects the evidence comes from (constraints, Trivy reports), as `kind/namespace/name`. */
+    links: string[];
+}
+
+/** Score changes since the previous report of the same kind. */
+export interface Trends {
+    baseline: { generatedAt: string; file?: string };
+    scores: {
+        framework: Framework;
+        passedBefore: number;
+        passedNow: number;
+        failingBefore: number;
+        failingNow: number;
+        totalBefore: number;
+        totalNow: number;
+    }[];
+    newlyStale: string[];
+    newlyNotEvaluated: string[];
+    recovered: string[];
+}
+
+export interface LiveSection {
+    /** daily | weekly | monthly | on-demand. */
+    kind: string;
+    /** The API server's origin (never credentials). */
+    cluster: string;
+    /** How the reporter authenticated (`client certificate`, `bearer token`, `service account token`). */
+    auth: string;
+    sources: LiveSource[];
+    constraints: ConstraintEvidence[];
+    /** Gatekeeper's cap on violations kept in a constraint's status, when the report could tell. */
+    violationsCap: number;
+    trivy: TrivyKindSummary[];
+    complianceSpecs: ComplianceSpecEvidence[];
+    runtimeEvents?: RuntimeEventsSummary;
+    /** Per stage, the framework scores of that stage alone (same scorer as the combined `compliance`). */
+    stageScores: Record<Stage, FrameworkScore[]>;
+    controls: ControlEvidence[];
+    trends?: Trends;
+}
+
 export interface Report {
     formatVersion: number;
-    tool: "plan" | "check";
+    tool: "plan" | "check" | "report";
     generatedAt: string;
     stack?: string;
     inputs: string[];
@@ -209,6 +347,8 @@ export interface Report {
     charts?: ChartsSection;
     /** Plan only: the application as Argo CD syncs it, each object's verdict under both admission layers. */
     app?: AppReport;
+    /** Live report only: the cluster's evidence per source, stage and control. */
+    live?: LiveSection;
 }
 
 /**
@@ -266,6 +406,101 @@ export function coverageFrom(resources: readonly ReportResource[], violations: r
     return coverage;
 }
 
+/** What one piece of evidence (or their combination) says about one framework control. */
+export interface ControlOutcome {
+    control: string;
+    status: ControlStatus;
+    rules: string[];
+    /** Failing only: the worst severity and whether a mandatory rule failed. */
+    severity?: Severity;
+    mandatory?: boolean;
+    /** Not evaluated only: why. */
+    reason?: string;
+}
+
+export type ControlStatus = "passed" | "failing" | "not evaluated";
+
+/**
+ * The one scorer: a framework's score from its controls' outcomes. Passed counts only controls with evidence
+ * that passed; not evaluated is listed and never counted as passed. Failing controls are ordered critical first.
+ */
+export function scoreOutcomes(framework: Framework, outcomes: readonly ControlOutcome[]): FrameworkScore {
+    const failing: FailingControl[] = [];
+    const notEvaluated: UnevaluatedControl[] = [];
+    let passed = 0;
+    for (const o of outcomes) {
+        if (o.status === "failing")
+            failing.push({ framework, control: o.control, severity: o.severity ?? "low", mandatory: o.mandatory ?? false, rules: o.rules });
+        else if (o.status === "passed") passed++;
+        else notEvaluated.push({ framework, control: o.control, rules: o.rules, reason: o.reason ?? "not evaluated" });
+    }
+    failing.sort(
+        (a, b) =>
+            SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+            Number(b.mandatory) - Number(a.mandatory) ||
+            a.control.localeCompare(b.control, undefined, { numeric: true }),
+    );
+    notEvaluated.sort((a, b) => a.control.localeCompare(b.control, undefined, { numeric: true }));
+    return { framework, passed, total: outcomes.length, failing, notEvaluated };
+}
+
+/** Every control the catalogue maps to, per framework, with the rules that map to it (catalogue order). */
+export function catalogueControls(rules: readonly Rule[], framework: Framework): Map<string, Rule[]> {
+    const controls = new Map<string, Rule[]>();
+    for (const rule of rules) {
+        for (const mapping of rule.frameworks.filter((f) => f.framework === framework)) {
+            controls.set(mapping.control, [...(controls.get(mapping.control) ?? []), rule]);
+        }
+    }
+    return controls;
+}
+
+/** Per control, from rule coverage: fails on an unsuppressed violation, passes when an enabled rule evaluated something. */
+export function ruleOutcomes(
+    rules: readonly Rule[],
+    framework: Framework,
+    enforcement: (rule: Rule) => Enforcement,
+    coverage: ReadonlyMap<string, RuleCoverage>,
+    notEvaluatedReason = "no applicable resource was evaluated",
+): ControlOutcome[] {
+    const outcomes: ControlOutcome[] = [];
+    for (const [control, controlRules] of catalogueControls(rules, framework)) {
+        const enabled = controlRules.filter((r) => enforcement(r) !== "disabled");
+        const failed = enabled.filter((r) => (coverage.get(r.id)?.violations.length ?? 0) > 0);
+        if (failed.length > 0) {
+            const severity = failed.map((r) => r.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0];
+            const mandatory = failed.some((r) => (coverage.get(r.id)?.violations ?? []).some((v) => v.enforcement === "mandatory"));
+            outcomes.push({ control, status: "failing", severity, mandatory, rules: failed.map((r) => r.id).sort() });
+        } else if (enabled.some((r) => (coverage.get(r.id)?.evaluated ?? 0) > 0)) {
+            outcomes.push({ control, status: "passed", rules: enabled.map((r) => r.id).sort() });
+        } else {
+            const reason = enabled.length === 0 ? "every rule for it is disabled" : notEvaluatedReason;
+            outcomes.push({ control, status: "not evaluated", rules: controlRules.map((r) => r.id).sort(), reason });
+        }
+    }
+    return outcomes;
+}
+
+/** A score's outcomes again, per control (the inverse of scoreOutcomes for the controls it lists). */
+export function outcomesOf(score: FrameworkScore, controls: Iterable<string>): Map<string, ControlOutcome> {
+    const out = new Map<string, ControlOutcome>();
+    const failing = new Map(score.failing.map((f) => [f.control, f]));
+    const unevaluated = new Map(score.notEvaluated.map((c) => [c.control, c]));
+    for (const control of controls) {
+        const f = failing.get(control);
+        const u = unevaluated.get(control);
+        out.set(
+            control,
+            f
+                ? { control, status: "failing", severity: f.severity, mandatory: f.mandatory, rules: f.rules }
+                : u
+                  ? { control, status: "not evaluated", rules: u.rules, reason: u.reason }
+                  : { control, status: "passed", rules: [] },
+        );
+    }
+    return out;
+}
+
 /**
  * Scores each framework over every control the catalogue maps to. A control fails when one of its enabled
  * rules has an unsuppressed violation; it passes only when at least one of its enabled rules evaluated at
@@ -277,39 +512,7 @@ export function scoreCompliance(
     enforcement: (rule: Rule) => Enforcement,
     coverage: ReadonlyMap<string, RuleCoverage>,
 ): FrameworkScore[] {
-    return FRAMEWORKS.map((framework) => {
-        const controls = new Map<string, Rule[]>();
-        for (const rule of rules) {
-            for (const mapping of rule.frameworks.filter((f) => f.framework === framework)) {
-                controls.set(mapping.control, [...(controls.get(mapping.control) ?? []), rule]);
-            }
-        }
-        const failing: FailingControl[] = [];
-        const notEvaluated: UnevaluatedControl[] = [];
-        let passed = 0;
-        for (const [control, controlRules] of controls) {
-            const enabled = controlRules.filter((r) => enforcement(r) !== "disabled");
-            const failed = enabled.filter((r) => (coverage.get(r.id)?.violations.length ?? 0) > 0);
-            if (failed.length > 0) {
-                const severity = failed.map((r) => r.severity).sort((a, b) => SEVERITY_ORDER[a] - SEVERITY_ORDER[b])[0];
-                const mandatory = failed.some((r) => (coverage.get(r.id)?.violations ?? []).some((v) => v.enforcement === "mandatory"));
-                failing.push({ framework, control, severity, mandatory, rules: failed.map((r) => r.id).sort() });
-            } else if (enabled.some((r) => (coverage.get(r.id)?.evaluated ?? 0) > 0)) {
-                passed++;
-            } else {
-                const reason = enabled.length === 0 ? "every rule for it is disabled" : "no applicable resource was evaluated";
-                notEvaluated.push({ framework, control, rules: controlRules.map((r) => r.id).sort(), reason });
-            }
-        }
-        failing.sort(
-            (a, b) =>
-                SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-                Number(b.mandatory) - Number(a.mandatory) ||
-                a.control.localeCompare(b.control, undefined, { numeric: true }),
-        );
-        notEvaluated.sort((a, b) => a.control.localeCompare(b.control, undefined, { numeric: true }));
-        return { framework, passed, total: controls.size, failing, notEvaluated };
-    });
+    return FRAMEWORKS.map((framework) => scoreOutcomes(framework, ruleOutcomes(rules, framework, enforcement, coverage)));
 }
 
 /** `passed/total` with the not-evaluated count, e.g. `12/20 (5 not evaluated)`. */

@@ -1,8 +1,11 @@
-// Writes a report's three files (JSON, Markdown, SARIF) into one folder.
+// Writes a report's three files (JSON, Markdown, SARIF) into one folder; a live compliance report also gets its
+// HTML executive summary.
 import * as fs from "fs";
 import * as path from "path";
 import { Rule } from "../../policy-pack/catalogue";
+import { toHtml } from "./html";
 import { toMarkdown } from "./markdown";
+import { toPrometheusText } from "./metrics";
 import { Report } from "./model";
 import { toSarif } from "./sarif";
 import packManifest from "../../policy-pack/package.json";
@@ -19,6 +22,8 @@ export interface WrittenReport {
     json: string;
     markdown: string;
     sarif: string;
+    html?: string;
+    metrics?: string;
 }
 
 export function toJson(report: Report, countsByComponent?: Record<string, number>): string {
@@ -26,6 +31,7 @@ export function toJson(report: Report, countsByComponent?: Record<string, number
 }
 
 export function sarifCategory(report: Report): string {
+    if (report.tool === "report") return `report/${report.stack}/${report.live?.kind ?? "on-demand"}`;
     return report.tool === "plan" ? `plan/${report.stack}` : "manifest-check";
 }
 
@@ -55,5 +61,13 @@ export function writeReport(
         appRoot: options.sarifAppRoot,
     });
     fs.writeFileSync(files.sarif, JSON.stringify(sarif, null, 2) + "\n");
+    if (report.live) {
+        const html = path.join(dir, `${base}.html`);
+        fs.writeFileSync(html, toHtml(report, report.live));
+        // The same numbers for Prometheus (a node-exporter textfile collector can read it too).
+        const metrics = path.join(dir, `${base}.prom`);
+        fs.writeFileSync(metrics, toPrometheusText(report));
+        return { dir, ...files, html, metrics };
+    }
     return { dir, ...files };
 }
