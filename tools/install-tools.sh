@@ -216,6 +216,22 @@ install_gatekeeper_chart() {
     log "copied the Gatekeeper chart ${GATOR_VERSION#v} to $dest"
 }
 
+# kwok's stages (what happens to a fake node or pod, and when) from the kwok module at the pinned version: the
+# fast set (nodes Ready at once, kept by heartbeats; pods Ready, Job pods Completed, deleted pods gone).
+install_kwok_stages() {
+    local dest=$TOOLS_DIR/kwok-stages dir
+    [ -d "$dest" ] && [ "$(cat "$TOOLS_DIR/stamps/kwok-stages" 2>/dev/null)" = "$KWOK_VERSION" ] && return
+    dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')/kustomize/stage
+    [ -d "$dir" ] || fail "the kwok module $KWOK_VERSION has no kustomize/stage"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$dir/node/fast/node-initialize.yaml" "$dir/node/heartbeat/node-heartbeat.yaml" \
+        "$dir/pod/fast/pod-ready.yaml" "$dir/pod/fast/pod-complete.yaml" "$dir/pod/fast/pod-delete.yaml" "$dest/" \
+        || fail "kwok $KWOK_VERSION lacks the fast stages"
+    stamp kwok-stages "$KWOK_VERSION"
+    log "copied kwok's fast stages to $dest"
+}
+
 # The Pulumi Kubernetes provider: its SDK replace (../sdk) goes, its schema is generated, then it is built. The
 # binary is stamped with the @pulumi/kubernetes version the program uses, so the CLI loads it for that version.
 install_kubernetes_provider() {
@@ -245,6 +261,7 @@ if ! $NO_CLUSTER; then
     install_gatekeeper_chart
     install_etcd
     go_install kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+    install_kwok_stages
     install_kubernetes
     install_kubernetes_provider
 fi

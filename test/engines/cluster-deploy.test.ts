@@ -316,7 +316,7 @@ describe("real engine: pulumi up on a real control plane (harness, real Kubernet
                     fixture("privileged-pod.yaml"),
                 );
                 assert.equal(pod.status, 403, JSON.stringify(pod.body));
-                assert.match(JSON.stringify(pod.body), /violates PodSecurity "restricted/);
+                assert.match((pod.body as { message?: string }).message ?? "", /violates PodSecurity "restricted:/);
                 if (c.label === "prod") admission.psaEnforced = true;
             });
 

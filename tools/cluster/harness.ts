@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { EngineTool, INSTALL_COMMAND, locateTool } from "../engines/locate";
+import { EngineTool, INSTALL_COMMAND, locateTool, TOOLS_DIR } from "../engines/locate";
 import { KubeClient, waitFor } from "./kube-client";
 import { generatePki, writeKubeconfig } from "./pki";
 import { runningPid, startDaemon, startReaper, stopAll, stopDaemon } from "./processes";
@@ -67,6 +67,14 @@ export function harnessTools(): Record<(typeof HARNESS_TOOLS)[number], string> {
     const missing = HARNESS_TOOLS.filter((t) => !locateTool(t));
     if (missing.length > 0) throw new Error(`${missing.join(", ")} not installed: run \`${INSTALL_COMMAND}\``);
     return Object.fromEntries(HARNESS_TOOLS.map((t) => [t, locateTool(t) as string])) as Record<(typeof HARNESS_TOOLS)[number], string>;
+}
+
+/** kwok's stage files the install step copied from the kwok module (nodes Ready, pods Ready, Jobs complete). */
+export function kwokStages(): string[] {
+    const dir = path.join(TOOLS_DIR, "kwok-stages");
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")) : [];
+    if (files.length === 0) throw new Error(`kwok's stages are not installed in ${dir}: run \`${INSTALL_COMMAND}\``);
+    return files.sort().map((f) => path.join(dir, f));
 }
 
 /** A free TCP port on 127.0.0.1 (released before use; the daemons bind it right after). */
@@ -170,7 +178,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
             "--secure-port=0",
             `--service-account-private-key-file=${pki.serviceAccountKey}`,
             `--root-ca-file=${pki.caCert}`,
-            "--use-service-account-credentials=false",
+            // Each controller acts as its own ServiceAccount (the RBAC bootstrap policy grants those, e.g. the Job
+            // controller may create pods; the controller manager's own identity may not).
+            "--use-service-account-credentials=true",
             "--cluster-name=secure-gitops-harness",
             "--profiling=false",
         ]);
@@ -199,6 +209,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
                 "--cidr=10.244.0.1/24",
                 "--node-ip=10.244.0.1",
                 `--server-address=127.0.0.1:${kwokPort}`,
+                ...kwokStages().map((file) => `--config=${file}`),
             ],
             // kwok reads ~/.kwok/kwok.yaml: a private home keeps a user's own stages out of the run.
             { ...process.env, HOME: dir },
