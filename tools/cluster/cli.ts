@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
             },
         });
     } catch (error) {
-        throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+        throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see --help)`);
     }
     const { values, positionals } = parsed;
     if (values.help) {
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<void> {
         return;
     }
     if (positionals.length !== 1 || !["up", "down", "env"].includes(positionals[0]))
-        throw new UsageError(`expected one command, up, down or env; got "${positionals.join(" ")}"\n${USAGE}`);
+        throw new UsageError(`expected one command, up, down or env; got "${positionals.join(" ")}" (see --help)`);
     const dir = path.resolve(values.dir ?? path.join(os.tmpdir(), "secure-gitops-cluster"));
     const command = positionals[0];
     if (command === "up") {
